@@ -1,0 +1,78 @@
+package decision
+
+import (
+	"fmt"
+	"maps"
+)
+
+// copyInventory copies a GPU inventory so granting never mutates the caller's map.
+func copyInventory(free map[string]int) map[string]int {
+	if free == nil {
+		return nil
+	}
+	return maps.Clone(free)
+}
+
+// grant hands the plan's scale-ups their replicas, in order of need, from a GPU pool
+// (nil: unlimited). Only whole replicas are granted; what a variant cannot get is
+// offered to its alternatives in order, and whatever is left is said in the reason.
+func (p *plan) grant(pool map[string]int) {
+	for _, r := range p.requests {
+		first := &p.variants[r.variant]
+		got, note := take(first, r.replicas, pool)
+		if got > 0 {
+			first.reason = fmt.Sprintf("%s; +%d on %s %s (cost %s)", r.prefix, got, r.label, first.state.Name, fmtNum(first.state.Cost))
+		}
+		left := r.replicas - got
+		if left == 0 {
+			continue
+		}
+		first.gpuShortfall = left
+		if got > 0 {
+			first.reason += fmt.Sprintf("; GPU limit: %d of %d replica(s) granted (%s)", got, r.replicas, note)
+		} else {
+			first.reason = fmt.Sprintf("hold: GPU limit: %s; +%d not granted (%s)", note, r.replicas, r.prefix)
+		}
+		left = p.grantAlternatives(r, left, first.state.Name, pool)
+		if left > 0 {
+			p.reason += fmt.Sprintf("; GPU limit: %d replica(s) could not be granted", left)
+		}
+	}
+	p.requests = nil
+}
+
+// grantAlternatives offers replicas the preferred variant could not get to the next
+// variants in order, and returns how many are still not granted.
+func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[string]int) int {
+	for _, ai := range r.alternatives {
+		if left == 0 {
+			break
+		}
+		alt := &p.variants[ai]
+		got, note := take(alt, left, pool)
+		if got == 0 {
+			alt.reason = fmt.Sprintf("hold: GPU limit: %s; could not take the +%d %s could not get either (%s)", note, left, denied, r.prefix)
+			continue
+		}
+		alt.reason = fmt.Sprintf("%s; +%d on variant %s (cost %s): %s %s could not get GPUs",
+			r.prefix, got, alt.state.Name, fmtNum(alt.state.Cost), r.label, denied)
+		left -= got
+	}
+	return left
+}
+
+// take gives a variant as many of want replicas as its headroom and the pool allow,
+// and describes the GPU situation when the pool limited it.
+func take(v *variantPlan, want int, pool map[string]int) (int, string) {
+	n := min(want, v.headroom())
+	per := v.state.GPUsPerReplica
+	free, tracked := pool[v.state.Accelerator]
+	if pool == nil || !tracked || per == 0 {
+		v.desired += n
+		return n, ""
+	}
+	n = min(n, max(0, free)/per)
+	pool[v.state.Accelerator] = free - n*per
+	v.desired += n
+	return n, fmt.Sprintf("%d free %q GPU(s), %d per replica", free, v.state.Accelerator, per)
+}

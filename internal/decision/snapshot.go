@@ -1,0 +1,105 @@
+package decision
+
+import "time"
+
+// Snapshot is everything the core knows about one model in one namespace at one instant.
+// The engine (or the simulator) builds it; the core never looks anywhere else.
+type Snapshot struct {
+	// ModelID is the OpenAI-API model name the variants serve.
+	ModelID string
+	// Namespace scopes the model: the same model ID in two namespaces is two models.
+	Namespace string
+	// Variants are the deployments that can serve the model; names must be unique.
+	Variants []VariantState
+	// Replicas are per-replica signals; replicas naming an unknown variant are ignored.
+	Replicas []ReplicaSignals
+	// Signals says whether the collector could produce usable signals at all.
+	Signals SignalStatus
+	// Saturation is the effective saturation configuration for this model.
+	Saturation SaturationConfig
+	// Zero is the effective scale-to-zero configuration for this model.
+	Zero ZeroConfig
+	// FreeGPUs is the free GPU count per accelerator type; nil means no GPU limit.
+	// Accelerator types absent from a non-nil map are not limited.
+	FreeGPUs map[string]int
+	// WaitingDemand is the number of requests waiting upstream (gateway flow control)
+	// for this model; it drives scale from zero.
+	WaitingDemand Demand
+	// SuccessWindow is the window ReplicaSignals.SuccessCount covers; the zero policy only
+	// trusts counts whose window covers the retention period. Zero means unknown.
+	SuccessWindow time.Duration
+	// MaxSampleAge, when positive, excludes replica samples older than it (or of unknown
+	// age) from the analysis. Zero disables the check.
+	MaxSampleAge time.Duration
+	// Now is the decision time; the core never reads a clock.
+	Now time.Time
+}
+
+// VariantState is one variant (one scale target) of the model as the inventory sees it.
+type VariantState struct {
+	// Name identifies the variant (the VariantAutoscaling name); unique within the model.
+	Name string
+	// Accelerator is the GPU type the variant runs on, used by the GPU limiter and reasons.
+	Accelerator string
+	// Cost is the cost per replica (spec.variantCost); cheaper variants scale up first.
+	Cost float64
+	// CurrentReplicas is the replica count the target has now (spec of the scale target).
+	CurrentReplicas int
+	// ReadyReplicas is how many replicas are ready (report metrics); the rest are pending.
+	ReadyReplicas int
+	// PreviousDesired is the desired count WVA published last time; nil when never set.
+	// When set and different from CurrentReplicas a change is in flight and is kept.
+	PreviousDesired *int
+	// GPUsPerReplica is how many GPUs one replica needs, for the GPU limiter.
+	GPUsPerReplica int
+	// MinReplicas optionally bounds the desired count from below.
+	MinReplicas *int
+	// MaxReplicas optionally bounds the desired count from above.
+	MaxReplicas *int
+	// TokenCapacity (v2) optionally caps one replica's token capacity (an observed or
+	// derived compute-bound capacity); zero means derive it from the KV cache alone.
+	TokenCapacity float64
+}
+
+// ReplicaSignals are the signals of one replica (one pod), as the collector sampled them.
+type ReplicaSignals struct {
+	// Variant names the variant the pod belongs to.
+	Variant string
+	// Pod is the pod name, used for ordering and diagnostics.
+	Pod string
+	// KvCacheUsage is the KV-cache usage fraction, 0..1.
+	KvCacheUsage float64
+	// Waiting is the number of requests queued in the server.
+	Waiting float64
+	// Running is the number of requests being served.
+	Running float64
+	// NumGPUBlocks is the KV-cache size in blocks (v2).
+	NumGPUBlocks int64
+	// BlockSize is the number of tokens per KV block (v2).
+	BlockSize int64
+	// AvgInputTokens is the average prompt length, to turn queued requests into tokens (v2).
+	AvgInputTokens float64
+	// AvgOutputTokens is the average generation length, reported for diagnostics.
+	AvgOutputTokens float64
+	// SuccessCount is the number of requests that succeeded during Snapshot.SuccessWindow.
+	SuccessCount float64
+	// SampleTime is when the sample was taken; zero means unknown.
+	SampleTime time.Time
+}
+
+// SignalStatus says whether the per-replica signals can be trusted at all.
+type SignalStatus struct {
+	// Usable is false when the collector failed; the safety net then decides.
+	Usable bool
+	// Reason is the collector's reason when not usable, e.g. "PrometheusError",
+	// "MetricsMissing" or "MetricsStale".
+	Reason string
+}
+
+// Demand is a count of requests waiting for a model that may be unknown.
+type Demand struct {
+	// Known is false when no upstream source reported; unknown demand never wakes a model.
+	Known bool
+	// Requests is the number of waiting requests when Known.
+	Requests int
+}
