@@ -25,7 +25,7 @@ generate: ## Regenerate deep-copies, the CRD and RBAC from the Go types and mark
 	hack/install-tools.sh devtools
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=wva-manager-role paths=./internal/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=wva-manager-role paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
 
 .PHONY: build
 build: ## Build the binaries into bin/.

@@ -1,0 +1,96 @@
+// Command wva is the Workload Variant Autoscaler's controller manager. This file is the
+// composition root: it reads the configuration, builds every component and wires them
+// together explicitly; no component reads the environment or a global itself.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/workload-variant-autoscaler/wva/internal/config"
+	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run returns the process exit code: 0 after a clean stop, 1 on bad configuration or a
+// failure to start.
+func run(args []string, stderr io.Writer) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(stderr)))
+	logger := ctrl.Log.WithName("setup")
+
+	restConfig, err := ctrl.GetConfig()
+	if err != nil {
+		fmt.Fprintf(stderr, "configuration error: cannot reach the Kubernetes API: %v\n", err)
+		return 1
+	}
+	cfg, err := loadConfig(context.Background(), args, restConfig)
+	if errors.Is(err, flag.ErrHelp) {
+		config.PrintUsage(stderr, "wva")
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "configuration error: the controller will not start until these are fixed:")
+		for _, line := range errorLines(err) {
+			fmt.Fprintf(stderr, "  - %s\n", line)
+		}
+		return 1
+	}
+	logger.Info("Configuration loaded", "prometheus", cfg.Static.Prometheus.BaseURL, "metricsSource", string(cfg.Static.MetricsSource),
+		"actuation", string(cfg.Static.ActuationMode), "controllerInstance", cfg.Static.ControllerInstance,
+		"interval", cfg.Dynamic.OptimizationInterval.String())
+
+	ctx := ctrl.SetupSignalHandler()
+	mgr, err := newManager(ctx, restConfig, cfg)
+	if err != nil {
+		logger.Error(err, "Cannot set up the manager")
+		return 1
+	}
+	if err := mgr.Start(ctx); err != nil {
+		logger.Error(err, "Manager stopped with an error")
+		return 1
+	}
+	return 0
+}
+
+// loadConfig reads the main ConfigMap (if any) and resolves the configuration from flags,
+// environment, ConfigMap and defaults.
+func loadConfig(ctx context.Context, args []string, restConfig *rest.Config) (config.Config, error) {
+	ns, name, err := config.MainConfigMapRef(args, os.LookupEnv)
+	if err != nil {
+		return config.Config{}, err
+	}
+	cs, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return config.Config{}, fmt.Errorf("build Kubernetes client: %w", err)
+	}
+	data, err := watch.ReadMainConfigMap(ctx, cs, ns, name)
+	if err != nil {
+		return config.Config{}, err
+	}
+	return config.Load(args, os.LookupEnv, data, config.OSFileExists)
+}
+
+// errorLines flattens joined errors into one line each.
+func errorLines(err error) []string {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		var out []string
+		for _, e := range joined.Unwrap() {
+			out = append(out, errorLines(e)...)
+		}
+		return out
+	}
+	return []string{err.Error()}
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/actuator"
+	"github.com/workload-variant-autoscaler/wva/internal/config"
+	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
+	"github.com/workload-variant-autoscaler/wva/internal/controller"
+	"github.com/workload-variant-autoscaler/wva/internal/engine"
+	"github.com/workload-variant-autoscaler/wva/internal/status"
+)
+
+// InstanceLabel on a VariantAutoscaling assigns it to the controller whose
+// CONTROLLER_INSTANCE has the same value.
+const InstanceLabel = "wva.llmd.ai/controller-instance"
+
+// newManager builds the manager and every component, wired explicitly.
+func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config) (ctrl.Manager, error) {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("build scheme: %w", err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("build scheme: %w", err)
+	}
+	st := cfg.Static
+	instanceSel, err := instanceSelector(st.ControllerInstance)
+	if err != nil {
+		return nil, err
+	}
+	cacheOpts := cache.Options{
+		ByObject: map[client.Object]cache.ByObject{&v1alpha1.VariantAutoscaling{}: {Label: instanceSel}},
+	}
+	if len(st.WatchNamespaces) > 0 {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range st.WatchNamespaces {
+			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+		Scheme:                  scheme,
+		Cache:                   cacheOpts,
+		Metrics:                 metricsOptions(st),
+		HealthProbeBindAddress:  st.ProbeAddr,
+		LeaderElection:          st.LeaderElection.Enabled,
+		LeaderElectionID:        st.LeaderElection.ID,
+		LeaderElectionNamespace: st.Namespace,
+		// Step down cleanly on shutdown so a standby takes over without waiting out the lease.
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create manager: %w", err)
+	}
+
+	store := config.NewStore(cfg)
+	cs, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return nil, fmt.Errorf("build Kubernetes client: %w", err)
+	}
+	recorder := mgr.GetEventRecorder("workload-variant-autoscaler")
+	watcher := watch.New(cs, store, recorder)
+	if err := mgr.Add(watcher); err != nil {
+		return nil, fmt.Errorf("add configuration watcher: %w", err)
+	}
+
+	emitted := actuator.NewMetrics(st.ControllerInstance)
+	metrics.Registry.MustRegister(emitted.Collectors()...)
+	signals, err := newSignals(ctx, mgr, cfg, store)
+	if err != nil {
+		return nil, err
+	}
+	opts := engine.Options{
+		Reader:   mgr.GetClient(),
+		Signals:  signals,
+		Settings: store,
+		Status:   status.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), recorder),
+		Metrics:  emitted,
+		Recorder: recorder,
+		Clock:    clock.RealClock{},
+		// Decide only once the saturation, scale-to-zero and service class ConfigMaps are read.
+		ConfigSynced: watcher.Synced(),
+	}
+	if st.ActuationMode == config.ActuationDirect {
+		opts.Scaler = actuator.NewScaler(mgr.GetClient())
+	}
+	eng := engine.New(opts)
+	if err := mgr.Add(eng); err != nil {
+		return nil, fmt.Errorf("add engine: %w", err)
+	}
+	if err := controller.NewVariantAutoscalingReconciler(mgr.GetClient(), eng, emitted).SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add readiness check: %w", err)
+	}
+	return mgr, nil
+}
+
+// instanceSelector selects the VAs this controller manages: those labelled with its
+// instance, or, without an instance, only those with no instance label, so two installs
+// never fight over a VA.
+func instanceSelector(instance string) (labels.Selector, error) {
+	op, vals := selection.DoesNotExist, []string(nil)
+	if instance != "" {
+		op, vals = selection.Equals, []string{instance}
+	}
+	req, err := labels.NewRequirement(InstanceLabel, op, vals)
+	if err != nil {
+		return nil, fmt.Errorf("CONTROLLER_INSTANCE %q is not a valid label value: %w", instance, err)
+	}
+	return labels.NewSelector().Add(*req), nil
+}
+
+// metricsOptions serves /metrics over HTTPS with Kubernetes authentication and
+// authorisation by default, or plain HTTP when METRICS_SECURE is false (local use).
+func metricsOptions(st config.StaticConfig) metricsserver.Options {
+	o := metricsserver.Options{BindAddress: st.MetricsAddr, SecureServing: st.MetricsSecure}
+	if st.MetricsSecure {
+		o.FilterProvider = filters.WithAuthenticationAndAuthorization
+		if st.MetricsCert.Path != "" {
+			o.CertDir, o.CertName, o.KeyName = st.MetricsCert.Path, filepath.Base(st.MetricsCert.Name), filepath.Base(st.MetricsCert.Key)
+		}
+	}
+	return o
+}

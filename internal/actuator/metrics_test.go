@@ -1,0 +1,89 @@
+package actuator
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func gather(t *testing.T, m *Metrics) string {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(m.Collectors()...)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, mf := range mfs {
+		for _, metric := range mf.GetMetric() {
+			b.WriteString(mf.GetName())
+			for _, l := range metric.GetLabel() {
+				b.WriteString(" " + l.GetName() + "=" + l.GetValue())
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func TestPublishSetsGaugesAndRatio(t *testing.T) {
+	m := NewMetrics("")
+	v := Variant{Name: "llama-h100", Namespace: "llm", Accelerator: "H100"}
+	m.Publish(v, 2, 3)
+	if got := testutil.ToFloat64(m.desired.WithLabelValues("llama-h100", "llm", "H100")); got != 3 {
+		t.Errorf("desired = %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(m.ratio.WithLabelValues("llama-h100", "llm", "H100")); got != 1.5 {
+		t.Errorf("ratio = %v, want 1.5", got)
+	}
+	m.Publish(v, 0, 1)
+	if got := testutil.ToFloat64(m.ratio.WithLabelValues("llama-h100", "llm", "H100")); got != 1 {
+		t.Errorf("ratio at zero current = %v, want desired (1)", got)
+	}
+}
+
+func TestForgetRemovesEverySeriesOfTheVariantOnly(t *testing.T) {
+	m := NewMetrics("")
+	a := Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}
+	b := Variant{Name: "b", Namespace: "ns", Accelerator: "A100"}
+	m.Publish(a, 1, 2)
+	m.Publish(b, 1, 1)
+	m.CountScaling(a, "up", "saturation-v1")
+	m.Forget("a", "ns")
+	out := gather(t, m)
+	if strings.Contains(out, "variant_name=a ") {
+		t.Errorf("series of a remain after Forget:\n%s", out)
+	}
+	if !strings.Contains(out, "wva_desired_replicas accelerator_type=A100 namespace=ns variant_name=b") {
+		t.Errorf("series of b missing:\n%s", out)
+	}
+}
+
+func TestAcceleratorChangeReplacesTheSeries(t *testing.T) {
+	m := NewMetrics("")
+	m.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "unknown"}, 1, 1)
+	m.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, 1, 1)
+	if n := testutil.CollectAndCount(m.desired); n != 1 {
+		t.Fatalf("%d desired series after the accelerator changed, want 1:\n%s", n, gather(t, m))
+	}
+}
+
+func TestInstanceLabelIsAddedWhenSet(t *testing.T) {
+	m := NewMetrics("instance-a")
+	m.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, 1, 1)
+	m.CountScaling(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, "down", "saturation-v1")
+	out := gather(t, m)
+	for _, name := range []string{MetricCurrentReplicas, MetricDesiredReplicas, MetricDesiredRatio, MetricScalingTotal} {
+		if !strings.Contains(out, name+" accelerator_type=H100 controller_instance=instance-a") {
+			t.Errorf("%s lacks controller_instance:\n%s", name, out)
+		}
+	}
+	plain := NewMetrics("")
+	plain.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, 1, 1)
+	if out := gather(t, plain); !strings.Contains(out, "wva_desired_replicas") || strings.Contains(out, "controller_instance") {
+		t.Error("controller_instance set without an instance")
+	}
+}

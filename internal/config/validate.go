@@ -1,0 +1,91 @@
+package config
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// validate checks what no single key can check alone: required keys, paths that must exist,
+// settings that go in pairs, and secrets put where they do not belong. Problems are returned
+// all together.
+func validate(c Config, mainConfigMap map[string]string, exists FileExists) []error {
+	var errs []error
+	add := func(key, problem string) {
+		errs = append(errs, keyError(c, key, problem))
+	}
+	p := c.Static.Prometheus
+	if c.Origin(KeyPrometheusBaseURL) == LayerDefault && c.Static.MetricsSource == MetricsSourcePrometheus {
+		errs = append(errs, &KeyError{Key: KeyPrometheusBaseURL, Problem: "is required: set it in the environment or the ConfigMap " +
+			c.Static.ConfigMapName + ", e.g. https://prometheus:9090"})
+	}
+	errs = append(errs, certDirErrors(c, KeyWebhookCertPath, c.Static.WebhookCert, exists)...)
+	errs = append(errs, certDirErrors(c, KeyMetricsCertPath, c.Static.MetricsCert, exists)...)
+	for key, path := range map[string]string{
+		KeyPrometheusCACertPath:      p.CACertPath,
+		KeyPrometheusClientCertPath:  p.ClientCertPath,
+		KeyPrometheusClientKeyPath:   p.ClientKeyPath,
+		KeyPrometheusBearerTokenFile: p.BearerTokenFile,
+	} {
+		if path != "" && !exists(path) {
+			add(key, "file does not exist: expected the path of a file mounted into the controller")
+		}
+	}
+	if (p.ClientCertPath == "") != (p.ClientKeyPath == "") {
+		if p.ClientCertPath == "" {
+			add(KeyPrometheusClientKeyPath, "is set without PROMETHEUS_CLIENT_CERT_PATH: mutual TLS needs both")
+		} else {
+			add(KeyPrometheusClientCertPath, "is set without PROMETHEUS_CLIENT_KEY_PATH: mutual TLS needs both")
+		}
+	}
+	if p.BearerToken.IsSet() && p.BearerTokenFile != "" {
+		add(KeyPrometheusBearerTokenFile, "is set together with PROMETHEUS_BEARER_TOKEN: set only one")
+	}
+	if strings.TrimSpace(mainConfigMap[KeyPrometheusBearerToken]) != "" {
+		errs = append(errs, &KeyError{Key: KeyPrometheusBearerToken, Value: redacted, Source: "ConfigMap " + c.Static.ConfigMapName,
+			Problem: "must not be in a ConfigMap (it is not secret): set it in the environment from a Secret, or use PROMETHEUS_BEARER_TOKEN_FILE"})
+	}
+	return errs
+}
+
+// keyError builds a *KeyError for a resolved key, naming its value and origin.
+func keyError(c Config, key, problem string) *KeyError {
+	k, _ := keyByName(key)
+	return &KeyError{Key: key, Value: k.display(k.get(&c)), Source: describe(k, c.Origin(key), &c), Problem: problem}
+}
+
+// certDirErrors checks that a certificate directory holds its certificate and key.
+func certDirErrors(c Config, key string, cert CertConfig, exists FileExists) []error {
+	if cert.Path == "" {
+		return nil
+	}
+	if !exists(cert.Path) {
+		return []error{keyError(c, key, "directory does not exist: expected a mounted directory holding "+
+			cert.Name+" and "+cert.Key)}
+	}
+	var errs []error
+	for _, f := range []string{cert.Name, cert.Key} {
+		if full := filepath.Join(cert.Path, f); !exists(full) {
+			errs = append(errs, keyError(c, key, full+" does not exist: expected the directory to hold "+
+				cert.Name+" and "+cert.Key))
+		}
+	}
+	return errs
+}
+
+// sortErrors orders key errors by the documentation order of their keys, so the output of
+// a failed start-up is stable.
+func sortErrors(errs []error) []error {
+	order := map[string]int{}
+	for i, k := range KnownKeys() {
+		order[k] = i
+	}
+	rank := func(e error) int {
+		if ke, ok := e.(*KeyError); ok {
+			return order[ke.Key]
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(errs, func(a, b error) int { return rank(a) - rank(b) })
+	return errs
+}

@@ -1,0 +1,135 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/workload-variant-autoscaler/wva/internal/config"
+)
+
+// Event reasons this package emits, as operators filter them with
+// kubectl get events --field-selector reason=<reason>.
+const (
+	// ReasonImmutableConfigChangeRejected: a ConfigMap tried to change a restart-only setting.
+	ReasonImmutableConfigChangeRejected = "ImmutableConfigChangeRejected"
+	// ReasonInvalidConfigRejected: a ConfigMap update was invalid and nothing of it applied.
+	ReasonInvalidConfigRejected = "InvalidConfigRejected"
+	// ReasonInvalidConfigEntry: one entry of a ConfigMap was invalid and skipped.
+	ReasonInvalidConfigEntry = "InvalidConfigEntry"
+)
+
+// handle applies one ConfigMap's current content to the store and reports the outcome.
+func (w *Watcher) handle(ctx context.Context, name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	logger := log.FromContext(ctx).WithValues("namespace", w.ns)
+	switch name {
+	case w.main:
+		content, obj := w.get(name)
+		upd, err := w.store.ApplyMain(content)
+		w.reportMain(ctx, obj, name, upd, err)
+	case config.SaturationConfigMapName, config.LegacySaturationConfigMapName:
+		primary, pobj := w.get(config.SaturationConfigMapName)
+		legacy, lobj := w.get(config.LegacySaturationConfigMapName)
+		obj := pobj
+		if !primary.Present {
+			obj = lobj
+		}
+		upd := w.store.ApplySaturation(primary, legacy)
+		if upd.Changed {
+			logger.Info("Updated saturation config", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
+				"source", sourceName(upd.ConfigMap, "built-in defaults"))
+		}
+		w.reportSkipped(ctx, obj, upd.Skipped)
+	case config.ScaleToZeroConfigMapName:
+		content, obj := w.get(name)
+		upd := w.store.ApplyScaleToZero(content)
+		if upd.Changed {
+			logger.Info("Updated scale-to-zero config", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
+				"source", sourceName(upd.ConfigMap, "WVA_SCALE_TO_ZERO only"))
+		}
+		w.reportSkipped(ctx, obj, upd.Skipped)
+	case config.ServiceClassConfigMapName:
+		content, obj := w.get(name)
+		upd, err := w.store.ApplyServiceClasses(content)
+		if err != nil {
+			logger.Error(err, "Rejected invalid service class config", "configMap", name)
+			w.event(obj, ReasonInvalidConfigRejected, err.Error())
+			return
+		}
+		if upd.Changed {
+			logger.Info("Updated service classes", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries)
+		}
+		w.reportSkipped(ctx, obj, upd.Skipped)
+	}
+}
+
+// reportMain logs applied changes with old and new values, and logs and raises a Warning
+// event for rejected immutable changes and invalid updates.
+func (w *Watcher) reportMain(ctx context.Context, obj *corev1.ConfigMap, name string, upd config.MainUpdate, err error) {
+	logger := log.FromContext(ctx).WithValues("namespace", w.ns, "configMap", name)
+	for _, c := range upd.Applied {
+		if c.Key == config.KeyGlobalOptInterval {
+			logger.Info("Updated optimization interval", "old", c.Old, "new", c.New)
+			continue
+		}
+		logger.Info("Updated configuration", "key", c.Key, "old", c.Old, "new", c.New)
+	}
+	if len(upd.Rejected) > 0 {
+		keys := upd.RejectedKeys()
+		changes := make([]string, len(upd.Rejected))
+		for i, c := range upd.Rejected {
+			changes[i] = fmt.Sprintf("%s: %q -> %q", c.Key, c.Old, c.New)
+		}
+		logger.Error(errors.New("immutable parameters require a restart"), "Attempted to change immutable parameters",
+			"keys", keys, "changes", changes)
+		w.event(obj, ReasonImmutableConfigChangeRejected, fmt.Sprintf(
+			"Attempted to change immutable parameters %s: the running values stay; restart the controller to apply them",
+			strings.Join(keys, ", ")))
+	}
+	if len(upd.Shadowed) > 0 {
+		logger.Info("ConfigMap change has no effect: a flag or environment variable sets these keys", "keys", upd.Shadowed)
+	}
+	if len(upd.Ignored) > 0 {
+		logger.Info("Ignoring ConfigMap keys that are not read from a ConfigMap", "keys", upd.Ignored)
+	}
+	if err != nil {
+		logger.Error(err, "Rejected invalid configuration update; the configuration in force stays")
+		w.event(obj, ReasonInvalidConfigRejected, err.Error())
+	}
+}
+
+// reportSkipped logs a warning per skipped entry, naming key and rule, and raises an event.
+func (w *Watcher) reportSkipped(ctx context.Context, obj *corev1.ConfigMap, skipped []*config.EntryError) {
+	logger := log.FromContext(ctx).WithValues("namespace", w.ns)
+	for _, e := range skipped {
+		logger.Info("Warning: skipped invalid config entry", "configMap", e.ConfigMap, "key", e.Key, "rule", e.Rule)
+		w.event(obj, ReasonInvalidConfigEntry, e.Error())
+	}
+}
+
+// event raises a Warning event on a ConfigMap, if there is a recorder and an object.
+func (w *Watcher) event(obj *corev1.ConfigMap, reason, note string) {
+	if w.recorder == nil || obj == nil {
+		return
+	}
+	ref := obj.DeepCopy()
+	ref.APIVersion, ref.Kind = "v1", "ConfigMap" // objects from a cache carry no type
+	if len(note) > 1000 {
+		note = note[:1000]
+	}
+	w.recorder.Eventf(ref, nil, corev1.EventTypeWarning, reason, "ReloadConfig", "%s", note)
+}
+
+// sourceName names the source in force for logs.
+func sourceName(configMap, none string) string {
+	if configMap == "" {
+		return none
+	}
+	return configMap
+}

@@ -1,0 +1,263 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/workload-variant-autoscaler/wva/internal/config"
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
+)
+
+// logBuffer collects log lines from several goroutines.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *logBuffer) add(prefix, args string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lines = append(b.lines, args)
+}
+
+// has reports whether one line contains every part.
+func (b *logBuffer) has(parts ...string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range b.lines {
+		if _, ok := containsAll(l, parts...); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines, "\n")
+}
+
+func containsAll(s string, parts ...string) (string, bool) {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return p, false
+		}
+	}
+	return "", true
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestWatcherAgainstAPIServer runs the watcher against a real kube-apiserver and etcd.
+func TestWatcherAgainstAPIServer(t *testing.T) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Fatal("KUBEBUILDER_ASSETS is not set: these tests need a real kube-apiserver and etcd; run `make test` " +
+			"(or set KUBEBUILDER_ASSETS to the directory holding the binaries)")
+	}
+	env := &envtest.Environment{}
+	restCfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("starting envtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stopping envtest: %v", err)
+		}
+	})
+	client, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := harness{client: client}
+	t.Run("interval change applies and logs old and new", h.testInterval)
+	t.Run("immutable change is rejected with a Warning event", h.testImmutable)
+	t.Run("saturation overrides, invalid entries and deletion", h.testSaturation)
+	t.Run("immutable ConfigMaps and the legacy name are read", h.testImmutableConfigMap)
+}
+
+// harness starts one watcher per test, each in its own namespace.
+type harness struct {
+	client kubernetes.Interface
+}
+
+// start creates a namespace and its main ConfigMap, loads a Store from it and runs a watcher.
+func (h harness) start(t *testing.T, ns string, mainData map[string]string) (*config.Store, *logBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if _, err := h.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.put(t, ns, config.DefaultConfigMapName, mainData)
+	envVars := map[string]string{config.KeyPodNamespace: ns}
+	lookup := func(k string) (string, bool) { v, ok := envVars[k]; return v, ok }
+	data, err := ReadMainConfigMap(ctx, h.client, ns, config.DefaultConfigMapName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(nil, lookup, data, config.OSFileExists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := config.NewStore(cfg)
+	logs := &logBuffer{}
+	ctx = log.IntoContext(ctx, funcr.New(logs.add, funcr.Options{}))
+	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: h.client.EventsV1()})
+	broadcaster.StartRecordingToSink(ctx.Done())
+	t.Cleanup(broadcaster.Shutdown)
+	w := New(h.client, store, broadcaster.NewRecorder(scheme.Scheme, "wva-test"))
+	errc := make(chan error, 1)
+	go func() { errc <- w.Start(ctx) }()
+	select {
+	case <-w.Synced():
+	case err := <-errc:
+		t.Fatalf("watcher stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("watcher did not sync")
+	}
+	return store, logs
+}
+
+// put creates or updates a ConfigMap.
+func (h harness) put(t *testing.T, ns, name string, data map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	cms := h.client.CoreV1().ConfigMaps(ns)
+	cm, err := cms.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		_, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}, metav1.CreateOptions{})
+	} else {
+		cm.Data = data
+		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		t.Fatalf("writing ConfigMap %s/%s: %v", ns, name, err)
+	}
+}
+
+func (h harness) testInterval(t *testing.T) {
+	ns := "wva-interval"
+	store, logs := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090", config.KeyGlobalOptInterval: "60s"})
+	ticks, cancel := store.IntervalChanges()
+	defer cancel()
+	h.put(t, ns, config.DefaultConfigMapName, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090", config.KeyGlobalOptInterval: "120s"})
+	select {
+	case d := <-ticks:
+		if d != 120*time.Second {
+			t.Errorf("subscriber got %v, want 2m", d)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("interval change never reached the subscriber")
+	}
+	if store.Interval() != 120*time.Second {
+		t.Errorf("interval in force = %v", store.Interval())
+	}
+	eventually(t, "the interval log line", func() bool {
+		return logs.has(`"msg"="Updated optimization interval"`, `"old"="60s"`, `"new"="120s"`)
+	})
+}
+
+func (h harness) testImmutable(t *testing.T) {
+	ns := "wva-immutable"
+	store, logs := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	h.put(t, ns, config.DefaultConfigMapName, map[string]string{config.KeyPrometheusBaseURL: "https://new-prometheus:9090"})
+	eventually(t, "a Warning event ImmutableConfigChangeRejected", func() bool {
+		list, err := h.client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{
+			FieldSelector: "reason=" + ReasonImmutableConfigChangeRejected})
+		if err != nil || len(list.Items) == 0 {
+			return false
+		}
+		e := list.Items[0]
+		return e.Type == corev1.EventTypeWarning && e.InvolvedObject.Name == config.DefaultConfigMapName &&
+			e.InvolvedObject.Kind == "ConfigMap" && strings.Contains(e.Message, config.KeyPrometheusBaseURL)
+	})
+	if got := store.Current().Static.Prometheus.BaseURL; got != "https://prometheus:9090" {
+		t.Errorf("running PROMETHEUS_BASE_URL = %q, want the old value", got)
+	}
+	if !logs.has(`"Attempted to change immutable parameters"`, `"keys"=["PROMETHEUS_BASE_URL"]`) {
+		t.Errorf("no rejection log line with the keys:\n%s", logs)
+	}
+}
+
+func (h harness) testSaturation(t *testing.T) {
+	ns := "wva-saturation"
+	store, logs := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	h.put(t, ns, config.SaturationConfigMapName, map[string]string{
+		"default": "kvCacheThreshold: 0.75",
+		"llama":   "model_id: meta/llama\nnamespace: team-a\nqueueLengthThreshold: 12",
+		"broken":  "model_id: meta/other\nkvCacheThreshold: 1.7",
+	})
+	eventually(t, "the saturation config in force", func() bool {
+		return store.SaturationFor("meta/llama", "team-a").QueueLengthThreshold == 12
+	})
+	llama := store.SaturationFor("meta/llama", "team-a")
+	if llama.KvCacheThreshold != 0.75 {
+		t.Errorf("override did not inherit the default: %+v", llama)
+	}
+	if other := store.SaturationFor("meta/llama", "team-b"); other.QueueLengthThreshold != 5 || other.KvCacheThreshold != 0.75 {
+		t.Errorf("override leaked to another namespace: %+v", other)
+	}
+	if broken := store.SaturationFor("meta/other", "team-a"); broken.KvCacheThreshold != 0.75 {
+		t.Errorf("invalid entry applied: %+v", broken)
+	}
+	eventually(t, "the saturation log lines", func() bool {
+		return logs.has(`"Updated saturation config"`, `"oldEntries"=0`, `"newEntries"=2`) &&
+			logs.has(`"key"="broken"`, "kvCacheThreshold must be in (0, 1]")
+	})
+	if err := h.client.CoreV1().ConfigMaps(ns).Delete(context.Background(), config.SaturationConfigMapName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "built-in defaults after deletion", func() bool {
+		return store.SaturationFor("meta/llama", "team-a") == decision.DefaultSaturationConfig()
+	})
+	eventually(t, "the deletion log line", func() bool {
+		return logs.has(`"Updated saturation config"`, `"oldEntries"=2`, `"newEntries"=0`, "built-in defaults")
+	})
+}
+
+func (h harness) testImmutableConfigMap(t *testing.T) {
+	ns := "wva-immutable-cm"
+	store, _ := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	yes := true
+	for name, data := range map[string]map[string]string{
+		config.ScaleToZeroConfigMapName:      {"m": "model_id: meta/llama\nenable_scale_to_zero: true\nretention_period: 3m"},
+		config.LegacySaturationConfigMapName: {"default": "queueSpareTrigger: 2"},
+	} {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data, Immutable: &yes}
+		if _, err := h.client.CoreV1().ConfigMaps(ns).Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+			t.Fatal(fmt.Errorf("creating %s: %w", name, err))
+		}
+	}
+	eventually(t, "the immutable scale-to-zero ConfigMap in force", func() bool {
+		z := store.ZeroFor("meta/llama", ns)
+		return z.Enabled && z.RetentionPeriod == 3*time.Minute
+	})
+	eventually(t, "the legacy saturation ConfigMap in force", func() bool {
+		return store.SaturationFor("any", ns).QueueSpareTrigger == 2
+	})
+}

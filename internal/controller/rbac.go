@@ -1,0 +1,28 @@
+package controller
+
+// The permissions the manager needs, least privilege; `make generate` turns these markers
+// into config/rbac/role.yaml.
+//
+// VariantAutoscalings: read them, write their status.
+// +kubebuilder:rbac:groups=llmd.ai,resources=variantautoscalings,verbs=get;list;watch
+// +kubebuilder:rbac:groups=llmd.ai,resources=variantautoscalings/status,verbs=get;update;patch
+//
+// Targets and their pods: read; direct mode writes only the scale subresource.
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+//
+// Configuration: the ConfigMaps are read and watched.
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+//
+// Events on VAs and ConfigMaps.
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+//
+// Leader election.
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+//
+// The authenticated /metrics endpoint checks callers with TokenReview and SubjectAccessReview.
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create

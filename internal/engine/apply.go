@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/actuator"
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"github.com/workload-variant-autoscaler/wva/internal/inventory"
+	"github.com/workload-variant-autoscaler/wva/internal/status"
+)
+
+// Condition reasons the engine sets besides the API's own.
+const (
+	// ReasonMetricsAvailable: signals were read and used.
+	ReasonMetricsAvailable = "MetricsFound"
+	// ReasonTargetConflict: another VA claims the same target; neither is acted on.
+	ReasonTargetConflict = "MultipleVariantAutoscalings"
+	// ReasonUnsupportedTarget: scaleTargetRef is not an apps/v1 Deployment.
+	ReasonUnsupportedTarget = "UnsupportedTargetKind"
+	// ReasonDesiredChanged is the event reason when a variant's desired replicas change.
+	ReasonDesiredChanged = "DesiredReplicasChanged"
+)
+
+// apply carries out one variant's decision: metrics, status, events, logs, and scaling in
+// direct mode.
+func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time) {
+	logger := log.FromContext(ctx).WithValues("variant", v.VA.Name)
+	mv := actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator}
+	previous := previousDesired(v)
+	e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)
+
+	if d.SafetyNet {
+		logger.Info("Safety net activated: emitted fallback metrics",
+			"currentReplicas", vd.CurrentReplicas, "desiredReplicas", vd.DesiredReplicas,
+			"fallbackSource", string(vd.FallbackSource), "reason", vd.Reason)
+	} else {
+		logger.Info("Scaling decision", "analyzer", string(d.Analysis.Analyzer), "action", string(vd.Action),
+			"currentReplicas", vd.CurrentReplicas, "readyReplicas", vd.ReadyReplicas, "desiredReplicas", vd.DesiredReplicas,
+			"reason", vd.Reason)
+	}
+	changed := previous == nil || *previous != vd.DesiredReplicas
+	if changed && previous != nil {
+		dir := "up"
+		if vd.DesiredReplicas < *previous {
+			dir = "down"
+		}
+		e.opts.Metrics.CountScaling(mv, dir, string(d.Analysis.Analyzer))
+	}
+
+	applied := false
+	if e.opts.Scaler != nil && v.Target != nil {
+		done, err := e.opts.Scaler.Scale(ctx, v.Target, int32(vd.DesiredReplicas))
+		if err != nil {
+			logger.Error(err, "Direct scaling failed", "desiredReplicas", vd.DesiredReplicas)
+		} else {
+			applied = true
+			if done {
+				logger.Info("Scaled target directly", "target", v.Target.Name, "from", vd.CurrentReplicas, "to", vd.DesiredReplicas)
+			}
+		}
+	}
+
+	stamp := metav1.NewTime(now)
+	written, err := e.opts.Status.Update(ctx, v.Key(), func(st *v1alpha1.VariantAutoscalingStatus) {
+		st.CurrentReplicas = ptr.To(int32(vd.CurrentReplicas))
+		if changed || st.DesiredOptimizedAlloc.LastRunTime == nil || !d.SafetyNet {
+			st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{
+				Accelerator: v.Accelerator, NumReplicas: ptr.To(int32(vd.DesiredReplicas)), LastRunTime: &stamp,
+			}
+		}
+		st.Actuation.Applied = applied
+		status.SetCondition(st, v1alpha1.ConditionReady, true, v1alpha1.ReasonTargetFound, readyMessage(v, vd), v.VA.Generation, stamp)
+		setMetricsCondition(st, variantHealth(sig, v.VA.Name), v.VA.Generation, stamp)
+	})
+	if err != nil {
+		logger.Error(err, "Cannot write status")
+		return
+	}
+	if changed && written != nil {
+		from := "unset"
+		if previous != nil {
+			from = fmt.Sprint(*previous)
+		}
+		e.opts.Status.Event(written, "Normal", ReasonDesiredChanged, "Decide",
+			fmt.Sprintf("Desired replicas %s -> %d: %s", from, vd.DesiredReplicas, vd.Reason))
+	}
+}
+
+// readyMessage is the Ready condition's message: the target and the last decision.
+func readyMessage(v *inventory.Variant, vd *decision.VariantDecision) string {
+	msg := fmt.Sprintf("Target deployment '%s' found; desired %d (%s): %s", v.Target.Name, vd.DesiredReplicas, vd.Action, vd.Reason)
+	if v.AcceleratorFrom == inventory.FromNowhere {
+		msg += fmt.Sprintf("; accelerator unknown: set the label %s on the VA or a %s node selector on the pod template", inventory.AcceleratorLabel, inventory.GPUProductLabel)
+	}
+	return msg
+}
+
+// variantHealth is the variant's own data health, or the model's when the collector gave
+// none for the variant.
+func variantHealth(sig ModelSignals, name string) VariantHealth {
+	if h, ok := sig.Variants[name]; ok {
+		return h
+	}
+	return VariantHealth{Usable: sig.Status.Usable, Reason: sig.Status.Reason, Message: sig.Message}
+}
+
+func setMetricsCondition(st *v1alpha1.VariantAutoscalingStatus, h VariantHealth, gen int64, now metav1.Time) {
+	reason, msg := h.Reason, h.Message
+	if h.Usable {
+		if reason == "" {
+			reason = ReasonMetricsAvailable
+		}
+		if msg == "" {
+			msg = "Signals of the variant's replicas were read"
+		}
+		status.SetCondition(st, v1alpha1.ConditionMetricsAvailable, true, reason, msg, gen, now)
+		return
+	}
+	if reason == "" {
+		reason = ReasonMetricsMissing
+	}
+	status.SetCondition(st, v1alpha1.ConditionMetricsAvailable, false, reason, msg, gen, now)
+}
+
+// reportNotActionable marks a variant WVA cannot act on and removes its series.
+func (e *Engine) reportNotActionable(ctx context.Context, v *inventory.Variant, now time.Time) {
+	e.opts.Metrics.Forget(v.VA.Name, v.VA.Namespace)
+	reason, msg := v1alpha1.ReasonDeploymentNotFound, fmt.Sprintf("Target deployment '%s' no longer exists", v.VA.Spec.ScaleTargetRef.Name)
+	switch {
+	case v.UnsupportedKind != "":
+		reason, msg = ReasonUnsupportedTarget, fmt.Sprintf("scaleTargetRef %s '%s' is not supported: WVA scales apps/v1 Deployments", v.UnsupportedKind, v.VA.Spec.ScaleTargetRef.Name)
+	case len(v.ConflictsWith) > 0:
+		reason, msg = ReasonTargetConflict, fmt.Sprintf("Target deployment '%s' is also claimed by VariantAutoscaling %s; WVA acts on neither until only one remains", v.VA.Spec.ScaleTargetRef.Name, strings.Join(v.ConflictsWith, ", "))
+	}
+	stamp := metav1.NewTime(now)
+	_, err := e.opts.Status.Update(ctx, v.Key(), func(st *v1alpha1.VariantAutoscalingStatus) {
+		if reason == v1alpha1.ReasonDeploymentNotFound {
+			st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{}
+			st.CurrentReplicas = nil
+			st.Actuation.Applied = false
+		}
+		status.SetCondition(st, v1alpha1.ConditionReady, false, reason, msg, v.VA.Generation, stamp)
+	})
+	if err != nil {
+		log.FromContext(ctx).Error(err, "Cannot write status", "variant", v.VA.Name, "namespace", v.VA.Namespace)
+	}
+}

@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/workload-variant-autoscaler/wva/internal/collector"
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"github.com/workload-variant-autoscaler/wva/internal/inventory"
+)
+
+// CollectorSignals adapts a collector.Source (Prometheus or pod scraping) to the engine:
+// it resolves each variant's Pods through the Mapper (informer cache), asks the source for
+// every model at once, and converts the answer to the decision core's types.
+type CollectorSignals struct {
+	// Source reads the signals.
+	Source collector.Source
+	// Mapper finds each variant's Pods.
+	Mapper *collector.Mapper
+	// Zero gives a model's scale-to-zero policy, whose retention period is the window
+	// successful requests are counted over.
+	Zero func(modelID, namespace string) decision.ZeroConfig
+}
+
+// Collect implements Signals.
+func (c CollectorSignals) Collect(ctx context.Context, models []*inventory.Model, now time.Time) map[ModelKey]ModelSignals {
+	req := make([]collector.Model, 0, len(models))
+	for _, m := range models {
+		cm := collector.Model{Namespace: m.Namespace, ModelID: m.ModelID}
+		if z := c.Zero(m.ModelID, m.Namespace); z.Enabled {
+			cm.SuccessWindow = z.RetentionPeriod
+		}
+		for _, v := range m.Variants {
+			if v.Actionable() {
+				cm.Variants = append(cm.Variants, collector.Variant{Name: v.VA.Name, Target: v.Target.Name})
+			}
+		}
+		req = append(req, cm)
+	}
+	out := make(map[ModelKey]ModelSignals, len(req))
+	resolved, err := c.Mapper.Resolve(ctx, req)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "Cannot map pods to variants")
+		for _, m := range req {
+			out[ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}] = ModelSignals{
+				Status:  decision.SignalStatus{Reason: ReasonMetricsMissing},
+				Message: "pods could not be mapped to variants: " + err.Error(),
+			}
+		}
+		return out
+	}
+	answers, err := c.Source.Collect(ctx, resolved, now)
+	if err != nil {
+		// Every model carries the failure in its health; the error is for the log.
+		log.FromContext(ctx).Error(err, "Signal collection failed")
+	}
+	for _, a := range answers {
+		out[ModelKey{Namespace: a.Namespace, ModelID: a.ModelID}] = convert(a)
+	}
+	return out
+}
+
+// convert turns the collector's answer for one model into the engine's.
+func convert(a collector.ModelSignals) ModelSignals {
+	ms := ModelSignals{
+		Status:        decision.SignalStatus{Usable: a.Health.Usable, Reason: a.Health.Reason},
+		Message:       a.Health.Message,
+		SuccessWindow: a.SuccessWindow,
+		Variants:      make(map[string]VariantHealth, len(a.Variants)),
+	}
+	for _, v := range a.Variants {
+		ms.Variants[v.Name] = VariantHealth{Usable: v.Health.Usable, Reason: v.Health.Reason, Message: v.Health.Message}
+		for _, r := range v.Replicas {
+			ms.Replicas = append(ms.Replicas, decision.ReplicaSignals{
+				Variant: v.Name, Pod: r.Pod,
+				KvCacheUsage: r.KvCacheUsage, Waiting: r.Waiting, Running: r.Running,
+				NumGPUBlocks: r.NumGPUBlocks, BlockSize: r.BlockSize,
+				AvgInputTokens: r.AvgInputTokens, AvgOutputTokens: r.AvgOutputTokens,
+				SuccessCount: r.SuccessCount, SampleTime: r.SampleTime,
+			})
+		}
+	}
+	return ms
+}

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/workload-variant-autoscaler/wva/internal/actuator"
+	"github.com/workload-variant-autoscaler/wva/internal/status"
+)
+
+// Options wire an Engine. Everything is required except Scaler.
+type Options struct {
+	// Reader reads VAs, Deployments and Pods; the manager's cache.
+	Reader client.Reader
+	// Signals collects per-replica signals.
+	Signals Signals
+	// Settings is the configuration in force.
+	Settings Settings
+	// Status writes VA status and events.
+	Status *status.Writer
+	// Metrics publishes the wva_* series.
+	Metrics *actuator.Metrics
+	// Scaler, when set, applies decisions directly (direct actuation mode).
+	Scaler *actuator.Scaler
+	// Recorder records events on targets.
+	Recorder events.EventRecorder
+	// Clock gives the time; a fake clock in tests.
+	Clock clock.WithTicker
+	// ConfigSynced, when set, is closed once the dynamic configuration has been read; the
+	// first cycle waits for it so it never decides on built-in defaults by mistake.
+	ConfigSynced <-chan struct{}
+}
+
+// Engine runs the decision cycle. Start it with a manager: it only runs on the leader.
+type Engine struct {
+	opts    Options
+	trigger chan string
+}
+
+// New returns an Engine.
+func New(opts Options) *Engine {
+	return &Engine{opts: opts, trigger: make(chan string, 1)}
+}
+
+// Trigger asks for a cycle as soon as possible, e.g. because a target appeared. Calls
+// coalesce: many triggers while a cycle runs cause one more cycle.
+func (e *Engine) Trigger(reason string) {
+	select {
+	case e.trigger <- reason:
+	default:
+	}
+}
+
+// NeedLeaderElection makes the engine run on the leader only: one replica decides and acts.
+func (e *Engine) NeedLeaderElection() bool { return true }
+
+// Start runs cycles until ctx ends: at once, then every interval, early on a trigger, and
+// with a new period as soon as the interval setting changes.
+func (e *Engine) Start(ctx context.Context) error {
+	logger := log.FromContext(ctx).WithName("engine")
+	ctx = log.IntoContext(ctx, logger)
+	intervals, stopIntervals := e.opts.Settings.IntervalChanges()
+	defer stopIntervals()
+	changes, stopChanges := e.opts.Settings.Changes()
+	defer stopChanges()
+
+	if e.opts.ConfigSynced != nil {
+		select {
+		case <-e.opts.ConfigSynced:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	interval := e.opts.Settings.Interval()
+	timer := e.opts.Clock.NewTimer(0)
+	defer timer.Stop()
+	logger.Info("Decision engine started", "interval", interval.String())
+	for {
+		reason := "interval"
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C():
+		case reason = <-e.trigger:
+		case interval = <-intervals:
+			// The next cycle follows the new interval; the log line comes from the
+			// configuration watcher.
+			resetTimer(timer, interval)
+			continue
+		case <-changes:
+			reason = "configuration changed"
+		}
+		e.RunOnce(ctx, reason)
+		resetTimer(timer, interval)
+	}
+}
+
+func resetTimer(t clock.Timer, d time.Duration) {
+	if !t.Stop() {
+		select {
+		case <-t.C():
+		default:
+		}
+	}
+	t.Reset(d)
+}

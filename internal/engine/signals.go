@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"github.com/workload-variant-autoscaler/wva/internal/inventory"
+)
+
+// ModelKey names one model in one namespace.
+type ModelKey struct {
+	// Namespace of the model's VAs.
+	Namespace string
+	// ModelID is spec.modelID.
+	ModelID string
+}
+
+// ModelSignals are the collector's answer for one model.
+type ModelSignals struct {
+	// Replicas are per-pod signals, each naming its variant (the VA name).
+	Replicas []decision.ReplicaSignals
+	// Status says whether the signals are usable, and if not, why (PrometheusError,
+	// MetricsMissing, MetricsStale).
+	Status decision.SignalStatus
+	// Message explains Status for a person (the MetricsAvailable condition message).
+	Message string
+	// SuccessWindow is the window Replicas' SuccessCount covers.
+	SuccessWindow time.Duration
+	// Demand is the number of requests waiting upstream for the model, if known.
+	Demand decision.Demand
+	// Variants is the health of each variant's data by VA name, for its MetricsAvailable
+	// condition; a variant absent here takes the model's Status and Message.
+	Variants map[string]VariantHealth
+}
+
+// VariantHealth is whether one variant's signals were usable, and why.
+type VariantHealth struct {
+	// Usable is false when the variant's replicas did not report usable signals.
+	Usable bool
+	// Reason is the MetricsAvailable reason.
+	Reason string
+	// Message explains Reason for a person.
+	Message string
+}
+
+// Signals is what the engine needs of a collector: signals for a set of models, at once.
+// Implementations must report missing or stale data as unusable, never as zero load.
+type Signals interface {
+	Collect(ctx context.Context, models []*inventory.Model, now time.Time) map[ModelKey]ModelSignals
+}
+
+// Settings is what the engine needs of the configuration in force.
+type Settings interface {
+	// Interval is the optimisation interval.
+	Interval() time.Duration
+	// IntervalChanges delivers a new interval when it changes.
+	IntervalChanges() (<-chan time.Duration, func())
+	// Changes signals any change of the dynamic configuration.
+	Changes() (<-chan struct{}, func())
+	// SaturationFor is the saturation configuration of one model.
+	SaturationFor(modelID, namespace string) decision.SaturationConfig
+	// ZeroFor is the scale-to-zero policy of one model.
+	ZeroFor(modelID, namespace string) decision.ZeroConfig
+}

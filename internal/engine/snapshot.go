@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"github.com/workload-variant-autoscaler/wva/internal/inventory"
+)
+
+// Snapshot builds the decision core's input for one model from the inventory and the
+// collector's signals. Only actionable variants take part; it is a pure function.
+func Snapshot(m *inventory.Model, sig ModelSignals, sat decision.SaturationConfig, zero decision.ZeroConfig, now time.Time) decision.Snapshot {
+	s := decision.Snapshot{
+		ModelID:       m.ModelID,
+		Namespace:     m.Namespace,
+		Signals:       sig.Status,
+		Saturation:    sat,
+		Zero:          zero,
+		WaitingDemand: sig.Demand,
+		SuccessWindow: sig.SuccessWindow,
+		Now:           now,
+	}
+	names := map[string]bool{}
+	for _, v := range m.Variants {
+		if !v.Actionable() {
+			continue
+		}
+		names[v.VA.Name] = true
+		s.Variants = append(s.Variants, decision.VariantState{
+			Name:            v.VA.Name,
+			Accelerator:     v.Accelerator,
+			Cost:            v.Cost,
+			CurrentReplicas: v.CurrentReplicas(),
+			ReadyReplicas:   min(v.ReadyReplicas(), v.CurrentReplicas()),
+			PreviousDesired: previousDesired(v),
+			GPUsPerReplica:  v.GPUsPerReplica,
+		})
+	}
+	for _, r := range sig.Replicas {
+		if names[r.Variant] {
+			s.Replicas = append(s.Replicas, r)
+		}
+	}
+	return s
+}
+
+// previousDesired is the desired count WVA last published for the variant, if any.
+func previousDesired(v *inventory.Variant) *int {
+	alloc := v.VA.Status.DesiredOptimizedAlloc
+	if alloc.NumReplicas == nil || alloc.LastRunTime == nil {
+		return nil
+	}
+	n := int(*alloc.NumReplicas)
+	return &n
+}
