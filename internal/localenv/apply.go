@@ -30,8 +30,8 @@ const FieldManager = "wva-localenv"
 
 // ApplyFiles server-side applies every YAML document in the given files or folders
 // (*.yaml, *.yml, in name order), as `kubectl apply --server-side` would. CRDs are applied
-// first and waited for until Established, so that resources of their kinds in the same
-// call apply too.
+// first and waited for until Established, then Namespaces, so that resources of their
+// kinds and in them in the same call apply too.
 func (e *Env) ApplyFiles(ctx context.Context, paths ...string) error {
 	var objs []*unstructured.Unstructured
 	for _, p := range paths {
@@ -63,9 +63,10 @@ func (e *Env) ApplyYAML(ctx context.Context, data string) error {
 	return e.Apply(ctx, objs...)
 }
 
-// Apply server-side applies objects, CRDs first (waiting until they are Established).
+// Apply server-side applies objects: CRDs first (waiting until they are Established),
+// then Namespaces, then the rest.
 func (e *Env) Apply(ctx context.Context, objs ...*unstructured.Unstructured) error {
-	sort.SliceStable(objs, func(i, j int) bool { return isCRD(objs[i]) && !isCRD(objs[j]) })
+	sort.SliceStable(objs, func(i, j int) bool { return applyOrder(objs[i]) < applyOrder(objs[j]) })
 	dyn, err := dynamic.NewForConfig(e.Config)
 	if err != nil {
 		return fmt.Errorf("build dynamic client: %w", err)
@@ -110,6 +111,18 @@ func (e *Env) Apply(ctx context.Context, objs ...*unstructured.Unstructured) err
 		}
 	}
 	return nil
+}
+
+// applyOrder puts the kinds others depend on first: CRDs, then Namespaces, then the rest.
+func applyOrder(o *unstructured.Unstructured) int {
+	switch o.GetKind() {
+	case "CustomResourceDefinition":
+		return 0
+	case "Namespace":
+		return 1
+	default:
+		return 2
+	}
 }
 
 func isCRD(o *unstructured.Unstructured) bool {

@@ -1,0 +1,163 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+)
+
+const model = "meta/llama-3.1-8b"
+
+// twoVariants creates the guide's cost example: the same model on a cheap A100 variant
+// (cost 5) and a dear H100 variant (cost 20), one replica each, and waits for their pods.
+func twoVariants(t *testing.T, ns string, labels map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, v := range []struct{ name, product, cost string }{
+		{"llama-a100", "NVIDIA-A100-SXM4-80GB", "5"},
+		{"llama-h100", "NVIDIA-H100-80GB-HBM3", "20"},
+	} {
+		if err := s.client.Create(ctx, newDeployment(ns, v.name, v.product, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.client.Create(ctx, newVA(ns, v.name, model, v.name, v.cost, labels)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, time.Minute, func() error {
+		for _, app := range []string{"llama-a100", "llama-h100"} {
+			if n := len(podsOf(t, ns, app)); n != 1 {
+				return fmt.Errorf("%s has %d pods", app, n)
+			}
+		}
+		return nil
+	})
+}
+
+// loadAll publishes the same load for every pod of the namespace's variants.
+func loadAll(t *testing.T, ns string, kv, waiting float64) {
+	t.Helper()
+	for _, app := range []string{"llama-a100", "llama-h100"} {
+		for _, p := range podsOf(t, ns, app) {
+			s.exp.set(ns, p.Name, model, kv, waiting)
+		}
+	}
+}
+
+func desired(t *testing.T, ns, name string) (int32, bool) {
+	t.Helper()
+	a := getVA(t, ns, name).Status.DesiredOptimizedAlloc
+	if a.NumReplicas == nil {
+		return 0, false
+	}
+	return *a.NumReplicas, true
+}
+
+func wantDesired(t *testing.T, ns, name string, want int32, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, func() error {
+		if got, ok := desired(t, ns, name); !ok || got != want {
+			return fmt.Errorf("%s desired %d (set %v), want %d", name, got, ok, want)
+		}
+		return nil
+	})
+}
+
+// Saturated replicas scale the cheaper variant up; the decision shows in status, events
+// and wva_desired_replicas, and the dearer variant is left alone.
+func TestSaturationScalesTheCheaperVariantUpThroughMetrics(t *testing.T) {
+	ns := newNamespace(t)
+	m := startManager(t, "metrics-mode", "GLOBAL_OPT_INTERVAL=3s")
+	twoVariants(t, ns, nil)
+	loadAll(t, ns, 0.30, 0)
+	wantCondition(t, ns, "llama-a100", v1alpha1.ConditionMetricsAvailable, metav1.ConditionTrue, "MetricsFound", time.Minute)
+	wantDesired(t, ns, "llama-a100", 1, 30*time.Second)
+
+	loadAll(t, ns, 0.95, 8)
+	wantDesired(t, ns, "llama-a100", 2, time.Minute)
+	if got, _ := desired(t, ns, "llama-h100"); got != 1 {
+		t.Errorf("the dearer variant's desired changed to %d", got)
+	}
+	eventually(t, 20*time.Second, func() error {
+		l, ok := seriesLine(m.metrics(t), "wva_desired_replicas", ns, "llama-a100")
+		if !ok || !strings.HasSuffix(l, " 2") || !strings.Contains(l, `accelerator_type="NVIDIA-A100-SXM4-80GB"`) {
+			return fmt.Errorf("wva_desired_replicas line %q", l)
+		}
+		if l, ok := seriesLine(m.metrics(t), "wva_replica_scaling_total", ns, "llama-a100"); !ok || !strings.Contains(l, `direction="up"`) {
+			return fmt.Errorf("wva_replica_scaling_total line %q", l)
+		}
+		return nil
+	})
+	// In metrics mode WVA never touches the Deployment itself.
+	var d appsv1.Deployment
+	if err := s.client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "llama-a100"}, &d); err != nil {
+		t.Fatal(err)
+	}
+	if *d.Spec.Replicas != 1 {
+		t.Errorf("metrics mode changed the Deployment to %d replicas", *d.Spec.Replicas)
+	}
+	if va := getVA(t, ns, "llama-a100"); va.Status.Actuation.Applied {
+		t.Error("actuation.applied is true in metrics mode")
+	}
+	if !strings.Contains(m.log(), `"msg":"Scaling decision"`) {
+		t.Error("no structured decision log line")
+	}
+}
+
+// In direct mode the manager scales the Deployment itself and says so in status.
+func TestDirectModeScalesTheDeployment(t *testing.T) {
+	ns := newNamespace(t)
+	startManager(t, "direct-mode", "GLOBAL_OPT_INTERVAL=3s", "ACTUATION_MODE=direct")
+	twoVariants(t, ns, nil)
+	loadAll(t, ns, 0.95, 8)
+	eventually(t, time.Minute, func() error {
+		var d appsv1.Deployment
+		if err := s.client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "llama-a100"}, &d); err != nil {
+			return err
+		}
+		if *d.Spec.Replicas < 2 {
+			return fmt.Errorf("llama-a100 has %d replicas", *d.Spec.Replicas)
+		}
+		return nil
+	})
+	eventually(t, 20*time.Second, func() error {
+		if va := getVA(t, ns, "llama-a100"); !va.Status.Actuation.Applied {
+			return fmt.Errorf("actuation.applied not set")
+		}
+		return nil
+	})
+}
+
+// With Prometheus unreachable the safety net keeps the replicas and says so.
+func TestSafetyNetWhenPrometheusIsUnreachable(t *testing.T) {
+	ns := newNamespace(t)
+	dead := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	m := startManager(t, "safety-net", "GLOBAL_OPT_INTERVAL=3s", "PROMETHEUS_BASE_URL="+dead)
+	twoVariants(t, ns, nil)
+	c := wantCondition(t, ns, "llama-a100", v1alpha1.ConditionMetricsAvailable, metav1.ConditionFalse, "PrometheusError", time.Minute)
+	if c.Message == "" {
+		t.Error("PrometheusError condition without a message")
+	}
+	wantDesired(t, ns, "llama-a100", 1, 30*time.Second)
+	eventually(t, 30*time.Second, func() error {
+		for _, line := range strings.Split(m.log(), "\n") {
+			if strings.Contains(line, "Safety net activated: emitted fallback metrics") && strings.Contains(line, `"variant":"llama-a100"`) &&
+				strings.Contains(line, `"currentReplicas":1`) && strings.Contains(line, `"desiredReplicas":1`) && strings.Contains(line, `"fallbackSource":"current-replicas"`) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no safety-net log line for llama-a100")
+	})
+	l, ok := seriesLine(m.metrics(t), "wva_desired_replicas", ns, "llama-a100")
+	if !ok || !strings.HasSuffix(l, " 1") {
+		t.Errorf("safety net did not emit desired = current: %q", l)
+	}
+}

@@ -1,0 +1,149 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+)
+
+// eventually polls cond until it returns nil or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s: %v", timeout, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func httpGet(url string) (string, error) {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return string(body), nil
+}
+
+func newVA(ns, name, model, target, cost string, labels map[string]string) *v1alpha1.VariantAutoscaling {
+	return &v1alpha1.VariantAutoscaling{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
+		Spec: v1alpha1.VariantAutoscalingSpec{
+			ScaleTargetRef: v1alpha1.CrossVersionObjectReference{Kind: "Deployment", Name: target},
+			ModelID:        model, VariantCost: cost,
+		},
+	}
+}
+
+func newDeployment(ns, name, product string, replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					NodeSelector: map[string]string{"nvidia.com/gpu.product": product},
+					Containers: []corev1.Container{{
+						Name: "vllm", Image: "vllm/vllm-openai:latest",
+						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8000}},
+						Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("1")}},
+					}},
+				},
+			},
+		},
+	}
+}
+
+func getVA(t *testing.T, ns, name string) *v1alpha1.VariantAutoscaling {
+	t.Helper()
+	var va v1alpha1.VariantAutoscaling
+	if err := s.client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &va); err != nil {
+		t.Fatalf("get va %s/%s: %v", ns, name, err)
+	}
+	return &va
+}
+
+// condition returns a VA's condition of one type, or an error saying it is absent.
+func condition(va *v1alpha1.VariantAutoscaling, typ string) (*metav1.Condition, error) {
+	c := meta.FindStatusCondition(va.Status.Conditions, typ)
+	if c == nil {
+		return nil, fmt.Errorf("no %s condition yet (conditions %+v)", typ, va.Status.Conditions)
+	}
+	return c, nil
+}
+
+// wantCondition waits until the VA's condition has the status and reason.
+func wantCondition(t *testing.T, ns, name, typ string, status metav1.ConditionStatus, reason string, timeout time.Duration) *metav1.Condition {
+	t.Helper()
+	var got *metav1.Condition
+	eventually(t, timeout, func() error {
+		c, err := condition(getVA(t, ns, name), typ)
+		if err != nil {
+			return err
+		}
+		if c.Status != status || c.Reason != reason {
+			return fmt.Errorf("%s is %s/%s (%s), want %s/%s", typ, c.Status, c.Reason, c.Message, status, reason)
+		}
+		got = c
+		return nil
+	})
+	return got
+}
+
+// podsOf lists a Deployment's pods by its app label.
+func podsOf(t *testing.T, ns, app string) []corev1.Pod {
+	t.Helper()
+	var list corev1.PodList
+	if err := s.client.List(context.Background(), &list, client.InNamespace(ns), client.MatchingLabels{"app": app}); err != nil {
+		t.Fatal(err)
+	}
+	var live []corev1.Pod
+	for _, p := range list.Items {
+		if p.DeletionTimestamp == nil {
+			live = append(live, p)
+		}
+	}
+	return live
+}
+
+// seriesLine finds the line of a metric for one variant in /metrics text.
+func seriesLine(text, metric, ns, variant string) (string, bool) {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, metric+"{") && strings.Contains(l, `namespace="`+ns+`"`) && strings.Contains(l, `variant_name="`+variant+`"`) {
+			return l, true
+		}
+	}
+	return "", false
+}
