@@ -36,13 +36,13 @@ const (
 // suite is what every test shares: one control plane, one Prometheus, one exporter, the
 // built manager binary and a kubeconfig of the manager's ServiceAccount.
 type suite struct {
-	env        *localenv.Env
-	prom       *localenv.Prometheus
-	exp        *exporter
-	wvaBin     string
-	saConfig   string
-	client     client.Client
-	tmp        string
+	env      *localenv.Env
+	prom     *localenv.Prometheus
+	exp      *exporter
+	wvaBin   string
+	saConfig string
+	client   client.Client
+	tmp      string
 }
 
 var s suite

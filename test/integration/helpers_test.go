@@ -77,7 +77,7 @@ func newDeployment(ns, name, product string, replicas int32) *appsv1.Deployment 
 					NodeSelector: map[string]string{"nvidia.com/gpu.product": product},
 					Containers: []corev1.Container{{
 						Name: "vllm", Image: "vllm/vllm-openai:latest",
-						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8000}},
+						Ports:     []corev1.ContainerPort{{Name: "http", ContainerPort: 8000}},
 						Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("1")}},
 					}},
 				},
