@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testConfig = `
+seed: 2
+load:
+  pattern: {kind: step, rate: 2, rate2: 12, duration: 6m, promptTokens: 800, outputTokens: 150}
+models:
+- name: llama
+  slo: {ttft: 1s, itl: 50ms}
+  variants:
+  - {name: h100, profile: llama-3.1-8b-h100-80gb, cost: 3, startupDelay: 1m, minReplicas: 1, maxReplicas: 10}
+policies:
+- {name: wva-v1, type: wva}
+- {name: hpa, type: hpa, target: 20, interval: 15s}
+- {name: static-2, type: static, replicas: {h100: 2}}
+`
+
+func writeConfig(t *testing.T) (cfg, out string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg = filepath.Join(dir, "sim.yaml")
+	if err := os.WriteFile(cfg, []byte(testConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, filepath.Join(dir, "out")
+}
+
+// TestRunWritesTableJSONAndReport runs the command end to end.
+func TestRunWritesTableJSONAndReport(t *testing.T) {
+	cfg, out := writeConfig(t)
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"run", "--config", cfg, "--out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	for _, name := range []string{"wva-v1", "hpa", "static-2", "oracle", "SLO attainment"} {
+		if !strings.Contains(stdout.String(), name) {
+			t.Errorf("table lacks %q:\n%s", name, stdout.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "wall time") {
+		t.Errorf("no summary line on stderr:\n%s", stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Policies []struct{ Name string } `json:"policies"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil || len(res.Policies) != 4 {
+		t.Fatalf("result.json: %v, %d policies", err, len(res.Policies))
+	}
+	page, err := os.ReadFile(filepath.Join(out, "result.html"))
+	if err != nil || !strings.Contains(string(page), "<svg") {
+		t.Fatalf("result.html: %v", err)
+	}
+	var md bytes.Buffer
+	if err := run([]string{"run", "--config", cfg, "--out", out, "--markdown", "--quiet"}, &md, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(md.String(), "| policy |") {
+		t.Errorf("markdown table:\n%s", md.String())
+	}
+}
+
+// TestSweepCommand sweeps a threshold and writes its page.
+func TestSweepCommand(t *testing.T) {
+	cfg, out := writeConfig(t)
+	var stdout, stderr bytes.Buffer
+	args := []string{"sweep", "--config", cfg, "--out", out, "--policy", "hpa", "--param", "target", "--values", "10, 30", "--quiet"}
+	if err := run(args, &stdout, &stderr); err != nil {
+		t.Fatalf("sweep: %v\n%s", err, stderr.String())
+	}
+	if lines := strings.Count(stdout.String(), "\n"); lines != 3 {
+		t.Errorf("sweep table has %d lines, want header + 2:\n%s", lines, stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "sweep.html")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestUsageErrors: missing subcommand, config or values are errors, not panics.
+func TestUsageErrors(t *testing.T) {
+	cfg, _ := writeConfig(t)
+	for _, args := range [][]string{
+		nil, {"bogus"}, {"run"}, {"sweep", "--config", cfg, "--policy", "hpa", "--param", "target"},
+		{"run", "--config", filepath.Join(t.TempDir(), "missing.yaml")},
+	} {
+		if err := run(args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

@@ -1,0 +1,228 @@
+package simulator
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// reportCSS styles the report; inline, so the page is one self-contained file.
+const reportCSS = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1400px}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:8px}
+.note{color:#555;font-size:13px;max-width:1000px}.credit{color:#555;font-size:12px;margin-top:32px}`
+
+// WriteHTML renders the result as a self-contained HTML page with inline SVG plots:
+// load, replicas per variant per policy, latency against the SLO, attainment and cost
+// over time.
+func (r *Result) WriteHTML(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>wva-sim report</title><style>` + reportCSS + `</style></head><body>`)
+	b.WriteString(`<h1>WVA trace simulator: policy comparison</h1>`)
+	r.htmlScenario(&b)
+	b.WriteString(`<h2 id="comparison">Comparison</h2>`)
+	r.htmlTable(&b)
+	b.WriteString(`<p class="note">SLO attainment: share of all requests whose time to first token and mean inter-token latency are both within target (failed requests count as missed). Cost: replica-hours × variant cost over the period; × oracle: relative to the oracle lower bound (future load known, instant start). Reaction: mean seconds from a load step to the first scale-up decision / to the first new replica serving.</p>`)
+	b.WriteString(`<h2 id="load">Load</h2>`)
+	b.WriteString(r.loadChart().render())
+	b.WriteString(`<h2 id="replicas">Replicas per variant</h2><p class="note">Solid: replicas in the target's spec (billed once scheduled); dashed: ready replicas. Same scale for every policy.</p><div class="grid">`)
+	for _, c := range r.replicaCharts() {
+		b.WriteString(c.render())
+	}
+	b.WriteString(`</div><h2 id="latency">Latency against the SLO</h2><div class="grid">`)
+	for _, c := range r.latencyCharts() {
+		b.WriteString(c.render())
+	}
+	b.WriteString(`</div><h2 id="cost">Cost over time</h2>`)
+	b.WriteString(r.costChart().render())
+	r.htmlReactions(&b)
+	if r.Scenario.Credit != "" {
+		fmt.Fprintf(&b, `<p class="credit">Trace: %s.</p>`, html.EscapeString(r.Scenario.Credit))
+	}
+	b.WriteString(`</body></html>`)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
+}
+
+// htmlScenario describes the scenario and its variants.
+func (r *Result) htmlScenario(b *strings.Builder) {
+	s := r.Scenario
+	src := "synthetic load"
+	if s.Trace != "" {
+		src = "trace " + s.Trace
+	}
+	fmt.Fprintf(b, `<p>%s: %d requests over %.0f min; decision interval %.0f s, scrape interval %.0f s, seed %d.</p>`,
+		html.EscapeString(src), s.Requests, s.DurationSeconds/60, s.DecisionIntervalSeconds, s.ScrapeIntervalSeconds, s.Seed)
+	b.WriteString(`<table><tr><th>model</th><th>SLO (TTFT / ITL)</th><th>attainment target</th><th>variant</th><th>profile</th><th>cost /h</th><th>start-up</th><th>sustainable req/s per replica</th></tr>`)
+	for _, m := range s.Models {
+		for _, v := range m.Variants {
+			fmt.Fprintf(b, `<tr><td>%s</td><td>%v / %v</td><td>%.0f%%</td><td>%s</td><td>%s</td><td>%.2f</td><td>%s</td><td>%.2f</td></tr>`,
+				html.EscapeString(m.Name), m.SLO.TTFT.D(), m.SLO.ITL.D(), 100*m.AttainmentTarget, html.EscapeString(v.Name),
+				html.EscapeString(v.Profile), v.Cost, v.StartupDelay, v.SustainableRate)
+		}
+	}
+	b.WriteString(`</table>`)
+}
+
+// htmlTable is the comparison table.
+func (r *Result) htmlTable(b *strings.Builder) {
+	b.WriteString(`<table><tr>`)
+	for _, h := range tableHeader() {
+		fmt.Fprintf(b, `<th>%s</th>`, html.EscapeString(h))
+	}
+	b.WriteString(`</tr>`)
+	for i := range r.Policies {
+		p := &r.Policies[i]
+		b.WriteString(`<tr>`)
+		for j, cell := range tableRow(p) {
+			if j == 0 {
+				cell = fmt.Sprintf(`<span style="color:%s">■</span> %s`, palette(i), html.EscapeString(cell))
+				fmt.Fprintf(b, `<td title="%s">%s</td>`, html.EscapeString(p.Detail), cell)
+				continue
+			}
+			fmt.Fprintf(b, `<td>%s</td>`, html.EscapeString(cell))
+		}
+		b.WriteString(`</tr>`)
+	}
+	b.WriteString(`</table><p class="note">`)
+	for i := range r.Policies {
+		fmt.Fprintf(b, `<b>%s</b>: %s.<br>`, html.EscapeString(r.Policies[i].Name), html.EscapeString(r.Policies[i].Detail))
+	}
+	b.WriteString(`</p>`)
+}
+
+// htmlReactions lists the reaction to each load step.
+func (r *Result) htmlReactions(b *strings.Builder) {
+	if len(r.Policies) == 0 || len(r.Policies[0].Reactions) == 0 {
+		return
+	}
+	b.WriteString(`<h2 id="reactions">Reaction to load steps</h2><p class="note">Seconds from each load step to the first scale-up decision / to the first replica of such a scale-up serving; – when none within the horizon.</p><table><tr><th>policy</th>`)
+	for _, st := range r.Policies[0].Reactions {
+		fmt.Fprintf(b, `<th>%s step at %.1f min</th>`, html.EscapeString(st.Model), st.StepSeconds/60)
+	}
+	b.WriteString(`</tr>`)
+	for _, p := range r.Policies {
+		fmt.Fprintf(b, `<tr><td>%s</td>`, html.EscapeString(p.Name))
+		for _, st := range p.Reactions {
+			fmt.Fprintf(b, `<td>%s / %s</td>`, optSeconds(st.FirstScaleUp), optSeconds(st.ReadyCapacity))
+		}
+		b.WriteString(`</tr>`)
+	}
+	b.WriteString(`</table>`)
+}
+
+// optSeconds prints an optional number of seconds.
+func optSeconds(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", *v)
+}
+
+// minutes converts seconds to minutes for the time axes.
+func minutes(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = x / 60
+	}
+	return out
+}
+
+// loadChart plots each model's arrival rate.
+func (r *Result) loadChart() chart {
+	c := chart{Title: "Arrival rate", XLabel: "time (min)", YLabel: "requests/s", Width: 1340, Height: 260}
+	for i, l := range r.Load {
+		c.Series = append(c.Series, plotSeries{Name: l.Model, Color: palette(i), X: minutes(l.TimesSeconds), Y: l.Rate, Step: true})
+	}
+	return c
+}
+
+// replicaCharts draws one small chart per policy with a line per variant.
+func (r *Result) replicaCharts() []chart {
+	top := 0.0
+	for _, p := range r.Policies {
+		for _, v := range p.Series.Replicas {
+			for _, n := range v.Spec {
+				top = math.Max(top, float64(n))
+			}
+		}
+	}
+	var out []chart
+	for _, p := range r.Policies {
+		c := chart{Title: p.Name, XLabel: "time (min)", YLabel: "replicas", Width: 440, Height: 250, YMax: top}
+		x := minutes(p.Series.TimesSeconds)
+		for vi, v := range p.Series.Replicas {
+			name := v.Variant
+			if len(r.Load) > 1 {
+				name = v.Model + "/" + v.Variant
+			}
+			c.Series = append(c.Series,
+				plotSeries{Name: name, Color: palette(vi + 4), X: x, Y: ints(v.Spec), Step: true},
+				plotSeries{Color: palette(vi + 4), X: x, Y: ints(v.Ready), Step: true, Dashed: true})
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// latencyCharts plot per-bucket p95 TTFT and ITL of every policy against the SLO, and
+// per-bucket attainment against the target.
+func (r *Result) latencyCharts() []chart {
+	bucket := fmtBucket(r.Scenario.ResolutionSeconds)
+	ttft := chart{Title: "TTFT p95 per " + bucket + " (log scale)", XLabel: "time (min)", YLabel: "seconds", Width: 660, Height: 330, LogY: true}
+	itl := chart{Title: "ITL p95 per " + bucket + " (log scale)", XLabel: "time (min)", YLabel: "seconds", Width: 660, Height: 330, LogY: true}
+	att := chart{Title: "SLO attainment per " + bucket, XLabel: "time (min)", YLabel: "share of requests", Width: 1340, Height: 300, YMax: 1}
+	if len(r.Scenario.Models) > 0 {
+		m := r.Scenario.Models[0]
+		ttft.HLines = []hline{{Y: m.SLO.TTFT.D().Seconds(), Label: "TTFT SLO " + m.SLO.TTFT.D().String(), Color: "#b00"}}
+		itl.HLines = []hline{{Y: m.SLO.ITL.D().Seconds(), Label: "ITL SLO " + m.SLO.ITL.D().String(), Color: "#b00"}}
+		att.HLines = []hline{{Y: m.AttainmentTarget, Label: fmt.Sprintf("target %.0f%%", 100*m.AttainmentTarget), Color: "#b00"}}
+	}
+	for i, p := range r.Policies {
+		x := minutes(p.Series.TimesSeconds)
+		ttft.Series = append(ttft.Series, plotSeries{Name: p.Name, Color: palette(i), X: x, Y: opts(p.Series.TTFTP95)})
+		itl.Series = append(itl.Series, plotSeries{Name: p.Name, Color: palette(i), X: x, Y: opts(p.Series.ITLP95)})
+		att.Series = append(att.Series, plotSeries{Name: p.Name, Color: palette(i), X: x, Y: opts(p.Series.Attainment)})
+	}
+	return []chart{ttft, itl, att}
+}
+
+// costChart plots the cumulative cost of every policy.
+func (r *Result) costChart() chart {
+	c := chart{Title: "Cumulative cost", XLabel: "time (min)", YLabel: "cost", Width: 1340, Height: 300}
+	for i, p := range r.Policies {
+		c.Series = append(c.Series, plotSeries{Name: p.Name, Color: palette(i), X: minutes(p.Series.TimesSeconds), Y: p.Series.CumulativeCost})
+	}
+	return c
+}
+
+func ints(xs []int) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// opts turns optional values into floats with NaN gaps.
+func opts(xs []*float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = math.NaN()
+		if x != nil {
+			out[i] = *x
+		}
+	}
+	return out
+}
+
+// fmtBucket names the series bucket width, e.g. "1m0s bucket".
+func fmtBucket(seconds float64) string {
+	return (time.Duration(seconds * float64(time.Second))).String() + " bucket"
+}

@@ -1,0 +1,182 @@
+package simulator
+
+// Result is the outcome of comparing policies on one scenario; it is written as JSON and
+// rendered as a table and an HTML report. It holds no wall-clock figures, so the same
+// config and seed give byte-identical JSON.
+type Result struct {
+	// Scenario describes what was simulated.
+	Scenario ScenarioSummary `json:"scenario"`
+	// Load is the arrival rate per model over time.
+	Load []LoadSeries `json:"load"`
+	// Policies holds one result per policy, in configuration order (oracle last if added).
+	Policies []PolicyResult `json:"policies"`
+}
+
+// ScenarioSummary describes the simulated scenario.
+type ScenarioSummary struct {
+	// Trace is the trace file's base name, empty for a synthetic pattern.
+	Trace string `json:"trace,omitempty"`
+	// Credit acknowledges the trace's publisher, as its licence asks.
+	Credit string `json:"credit,omitempty"`
+	// Requests is the number of requests replayed.
+	Requests int `json:"requests"`
+	// DurationSeconds is the simulated period.
+	DurationSeconds float64 `json:"durationSeconds"`
+	// Seed and the intervals echo the configuration.
+	Seed                    uint64  `json:"seed"`
+	DecisionIntervalSeconds float64 `json:"decisionIntervalSeconds"`
+	ScrapeIntervalSeconds   float64 `json:"scrapeIntervalSeconds"`
+	ResolutionSeconds       float64 `json:"resolutionSeconds"`
+	// Models describe the models, their SLOs and variants.
+	Models []ModelSummary `json:"models"`
+}
+
+// ModelSummary describes one model of the scenario.
+type ModelSummary struct {
+	// Name is the model ID; Requests its number of requests.
+	Name     string `json:"name"`
+	Requests int    `json:"requests"`
+	// SLO, Classes and AttainmentTarget are the objectives requests are judged by.
+	SLO              SLO           `json:"slo"`
+	Classes          []ClassConfig `json:"classes,omitempty"`
+	AttainmentTarget float64       `json:"attainmentTarget"`
+	// Variants describe the variants in configuration order.
+	Variants []VariantSummary `json:"variants"`
+	// LoadStepsSeconds are the load steps reaction times are measured from.
+	LoadStepsSeconds []float64 `json:"loadStepsSeconds"`
+}
+
+// VariantSummary describes one variant and the capacity the oracle credits it with.
+type VariantSummary struct {
+	// Name, Profile and Accelerator identify the variant and what it runs on.
+	Name        string `json:"name"`
+	Profile     string `json:"profile"`
+	Accelerator string `json:"accelerator"`
+	// Cost is per replica-hour; StartupDelay from creation to serving.
+	Cost         float64 `json:"cost"`
+	StartupDelay string  `json:"startupDelay"`
+	// SustainableRate is the request rate one replica serves within the SLO at the
+	// attainment target (0 when not computed or the variant cannot meet the SLO).
+	SustainableRate float64 `json:"sustainableRate"`
+	// TokensAtSustainableRate is the mean KV-cache tokens a replica holds at that rate.
+	TokensAtSustainableRate float64 `json:"tokensAtSustainableRate"`
+}
+
+// LoadSeries is one model's arrival rate per resolution bucket.
+type LoadSeries struct {
+	// Model is the model ID.
+	Model string `json:"model"`
+	// TimesSeconds are bucket starts; Rate is requests per second in each bucket.
+	TimesSeconds []float64 `json:"timesSeconds"`
+	Rate         []float64 `json:"rate"`
+}
+
+// PolicyResult is what one policy did to requests and to the bill.
+type PolicyResult struct {
+	// Name labels the policy; Type is its kind (e.g. wva-v1, hpa); Detail its settings.
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Detail string `json:"detail,omitempty"`
+	// Requests is the number of requests; Finished completed, Failed were rejected,
+	// aborted or never served; WaitedNoReplica arrived when no ready replica could take them.
+	Requests        int `json:"requests"`
+	Finished        int `json:"finished"`
+	Failed          int `json:"failed"`
+	WaitedNoReplica int `json:"waitedNoReplica"`
+	// Attainment is the share of all requests meeting both TTFT and ITL targets;
+	// TTFTAttainment and ITLAttainment count each target alone.
+	Attainment     float64 `json:"attainment"`
+	TTFTAttainment float64 `json:"ttftAttainment"`
+	ITLAttainment  float64 `json:"itlAttainment"`
+	// MeetsSLO is true when Attainment reaches every model's attainment target.
+	MeetsSLO bool `json:"meetsSLO"`
+	// Classes break attainment down by service class (when classes are configured).
+	Classes []ClassResult `json:"classes,omitempty"`
+	// TTFT, ITL and E2E are latency percentiles of finished requests, in seconds.
+	TTFT Percentiles `json:"ttftSeconds"`
+	ITL  Percentiles `json:"itlSeconds"`
+	E2E  Percentiles `json:"e2eSeconds"`
+	// Cost is Σ replica-hours × variant cost over the period; CostRatio is Cost over
+	// the oracle's cost (0 when there is no oracle).
+	Cost      float64 `json:"cost"`
+	CostRatio float64 `json:"costRatio"`
+	// ReplicaHours are per variant.
+	ReplicaHours []VariantHours `json:"replicaHours"`
+	// ScaleActions counts changes of a variant's desired replicas (ScaleUps + ScaleDowns);
+	// Reversals counts changes whose direction differs from the variant's previous change.
+	ScaleActions int `json:"scaleActions"`
+	ScaleUps     int `json:"scaleUps"`
+	ScaleDowns   int `json:"scaleDowns"`
+	Reversals    int `json:"reversals"`
+	// Reactions are per load step.
+	Reactions []Reaction `json:"reactions"`
+	// Series are the policy's time series.
+	Series Series `json:"series"`
+}
+
+// ClassResult is attainment within one service class.
+type ClassResult struct {
+	// Model and Class name the class; Requests counts its requests; Attainment is the
+	// share of them within the class's SLO.
+	Model      string  `json:"model"`
+	Class      string  `json:"class"`
+	Requests   int     `json:"requests"`
+	Attainment float64 `json:"attainment"`
+}
+
+// Percentiles summarise a latency distribution in seconds (nearest rank).
+type Percentiles struct {
+	// Count is the number of values; Mean their mean; P50..P99 and Max the quantiles.
+	Count int     `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
+}
+
+// VariantHours is the replica time one variant was billed for.
+type VariantHours struct {
+	// Model and Variant name the variant; Hours is its billed replica time, Cost that
+	// time at the variant's price.
+	Model   string  `json:"model"`
+	Variant string  `json:"variant"`
+	Hours   float64 `json:"hours"`
+	Cost    float64 `json:"cost"`
+}
+
+// Reaction measures how a policy answered one load step: seconds from the step to its
+// first scale-up decision and to the first replica of that scale-up serving. Null when
+// it did not happen within the horizon.
+type Reaction struct {
+	// Model is the model whose load stepped at StepSeconds after the start.
+	Model         string   `json:"model"`
+	StepSeconds   float64  `json:"stepSeconds"`
+	FirstScaleUp  *float64 `json:"firstScaleUpSeconds"`
+	ReadyCapacity *float64 `json:"readyCapacitySeconds"`
+}
+
+// Series are a policy's time series, one point per resolution bucket.
+type Series struct {
+	// TimesSeconds are the bucket starts.
+	TimesSeconds []float64 `json:"timesSeconds"`
+	// Replicas are the spec and ready replicas per variant at each time.
+	Replicas []VariantSeries `json:"replicas"`
+	// TTFTP95 and ITLP95 are percentiles of requests arriving in each bucket (seconds);
+	// Attainment the share of them meeting the SLO. Null for empty buckets.
+	TTFTP95    []*float64 `json:"ttftP95Seconds"`
+	ITLP95     []*float64 `json:"itlP95Seconds"`
+	Attainment []*float64 `json:"attainment"`
+	// CumulativeCost is the cost billed up to each time.
+	CumulativeCost []float64 `json:"cumulativeCost"`
+}
+
+// VariantSeries is one variant's replica counts over time.
+type VariantSeries struct {
+	// Model and Variant name the variant; Spec and Ready are its replica counts.
+	Model   string `json:"model"`
+	Variant string `json:"variant"`
+	Spec    []int  `json:"spec"`
+	Ready   []int  `json:"ready"`
+}

@@ -1,0 +1,194 @@
+package simulator
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/servermodel"
+)
+
+// traceCredit acknowledges the shared trace's publisher, as its CC-BY licence asks.
+const traceCredit = "Azure LLM inference trace 2023 (Microsoft Azure, Azure Public Dataset, CC-BY; Patel et al., Splitwise, ISCA 2024)"
+
+// Scenario is a configuration made ready to simulate: profiles resolved, arrivals built,
+// and (when a policy needs them) sustainable rates calibrated. Every policy of a
+// comparison runs on the same Scenario.
+type Scenario struct {
+	// Config is the effective configuration (defaults filled).
+	Config Config
+	// Workload is the merged arrivals of every model.
+	Workload *Workload
+	// TracePath is the trace the workload was read from, if any.
+	TracePath string
+
+	params       [][]servermodel.Params
+	accelerators [][]string
+	capacity     [][]float64 // sustainable requests/s per replica; nil until calibrated
+	tokens       [][]float64 // mean KV tokens in use at that rate
+}
+
+// NewScenario resolves the config's profiles and builds its workload. trace, when not
+// empty, replaces the trace path of trace-driven loads.
+func NewScenario(c Config, trace string) (*Scenario, error) {
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	sc := &Scenario{Config: c, TracePath: trace}
+	if trace == "" {
+		sc.TracePath = c.Load.Trace
+	}
+	for mi := range sc.Config.Models {
+		var ps []servermodel.Params
+		var accs []string
+		for _, v := range sc.Config.Models[mi].Variants {
+			prof, err := servermodel.LoadProfile(v.Profile)
+			if err != nil {
+				return nil, fmt.Errorf("%w: variant %q: %w", ErrConfig, v.Name, err)
+			}
+			p, err := prof.Params()
+			if err != nil {
+				return nil, fmt.Errorf("variant %q: %w", v.Name, err)
+			}
+			acc := v.Accelerator
+			if acc == "" {
+				acc = prof.Accelerator.Name
+			}
+			ps, accs = append(ps, p), append(accs, acc)
+		}
+		sc.params, sc.accelerators = append(sc.params, ps), append(sc.accelerators, accs)
+	}
+	wl, err := BuildWorkload(&sc.Config, trace)
+	if err != nil {
+		return nil, err
+	}
+	sc.Workload = wl
+	return sc, nil
+}
+
+// Capacities returns, per model and variant, the request rate one replica sustains
+// within the model's SLO at its attainment target, calibrated once by simulating the
+// model's own request mix through the variant's engine model.
+func (sc *Scenario) Capacities() ([][]float64, error) {
+	if sc.capacity != nil {
+		return sc.capacity, nil
+	}
+	out := make([][]float64, len(sc.Config.Models))
+	tokens := make([][]float64, len(sc.Config.Models))
+	for mi := range sc.Config.Models {
+		m := &sc.Config.Models[mi]
+		mix := sc.mix(mi)
+		for vi := range m.Variants {
+			seed := sc.Config.Seed + uint64(vi)
+			rate, err := sustainableRate(sc.params[mi][vi], mix, m, seed)
+			if err != nil {
+				return nil, fmt.Errorf("calibrate %s/%s: %w", m.Name, m.Variants[vi].Name, err)
+			}
+			held := 0.0
+			if rate > 0 {
+				if _, held, err = trial(sc.params[mi][vi], fitting(mix, sc.params[mi][vi]), m, rate, seed); err != nil {
+					return nil, fmt.Errorf("calibrate %s/%s: %w", m.Name, m.Variants[vi].Name, err)
+				}
+			}
+			out[mi], tokens[mi] = append(out[mi], rate), append(tokens[mi], held)
+		}
+	}
+	sc.capacity, sc.tokens = out, tokens
+	return out, nil
+}
+
+// TokensAtCapacity returns, per model and variant, the mean KV-cache tokens one replica
+// holds when serving its sustainable rate: a compute-bound token capacity for WVA v2.
+func (sc *Scenario) TokensAtCapacity() ([][]float64, error) {
+	if _, err := sc.Capacities(); err != nil {
+		return nil, err
+	}
+	return sc.tokens, nil
+}
+
+// mix samples at most 4096 of model mi's requests, evenly through the period, as the
+// request mix for calibration.
+func (sc *Scenario) mix(mi int) []arrival {
+	var all []arrival
+	for _, a := range sc.Workload.arrivals {
+		if a.model == mi {
+			all = append(all, a)
+		}
+	}
+	const most = 4096
+	if len(all) <= most {
+		return all
+	}
+	out := make([]arrival, 0, most)
+	for i := range most {
+		out = append(out, all[i*len(all)/most])
+	}
+	return out
+}
+
+// summary describes the scenario for the result.
+func (sc *Scenario) summary() ScenarioSummary {
+	c := &sc.Config
+	s := ScenarioSummary{
+		Requests: sc.Workload.Len(), DurationSeconds: sc.Workload.End.Seconds(), Seed: c.Seed,
+		DecisionIntervalSeconds: c.DecisionInterval.D().Seconds(), ScrapeIntervalSeconds: c.ScrapeInterval.D().Seconds(),
+		ResolutionSeconds: c.Resolution.D().Seconds(),
+	}
+	if sc.usesTrace() {
+		s.Trace, s.Credit = filepath.Base(sc.TracePath), traceCredit
+	}
+	for mi := range c.Models {
+		m := &c.Models[mi]
+		ms := ModelSummary{Name: m.Name, Requests: sc.Workload.perModel[mi], SLO: m.SLO, Classes: m.Classes,
+			AttainmentTarget: m.AttainmentTarget, LoadStepsSeconds: seconds(sc.Workload.Steps[mi])}
+		for vi, v := range m.Variants {
+			vs := VariantSummary{Name: v.Name, Profile: v.Profile, Accelerator: sc.accelerators[mi][vi], Cost: v.Cost,
+				StartupDelay: v.StartupDelay.D().String()}
+			if sc.capacity != nil {
+				vs.SustainableRate, vs.TokensAtSustainableRate = sc.capacity[mi][vi], sc.tokens[mi][vi]
+			}
+			ms.Variants = append(ms.Variants, vs)
+		}
+		s.Models = append(s.Models, ms)
+	}
+	return s
+}
+
+// usesTrace reports whether some model's load comes from a trace.
+func (sc *Scenario) usesTrace() bool {
+	if sc.Config.Load.Pattern == nil && sc.TracePath != "" {
+		return true
+	}
+	for _, m := range sc.Config.Models {
+		if m.Load != nil && m.Load.Pattern == nil && m.Load.Trace != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// loadSeries is each model's arrival rate per resolution bucket.
+func (sc *Scenario) loadSeries() []LoadSeries {
+	res := sc.Config.Resolution.D()
+	n := int(sc.Workload.End/res) + 1
+	out := make([]LoadSeries, len(sc.Config.Models))
+	for mi := range out {
+		out[mi] = LoadSeries{Model: sc.Config.Models[mi].Name, Rate: make([]float64, n)}
+		for b := range n {
+			out[mi].TimesSeconds = append(out[mi].TimesSeconds, (time.Duration(b) * res).Seconds())
+		}
+	}
+	for _, a := range sc.Workload.arrivals {
+		out[a.model].Rate[min(int(a.at/res), n-1)] += 1 / res.Seconds()
+	}
+	return out
+}
+
+func seconds(ds []time.Duration) []float64 {
+	out := make([]float64, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.Seconds())
+	}
+	return out
+}

@@ -1,0 +1,276 @@
+package simulator
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"strings"
+)
+
+// chart is a line (or scatter) chart rendered to inline SVG, so the report needs no
+// script and works offline.
+type chart struct {
+	Title, XLabel, YLabel string
+	Width, Height         int
+	LogY                  bool
+	// YMax, when positive, fixes the top of the y axis (to compare small multiples).
+	YMax   float64
+	Series []plotSeries
+	HLines []hline
+	// Scatter draws markers with labels instead of lines.
+	Scatter bool
+}
+
+// plotSeries is one line; NaN values leave gaps.
+type plotSeries struct {
+	Name   string
+	Color  string
+	X, Y   []float64
+	Step   bool
+	Dashed bool
+	Labels []string // scatter point labels
+}
+
+// hline is a horizontal reference line such as an SLO target.
+type hline struct {
+	Y     float64
+	Label string
+	Color string
+}
+
+// plot margins in pixels; the top margin grows with the legend rows above the plot.
+const (
+	padLeft, padRight, padTitle, padBottom = 64, 16, 28, 44
+	legendRow                              = 16
+)
+
+// palette returns the i-th colour of a colour-blind friendly palette (Okabe-Ito first).
+func palette(i int) string {
+	p := []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#7f7f7f", "#8c564b"}
+	return p[i%len(p)]
+}
+
+// render writes the chart as an SVG element.
+func (c chart) render() string {
+	xmin, xmax, ymin, ymax := c.bounds()
+	legend := c.legendLayout()
+	padTop := padTitle
+	if len(legend) > 0 {
+		padTop += legend[len(legend)-1].row*legendRow + legendRow
+	}
+	pw, ph := float64(c.Width-padLeft-padRight), float64(c.Height-padTop-padBottom)
+	sx := func(x float64) float64 { return padLeft + (x-xmin)/(xmax-xmin)*pw }
+	sy := func(y float64) float64 {
+		if c.LogY {
+			y = math.Log10(math.Max(y, ymin))
+			return float64(padTop) + ph - (y-math.Log10(ymin))/(math.Log10(ymax)-math.Log10(ymin))*ph
+		}
+		return float64(padTop) + ph - (y-ymin)/(ymax-ymin)*ph
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`,
+		c.Width, c.Height, c.Width, c.Height, html.EscapeString(c.Title))
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#fff"/><text x="%d" y="18" font-size="14" font-weight="600">%s</text>`, padLeft, html.EscapeString(c.Title))
+	c.axes(&b, padTop, sx, sy, xmin, xmax, ymin, ymax)
+	for _, h := range c.HLines {
+		y := sy(h.Y)
+		fmt.Fprintf(&b, `<line x1="%d" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5" stroke-dasharray="6 4"/>`, padLeft, padLeft+pw, y, y, h.Color)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="end" fill="%s">%s</text>`, padLeft+pw-4, y-4, h.Color, html.EscapeString(h.Label))
+	}
+	for _, s := range c.Series {
+		if c.Scatter {
+			c.points(&b, s, sx, sy)
+		} else {
+			c.line(&b, s, sx, sy)
+		}
+	}
+	c.legend(&b, legend)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// bounds returns the data range, padded, with a zero floor for linear axes.
+func (c chart) bounds() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, s := range c.Series {
+		for i, x := range s.X {
+			y := s.Y[i]
+			if math.IsNaN(y) || (c.LogY && y <= 0) {
+				continue
+			}
+			xmin, xmax, ymin, ymax = math.Min(xmin, x), math.Max(xmax, x), math.Min(ymin, y), math.Max(ymax, y)
+		}
+	}
+	for _, h := range c.HLines {
+		ymin, ymax = math.Min(ymin, h.Y), math.Max(ymax, h.Y)
+	}
+	if math.IsInf(xmin, 0) {
+		xmin, xmax, ymin, ymax = 0, 1, 0, 1
+	}
+	if xmax == xmin {
+		xmax = xmin + 1
+	}
+	if c.LogY {
+		ymin = math.Pow(10, math.Floor(math.Log10(math.Max(ymin, 1e-4))))
+		ymax = math.Pow(10, math.Ceil(math.Log10(math.Max(ymax, ymin*10))))
+		return xmin, xmax, ymin, ymax
+	}
+	if !c.Scatter {
+		ymin = math.Min(0, ymin)
+	}
+	if c.YMax > 0 {
+		ymax = c.YMax
+	}
+	if ymax <= ymin {
+		ymax = ymin + 1
+	}
+	span := ymax - ymin
+	if c.Scatter {
+		ymin -= 0.05 * span
+		xspan := xmax - xmin
+		xmin, xmax = xmin-0.05*xspan, xmax+0.12*xspan
+	}
+	return xmin, xmax + 0, ymin, ymax + 0.05*span
+}
+
+// axes draws the frame, grid, ticks and labels.
+func (c chart) axes(b *strings.Builder, padTop int, sx, sy func(float64) float64, xmin, xmax, ymin, ymax float64) {
+	pw, ph := float64(c.Width-padLeft-padRight), float64(c.Height-padTop-padBottom)
+	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, padLeft, padTop, pw, ph)
+	for _, t := range c.yTicks(ymin, ymax) {
+		y := sy(t)
+		fmt.Fprintf(b, `<line x1="%d" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#e5e5e5"/>`, padLeft, padLeft+pw, y, y)
+		fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end">%s</text>`, padLeft-6, y+4, fmtTick(t))
+	}
+	for _, t := range niceTicks(xmin, xmax, 8) {
+		x := sx(t)
+		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%.1f" stroke="#e5e5e5"/>`, x, x, padTop, float64(padTop)+ph)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle">%s</text>`, x, float64(padTop)+ph+16, fmtTick(t))
+	}
+	fmt.Fprintf(b, `<text x="%.1f" y="%d" font-size="12" text-anchor="middle">%s</text>`, padLeft+pw/2, c.Height-6, html.EscapeString(c.XLabel))
+	fmt.Fprintf(b, `<text transform="translate(14 %.1f) rotate(-90)" font-size="12" text-anchor="middle">%s</text>`, float64(padTop)+ph/2, html.EscapeString(c.YLabel))
+}
+
+// yTicks are powers of ten on a log axis, nice round numbers otherwise.
+func (c chart) yTicks(ymin, ymax float64) []float64 {
+	if !c.LogY {
+		return niceTicks(ymin, ymax, 6)
+	}
+	var out []float64
+	for e := math.Log10(ymin); e <= math.Log10(ymax)+1e-9; e++ {
+		out = append(out, math.Pow(10, e))
+	}
+	return out
+}
+
+// line draws one series as a polyline, broken at NaN values.
+func (c chart) line(b *strings.Builder, s plotSeries, sx, sy func(float64) float64) {
+	dash := ""
+	if s.Dashed {
+		dash = ` stroke-dasharray="5 3"`
+	}
+	var pts []string
+	flush := func() {
+		if len(pts) > 0 {
+			fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="1.8"%s points="%s"/>`, s.Color, dash, strings.Join(pts, " "))
+		}
+		pts = pts[:0]
+	}
+	for i, x := range s.X {
+		y := s.Y[i]
+		if math.IsNaN(y) || (c.LogY && y <= 0) {
+			flush()
+			continue
+		}
+		if s.Step && len(pts) > 0 {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", sx(x), sy(s.Y[i-1])))
+		}
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", sx(x), sy(y)))
+	}
+	flush()
+}
+
+// points draws a scatter series with labels.
+func (c chart) points(b *strings.Builder, s plotSeries, sx, sy func(float64) float64) {
+	for i, x := range s.X {
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, sx(x), sy(s.Y[i]), s.Color)
+		if i < len(s.Labels) {
+			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11">%s</text>`, sx(x)+7, sy(s.Y[i])-6, html.EscapeString(s.Labels[i]))
+		}
+	}
+}
+
+// legendItem is one legend entry and where it goes.
+type legendItem struct {
+	series *plotSeries
+	x      float64
+	row    int
+}
+
+// legendLayout places the named series in rows between the title and the plot, so
+// the legend never hides data.
+func (c chart) legendLayout() []legendItem {
+	var out []legendItem
+	x, row := float64(padLeft), 0
+	for i := range c.Series {
+		s := &c.Series[i]
+		if s.Name == "" {
+			continue
+		}
+		w := 28 + 6.5*float64(len(s.Name))
+		if x+w > float64(c.Width-padRight) && x > float64(padLeft) {
+			x, row = float64(padLeft), row+1
+		}
+		out = append(out, legendItem{series: s, x: x, row: row})
+		x += w + 8
+	}
+	return out
+}
+
+// legend draws the placed legend entries.
+func (c chart) legend(b *strings.Builder, items []legendItem) {
+	for _, it := range items {
+		y := float64(padTitle + it.row*legendRow + 8)
+		dash := ""
+		if it.series.Dashed {
+			dash = ` stroke-dasharray="5 3"`
+		}
+		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2.5"%s/>`, it.x, it.x+18, y-4, y-4, it.series.Color, dash)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11">%s</text>`, it.x+22, y, html.EscapeString(it.series.Name))
+	}
+}
+
+// niceTicks returns about n round tick values covering [lo, hi].
+func niceTicks(lo, hi float64, n int) []float64 {
+	span := hi - lo
+	if span <= 0 {
+		return []float64{lo}
+	}
+	raw := span / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := mag
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	var out []float64
+	for t := math.Ceil(lo/step) * step; t <= hi+1e-9*span; t += step {
+		out = append(out, t)
+	}
+	return out
+}
+
+// fmtTick prints a tick value without noise.
+func fmtTick(v float64) string {
+	if v != 0 && (math.Abs(v) < 0.001 || math.Abs(v) >= 1e5) {
+		return fmt.Sprintf("%.0e", v)
+	}
+	s := fmt.Sprintf("%.3f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}

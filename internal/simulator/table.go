@@ -1,0 +1,117 @@
+package simulator
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable prints the comparison as an aligned text table, one row per policy.
+func (r *Result) WriteTable(w io.Writer) error {
+	rows := [][]string{tableHeader()}
+	for i := range r.Policies {
+		rows = append(rows, tableRow(&r.Policies[i]))
+	}
+	return writeAligned(w, rows)
+}
+
+// writeAligned prints rows as right-aligned columns.
+func writeAligned(w io.Writer, rows [][]string) error {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range rows {
+		// a tabwriter over a strings.Builder cannot fail; Flush reports any error
+		_, _ = io.WriteString(tw, strings.Join(row, "\t")+"\t\n")
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
+}
+
+// WriteMarkdown prints the comparison as a Markdown table, for docs.
+func (r *Result) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	h := tableHeader()
+	b.WriteString("| " + strings.Join(h, " | ") + " |\n|")
+	for range h {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for i := range r.Policies {
+		b.WriteString("| " + strings.Join(tableRow(&r.Policies[i]), " | ") + " |\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write markdown table: %w", err)
+	}
+	return nil
+}
+
+// tableHeader names the table's columns.
+func tableHeader() []string {
+	return []string{"policy", "SLO attainment", "TTFT p50/p95 s", "ITL p95 ms", "cost", "× oracle",
+		"replica-h by variant", "actions (up/down)", "reversals", "reaction s (decide/ready)", "waited no replica", "failed"}
+}
+
+// tableRow formats one policy's figures.
+func tableRow(p *PolicyResult) []string {
+	var hours []string
+	for _, h := range p.ReplicaHours {
+		hours = append(hours, fmt.Sprintf("%s %.1f", h.Variant, h.Hours))
+	}
+	ratio := "-"
+	if p.CostRatio > 0 {
+		ratio = fmt.Sprintf("%.2f", p.CostRatio)
+	}
+	return []string{
+		p.Name,
+		fmt.Sprintf("%.2f%%", 100*p.Attainment),
+		fmt.Sprintf("%.2f / %.2f", p.TTFT.P50, p.TTFT.P95),
+		fmt.Sprintf("%.0f", 1000*p.ITL.P95),
+		fmt.Sprintf("%.2f", p.Cost),
+		ratio,
+		strings.Join(hours, ", "),
+		fmt.Sprintf("%d (%d/%d)", p.ScaleActions, p.ScaleUps, p.ScaleDowns),
+		fmt.Sprintf("%d", p.Reversals),
+		reactionSummary(p.Reactions),
+		fmt.Sprintf("%d", p.WaitedNoReplica),
+		fmt.Sprintf("%d", p.Failed),
+	}
+}
+
+// reactionSummary is the mean time to the first scale-up decision and to ready capacity
+// over the load steps, with the count of steps left unanswered.
+func reactionSummary(rs []Reaction) string {
+	if len(rs) == 0 {
+		return "no steps"
+	}
+	var dec, ready float64
+	var nd, nr int
+	for _, r := range rs {
+		if r.FirstScaleUp != nil {
+			dec += *r.FirstScaleUp
+			nd++
+		}
+		if r.ReadyCapacity != nil {
+			ready += *r.ReadyCapacity
+			nr++
+		}
+	}
+	s := "- / -"
+	if nd > 0 {
+		s = fmt.Sprintf("%.0f / ", dec/float64(nd))
+		if nr > 0 {
+			s += fmt.Sprintf("%.0f", ready/float64(nr))
+		} else {
+			s += "-"
+		}
+	}
+	if miss := len(rs) - nd; miss > 0 {
+		s += fmt.Sprintf(" (%d of %d steps unanswered)", miss, len(rs))
+	}
+	return s
+}
