@@ -3,13 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/workload-variant-autoscaler/wva/internal/collector"
 	"github.com/workload-variant-autoscaler/wva/internal/config"
 	"github.com/workload-variant-autoscaler/wva/internal/engine"
 )
+
+// podScrapeInterval is how often the pod-scrape source samples each model server.
+const podScrapeInterval = 5 * time.Second
 
 // newSignals builds the signal source the configuration selects, adapted for the engine.
 func newSignals(_ context.Context, mgr ctrl.Manager, cfg config.Config, store *config.Store) (engine.Signals, error) {
@@ -32,6 +37,16 @@ func newSignals(_ context.Context, mgr ctrl.Manager, cfg config.Config, store *c
 			return nil, fmt.Errorf("connect to Prometheus: %w", err)
 		}
 		src = s
+	case config.MetricsSourcePodScrape:
+		ps := collector.NewPodSource(collector.PodSourceOptions{})
+		// Sample the pods between cycles, so the peak over the window sees what a
+		// Prometheus scraping every few seconds would.
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			return ps.Run(ctx, podScrapeInterval)
+		})); err != nil {
+			return nil, fmt.Errorf("add pod scraper: %w", err)
+		}
+		src = ps
 	default:
 		return nil, fmt.Errorf("%s=%q is not supported by this build", config.KeyMetricsSource, cfg.Static.MetricsSource)
 	}

@@ -1,0 +1,189 @@
+package collector
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// replicaState is the verdict on one replica's observation.
+type replicaState int
+
+const (
+	replicaMissing replicaState = iota
+	replicaIncomplete
+	replicaStale
+	replicaFresh
+)
+
+// judge decides whether a replica's observation is usable at now. A replica whose newest
+// sample time is unknown (Prometheus has marked its series stale) or too old is stale;
+// one lacking a saturation signal, or with an impossible value, is incomplete.
+func judge(o *observation, now time.Time, staleAfter time.Duration) replicaState {
+	switch {
+	case o == nil || (o.has&saturation == 0 && o.newest.IsZero()):
+		return replicaMissing
+	case o.newest.IsZero() || now.Sub(o.newest) > staleAfter:
+		return replicaStale
+	case o.has&saturation != saturation || o.nonFinite || o.kv > 1+1e-9:
+		return replicaIncomplete
+	}
+	return replicaFresh
+}
+
+// assemble turns one cycle's observations into the signals of every requested model.
+// invalid holds the models rejected before querying, by index.
+func assemble(models []Model, obs *observations, invalid map[int]error, now time.Time, w Windows) []ModelSignals {
+	out := make([]ModelSignals, len(models))
+	for i, m := range models {
+		if err := invalid[i]; err != nil {
+			out[i] = rejectedModel(m, err)
+			continue
+		}
+		out[i] = assembleModel(m, obs, now, w)
+	}
+	return out
+}
+
+func assembleModel(m Model, obs *observations, now time.Time, w Windows) ModelSignals {
+	window := m.SuccessWindow.Round(time.Second)
+	ms := ModelSignals{Namespace: m.Namespace, ModelID: m.ModelID, SuccessWindow: window}
+	var total Health
+	for _, v := range m.Variants {
+		vs := assembleVariant(m, v, obs, now, w.StaleAfter, window)
+		for _, r := range vs.Replicas {
+			if !r.SuccessKnown {
+				ms.SuccessWindow = 0
+			}
+		}
+		total = addCounts(total, vs.Health)
+		ms.Variants = append(ms.Variants, vs)
+	}
+	ms.Health = verdict(total, now)
+	if ms.SuccessWindow > 0 {
+		ms.ModelSuccesses = obs.modelSuccess[modelWindow{m.Namespace, m.ModelID, window}]
+	}
+	return ms
+}
+
+func assembleVariant(m Model, v Variant, obs *observations, now time.Time, staleAfter, window time.Duration) VariantSignals {
+	vs := VariantSignals{Name: v.Name}
+	h := Health{Pods: len(v.Pods)}
+	for _, p := range v.Pods {
+		o := obs.replicas[obsKey{m.Namespace, m.ModelID, p.Name}]
+		if o != nil {
+			h.NewestSample = later(h.NewestSample, o.newest)
+		}
+		switch judge(o, now, staleAfter) {
+		case replicaIncomplete:
+			h.Incomplete++
+		case replicaStale:
+			h.Stale++
+		case replicaFresh:
+			h.Reported++
+			vs.Replicas = append(vs.Replicas, replicaSignals(p.Name, o, obs.replicas[obsKey{m.Namespace, "", p.Name}], window))
+		}
+	}
+	slices.SortFunc(vs.Replicas, func(a, b ReplicaSignals) int { return strings.Compare(a.Pod, b.Pod) })
+	vs.Health = verdict(h, now)
+	return vs
+}
+
+// replicaSignals copies a fresh observation out; cache info may come from a series
+// without model_name (info), which some vLLM versions export.
+func replicaSignals(pod string, o, info *observation, window time.Duration) ReplicaSignals {
+	r := ReplicaSignals{
+		Pod: pod, KvCacheUsage: o.kv, Waiting: o.waiting, Running: o.running,
+		NumGPUBlocks: o.blocks, BlockSize: o.blockSize,
+		AvgInputTokens: o.avgInput, AvgOutputTokens: o.avgOutput,
+		SampleTime: o.newest,
+	}
+	if o.has.holds(signalTTFT) && o.has.holds(signalITL) {
+		r.AvgTTFTSeconds, r.AvgITLSeconds, r.LatencyKnown = o.ttft, o.itl, true
+	}
+	if !o.has.holds(signalCache) && info != nil && info.has.holds(signalCache) {
+		r.NumGPUBlocks, r.BlockSize = info.blocks, info.blockSize
+	}
+	if window > 0 {
+		r.SuccessCount, r.SuccessKnown = o.success[window]
+	}
+	return r
+}
+
+// verdict fills in the usable flag, reason and message from the counts.
+func verdict(h Health, now time.Time) Health {
+	if !h.NewestSample.IsZero() {
+		h.NewestSampleAge = now.Sub(h.NewestSample)
+	}
+	switch {
+	case h.Pods == 0:
+		h.Usable, h.Reason, h.Message = true, ReasonNoReplicas, "no replicas to report"
+	case h.Reported > 0:
+		h.Usable, h.Reason = true, ReasonMetricsFound
+		h.Message = fmt.Sprintf("%d of %d replica(s) reported fresh signals", h.Reported, h.Pods)
+	case h.Stale > 0:
+		h.Reason = ReasonMetricsStale
+		h.Message = fmt.Sprintf("%d of %d replica(s) reported, but only samples older than the staleness limit (newest %s)", h.Stale, h.Pods, age(h))
+	default:
+		h.Reason = ReasonMetricsMissing
+		h.Message = fmt.Sprintf("none of %d replica(s) reported KV-cache usage, waiting and running requests (%d incomplete)", h.Pods, h.Incomplete)
+	}
+	return h
+}
+
+func age(h Health) string {
+	if h.NewestSample.IsZero() {
+		return "unknown"
+	}
+	return h.NewestSampleAge.Round(time.Millisecond).String() + " old"
+}
+
+// addCounts adds a variant's counts to a model's.
+func addCounts(total, v Health) Health {
+	total.Pods += v.Pods
+	total.Reported += v.Reported
+	total.Stale += v.Stale
+	total.Incomplete += v.Incomplete
+	total.NewestSample = later(total.NewestSample, v.NewestSample)
+	return total
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// rejectedModel is the answer for a model that was never queried because its namespace
+// or model ID is not safe to put in a query.
+func rejectedModel(m Model, err error) ModelSignals {
+	h := Health{Reason: ReasonInvalidModel, Message: err.Error()}
+	ms := ModelSignals{Namespace: m.Namespace, ModelID: m.ModelID, Health: h}
+	for _, v := range m.Variants {
+		vh := h
+		vh.Pods = len(v.Pods)
+		ms.Health.Pods += vh.Pods
+		ms.Variants = append(ms.Variants, VariantSignals{Name: v.Name, Health: vh})
+	}
+	return ms
+}
+
+// failedModels is the answer for every model when the source failed as a whole; models
+// rejected before querying keep their own reason.
+func failedModels(models []Model, invalid map[int]error, reason string, err error) []ModelSignals {
+	out := make([]ModelSignals, len(models))
+	for i, m := range models {
+		if ierr := invalid[i]; ierr != nil {
+			out[i] = rejectedModel(m, ierr)
+			continue
+		}
+		out[i] = rejectedModel(m, err)
+		out[i].Health.Reason = reason
+		for j := range out[i].Variants {
+			out[i].Variants[j].Health.Reason = reason
+		}
+	}
+	return out
+}

@@ -1,0 +1,47 @@
+package collector
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// mergeVector adds one query's answer to the observations. Series lacking the namespace
+// or pod label cannot be tied to a replica and are skipped.
+func mergeVector(obs *observations, q promQuery, vec model.Vector) {
+	for _, s := range vec {
+		key := obsKey{
+			namespace: string(s.Metric[labelNamespace]),
+			model:     string(s.Metric[labelModel]),
+			pod:       string(s.Metric[labelPod]),
+		}
+		if key.namespace == "" || key.pod == "" {
+			continue
+		}
+		v := float64(s.Value)
+		switch q.signal {
+		case signalTimestamp:
+			obs.at(key).seen(time.UnixMilli(int64(math.Round(v * 1000))))
+		case signalCache:
+			mergeCacheInfo(obs.at(key), s.Metric)
+		case signalSuccess:
+			obs.at(key).setSuccess(q.window, v)
+			obs.modelSuccess[modelWindow{key.namespace, key.model, q.window}] += v
+		default:
+			obs.at(key).set(q.signal, v)
+		}
+	}
+}
+
+// mergeCacheInfo reads the KV-cache size from the info series' labels.
+func mergeCacheInfo(o *observation, m model.Metric) {
+	blocks, err1 := strconv.ParseInt(string(m[labelNumGPUBlocks]), 10, 64)
+	size, err2 := strconv.ParseInt(string(m[labelBlockSize]), 10, 64)
+	if err1 != nil || err2 != nil || blocks <= 0 || size <= 0 {
+		return
+	}
+	o.has = o.has.with(signalCache)
+	o.blocks, o.blockSize = blocks, size
+}

@@ -1,0 +1,126 @@
+package collector
+
+import (
+	"math"
+	"time"
+)
+
+// Windows are the time spans both sources judge samples over, so that a signal means
+// the same whichever source produced it.
+type Windows struct {
+	// Peak is the window of the saturation peaks (KV usage, waiting, running); 1m when zero.
+	Peak time.Duration
+	// Rate is the window of the average token lengths; 5m when zero.
+	Rate time.Duration
+	// StaleAfter is the age beyond which a replica's newest sample is stale; the peak
+	// window when zero.
+	StaleAfter time.Duration
+}
+
+func (w Windows) withDefaults() Windows {
+	if w.Peak <= 0 {
+		w.Peak = time.Minute
+	}
+	if w.Rate <= 0 {
+		w.Rate = 5 * time.Minute
+	}
+	if w.StaleAfter <= 0 {
+		w.StaleAfter = w.Peak
+	}
+	return w
+}
+
+// has is a set of signals a replica reported.
+type has uint16
+
+func (h has) with(s signal) has   { return h | 1<<s }
+func (h has) holds(s signal) bool { return h&(1<<s) != 0 }
+
+// saturation are the signals without which a replica's load is unknown.
+const saturation = has(1<<signalKV | 1<<signalWaiting | 1<<signalRunning)
+
+// obsKey identifies one replica's series: a Pod serving a model. The model is part of
+// the key so a Pod's series of another model name are never mistaken for its own.
+type obsKey struct{ namespace, model, pod string }
+
+// observation is what a source saw of one replica, before judging it.
+type observation struct {
+	has                  has
+	kv, waiting, running float64
+	blocks, blockSize    int64
+	avgInput, avgOutput  float64
+	ttft, itl            float64
+	success              map[time.Duration]float64
+	newest               time.Time
+	nonFinite            bool
+}
+
+// set records one value of a float signal.
+func (o *observation) set(s signal, v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		o.nonFinite = true
+		return
+	}
+	o.has = o.has.with(s)
+	switch s {
+	case signalKV:
+		o.kv = v
+	case signalWaiting:
+		o.waiting = v
+	case signalRunning:
+		o.running = v
+	case signalAvgInput:
+		o.avgInput = v
+	case signalAvgOutput:
+		o.avgOutput = v
+	case signalTTFT:
+		o.ttft = v
+	case signalITL:
+		o.itl = v
+	}
+}
+
+// setSuccess records a success count over window.
+func (o *observation) setSuccess(window time.Duration, v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return
+	}
+	if o.success == nil {
+		o.success = map[time.Duration]float64{}
+	}
+	o.success[window] = v
+}
+
+// seen records a sample time, keeping the newest.
+func (o *observation) seen(t time.Time) {
+	if t.After(o.newest) {
+		o.newest = t
+	}
+}
+
+// modelWindow identifies a model-wide success count.
+type modelWindow struct {
+	namespace, model string
+	window           time.Duration
+}
+
+// observations are everything one cycle saw, keyed by replica.
+type observations struct {
+	replicas map[obsKey]*observation
+	// modelSuccess sums the success counts of every series of a model, Pods gone included.
+	modelSuccess map[modelWindow]float64
+}
+
+func newObservations() *observations {
+	return &observations{replicas: map[obsKey]*observation{}, modelSuccess: map[modelWindow]float64{}}
+}
+
+// at returns the observation of a replica, creating it.
+func (os *observations) at(k obsKey) *observation {
+	o := os.replicas[k]
+	if o == nil {
+		o = &observation{}
+		os.replicas[k] = o
+	}
+	return o
+}

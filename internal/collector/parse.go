@@ -1,0 +1,144 @@
+package collector
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// vLLM metric family names the Pod source reads.
+const (
+	familyKV         = "vllm:kv_cache_usage_perc"
+	familyKVOld      = "vllm:gpu_cache_usage_perc"
+	familyWaiting    = "vllm:num_requests_waiting"
+	familyRunning    = "vllm:num_requests_running"
+	familyCacheInfo  = "vllm:cache_config_info"
+	familyPrompt     = "vllm:request_prompt_tokens"
+	familyGeneration = "vllm:request_generation_tokens"
+	familySuccess    = "vllm:request_success_total"
+	familyTTFT       = "vllm:time_to_first_token_seconds"
+	familyITL        = "vllm:inter_token_latency_seconds"
+	familyITLOld     = "vllm:time_per_output_token_seconds"
+)
+
+// parseScrape reads a text exposition and keeps the series of one model: gauges take
+// the highest value across series (engines), counters and histograms the sum, as the
+// PromQL queries' max by / sum by do. Series of other model names are ignored; the
+// cache info may lack model_name.
+func parseScrape(r io.Reader, modelID string) (scrape, error) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(r)
+	if err != nil {
+		return scrape{}, fmt.Errorf("parse metrics: %w", err)
+	}
+	var s scrape
+	kvFamily := fams[familyKV]
+	if kvFamily == nil {
+		kvFamily = fams[familyKVOld]
+	}
+	for sig, fam := range map[signal]*dto.MetricFamily{signalKV: kvFamily, signalWaiting: fams[familyWaiting], signalRunning: fams[familyRunning]} {
+		if v, ok := gaugeMax(fam, modelID); ok {
+			s.has = s.has.with(sig)
+			s.set(sig, v)
+		}
+	}
+	s.readCacheInfo(fams[familyCacheInfo], modelID)
+	s.promptSum, s.promptCnt, s.hasPrompt = histogramSum(fams[familyPrompt], modelID)
+	s.genSum, s.genCnt, s.hasGen = histogramSum(fams[familyGeneration], modelID)
+	s.ttftSum, s.ttftCnt, s.hasTTFT = histogramSum(fams[familyTTFT], modelID)
+	if s.itlSum, s.itlCnt, s.hasITL = histogramSum(fams[familyITL], modelID); !s.hasITL {
+		s.itlSum, s.itlCnt, s.hasITL = histogramSum(fams[familyITLOld], modelID)
+	}
+	s.success, s.hasSuccess = counterSum(fams[familySuccess], modelID)
+	return s, nil
+}
+
+func (s *scrape) set(sig signal, v float64) {
+	switch sig {
+	case signalKV:
+		s.kv = v
+	case signalWaiting:
+		s.waiting = v
+	case signalRunning:
+		s.running = v
+	}
+}
+
+// ofModel reports whether a series belongs to the model; absent model_name only counts
+// when allowed (info series).
+func ofModel(m *dto.Metric, modelID string, allowAbsent bool) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == labelModel {
+			return l.GetValue() == modelID
+		}
+	}
+	return allowAbsent
+}
+
+func gaugeMax(f *dto.MetricFamily, modelID string) (float64, bool) {
+	var best float64
+	found := false
+	for _, m := range f.GetMetric() {
+		if !ofModel(m, modelID, false) {
+			continue
+		}
+		v := m.GetGauge().GetValue()
+		if m.GetGauge() == nil {
+			v = m.GetUntyped().GetValue()
+		}
+		if !found || v > best {
+			best, found = v, true
+		}
+	}
+	return best, found
+}
+
+func counterSum(f *dto.MetricFamily, modelID string) (float64, bool) {
+	var sum float64
+	found := false
+	for _, m := range f.GetMetric() {
+		if ofModel(m, modelID, false) {
+			sum += m.GetCounter().GetValue() + m.GetUntyped().GetValue()
+			found = true
+		}
+	}
+	return sum, found
+}
+
+func histogramSum(f *dto.MetricFamily, modelID string) (sum, count float64, found bool) {
+	for _, m := range f.GetMetric() {
+		if ofModel(m, modelID, false) && m.GetHistogram() != nil {
+			sum += m.GetHistogram().GetSampleSum()
+			count += float64(m.GetHistogram().GetSampleCount())
+			found = true
+		}
+	}
+	return sum, count, found
+}
+
+// readCacheInfo takes the KV-cache size from the first info series of the model.
+func (s *scrape) readCacheInfo(f *dto.MetricFamily, modelID string) {
+	for _, m := range f.GetMetric() {
+		if !ofModel(m, modelID, true) {
+			continue
+		}
+		var blocks, size int64 = -1, -1
+		for _, l := range m.GetLabel() {
+			switch l.GetName() {
+			case labelNumGPUBlocks:
+				blocks, _ = strconv.ParseInt(l.GetValue(), 10, 64)
+			case labelBlockSize:
+				size, _ = strconv.ParseInt(l.GetValue(), 10, 64)
+			}
+		}
+		if blocks > 0 && size > 0 {
+			s.has = s.has.with(signalCache)
+			s.blocks, s.blockSize = blocks, size
+			return
+		}
+	}
+}

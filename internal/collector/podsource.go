@@ -1,0 +1,228 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log"
+)
+
+// Defaults of the Pod source.
+const (
+	defaultScrapeTimeout     = 5 * time.Second
+	defaultScrapeConcurrency = 32
+	maxScrapeBytes           = 32 << 20
+)
+
+// PodSourceOptions configure the Pod source.
+type PodSourceOptions struct {
+	// Windows are the peak, rate and staleness windows (as for Prometheus).
+	Windows Windows
+	// Timeout bounds one scrape; 5s when zero.
+	Timeout time.Duration
+	// Concurrency bounds the scrapes in flight; 32 when zero.
+	Concurrency int
+	// Client sends the scrapes; a plain HTTP client when nil.
+	Client *http.Client
+	// Clock stamps the scrapes Run takes between cycles; time.Now when nil.
+	Clock func() time.Time
+}
+
+// PodSource scrapes the model server Pods directly, with no Prometheus in between. It
+// keeps a window of scrapes per replica, so it can answer the same questions the PromQL
+// queries answer; Run samples between cycles so that peaks are not missed.
+type PodSource struct {
+	opts PodSourceOptions
+
+	mu      sync.Mutex
+	windows map[replicaKey]*replicaWindow
+	// targets are the Pods of the last Collect, which Run keeps sampling.
+	targets []scrapeTarget
+	horizon time.Duration
+}
+
+var _ Source = (*PodSource)(nil)
+
+// replicaKey identifies a replica's window.
+type replicaKey struct{ namespace, pod string }
+
+// scrapeTarget is one Pod to scrape and the model whose series to keep.
+type scrapeTarget struct {
+	key   replicaKey
+	model string
+	url   string
+}
+
+// NewPodSource returns a Pod source with the options' defaults filled in.
+func NewPodSource(opts PodSourceOptions) *PodSource {
+	opts.Windows = opts.Windows.withDefaults()
+	if opts.Timeout <= 0 {
+		opts.Timeout = defaultScrapeTimeout
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = defaultScrapeConcurrency
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{}
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	return &PodSource{opts: opts, windows: map[replicaKey]*replicaWindow{}}
+}
+
+// Collect scrapes every Pod of the models now (stamping the scrapes with now), then
+// answers from each replica's window. A Pod that cannot be scraped keeps its older
+// scrapes, which age into MetricsStale; a Pod never scraped is MetricsMissing.
+func (s *PodSource) Collect(ctx context.Context, models []Model, now time.Time) ([]ModelSignals, error) {
+	valid, invalid := splitValid(models)
+	targets := scrapeTargets(valid)
+	ws := successWindows(valid)
+	s.mu.Lock()
+	s.targets = targets
+	s.horizon = max(s.opts.Windows.Peak, s.opts.Windows.Rate, maxDuration(ws))
+	s.mu.Unlock()
+	failed := s.scrapeAll(ctx, targets, now)
+	if failed > 0 {
+		log.FromContext(ctx).V(1).Info("Some model server scrapes failed", "failed", failed, "pods", len(targets))
+	}
+	return assemble(models, s.observe(now, ws), invalid, now, s.opts.Windows), nil
+}
+
+// Run scrapes the last Collect's Pods every interval until ctx ends, so the windows hold
+// samples between decision cycles. It returns nil when ctx ends.
+func (s *PodSource) Run(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		return errors.New("pod source scrape interval must be positive")
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			s.mu.Lock()
+			targets := s.targets
+			s.mu.Unlock()
+			s.scrapeAll(ctx, targets, s.opts.Clock())
+		}
+	}
+}
+
+// scrapeTargets lists the scrapable Pods of the models (with an IP and a port).
+func scrapeTargets(models []Model) []scrapeTarget {
+	var out []scrapeTarget
+	for _, m := range models {
+		for _, v := range m.Variants {
+			for _, p := range v.Pods {
+				if p.IP == "" || p.MetricsPort <= 0 {
+					continue
+				}
+				u := "http://" + net.JoinHostPort(p.IP, strconv.Itoa(p.MetricsPort)) + p.MetricsPath
+				out = append(out, scrapeTarget{key: replicaKey{m.Namespace, p.Name}, model: m.ModelID, url: u})
+			}
+		}
+	}
+	return out
+}
+
+// scrapeAll scrapes the targets in parallel (bounded) and records the successes at t.
+// It returns how many failed.
+func (s *PodSource) scrapeAll(ctx context.Context, targets []scrapeTarget, t time.Time) int {
+	sem := make(chan struct{}, s.opts.Concurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failed := 0
+	for _, tg := range targets {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			sc, err := s.scrapeOne(ctx, tg)
+			if err != nil {
+				mu.Lock()
+				failed++
+				mu.Unlock()
+				return
+			}
+			sc.t = t
+			s.record(tg, sc)
+		})
+	}
+	wg.Wait()
+	return failed
+}
+
+// scrapeOne fetches and parses one Pod's metrics.
+func (s *PodSource) scrapeOne(ctx context.Context, tg scrapeTarget) (scrape, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tg.url, nil)
+	if err != nil {
+		return scrape{}, fmt.Errorf("scrape %s/%s: %w", tg.key.namespace, tg.key.pod, err)
+	}
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	resp, err := s.opts.Client.Do(req)
+	if err != nil {
+		return scrape{}, fmt.Errorf("scrape %s/%s: %w", tg.key.namespace, tg.key.pod, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return scrape{}, fmt.Errorf("scrape %s/%s: status %d", tg.key.namespace, tg.key.pod, resp.StatusCode)
+	}
+	sc, err := parseScrape(io.LimitReader(resp.Body, maxScrapeBytes), tg.model)
+	if err != nil {
+		return scrape{}, fmt.Errorf("scrape %s/%s: %w", tg.key.namespace, tg.key.pod, err)
+	}
+	return sc, nil
+}
+
+// record adds a scrape to its replica's window, starting a new window when the Pod
+// now serves another model.
+func (s *PodSource) record(tg scrapeTarget, sc scrape) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.windows[tg.key]
+	if w == nil || w.model != tg.model {
+		w = &replicaWindow{namespace: tg.key.namespace, model: tg.model}
+		s.windows[tg.key] = w
+	}
+	w.add(sc)
+}
+
+// observe prunes old scrapes and turns every window into an observation at now. Windows
+// of Pods that are gone still count towards their model's success total until they age
+// out, as their series do in Prometheus.
+func (s *PodSource) observe(now time.Time, successWindows []time.Duration) *observations {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obs := newObservations()
+	for k, w := range s.windows {
+		w.prune(now, s.horizon)
+		if len(w.samples) == 0 {
+			delete(s.windows, k)
+			continue
+		}
+		o := w.observe(now, s.opts.Windows, successWindows)
+		obs.replicas[obsKey{k.namespace, w.model, k.pod}] = o
+		for win, v := range o.success {
+			obs.modelSuccess[modelWindow{k.namespace, w.model, win}] += v
+		}
+	}
+	return obs
+}
+
+func maxDuration(ds []time.Duration) time.Duration {
+	var m time.Duration
+	for _, d := range ds {
+		m = max(m, d)
+	}
+	return m
+}

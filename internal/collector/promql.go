@@ -1,0 +1,152 @@
+package collector
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// signal names one kind of answer a query gives; every query answers exactly one.
+type signal int
+
+const (
+	signalKV signal = iota
+	signalWaiting
+	signalRunning
+	signalCache
+	signalAvgInput
+	signalAvgOutput
+	signalTimestamp
+	signalSuccess
+	signalTTFT
+	signalITL
+)
+
+// Label names of the series the queries group by.
+const (
+	labelNamespace    = "namespace"
+	labelModel        = "model_name"
+	labelPod          = "pod"
+	labelNumGPUBlocks = "num_gpu_blocks"
+	labelBlockSize    = "block_size"
+	groupLabels       = "namespace, model_name, pod"
+)
+
+// promQuery is one PromQL expression of a cycle and what its answer means.
+type promQuery struct {
+	signal signal
+	// window is the success-count window, for signalSuccess only.
+	window time.Duration
+	expr   string
+}
+
+// selectors are the label matchers of one cycle: every requested namespace and model at
+// once. The cross product of the two sets may hold pairs nobody asked for; the answers
+// are filtered to the requested pairs and Pods afterwards.
+type selectors struct {
+	// series selects the series of the requested models.
+	series string
+	// info selects info series that may lack model_name (vllm:cache_config_info on
+	// some vLLM versions): the regex also matches the empty, i.e. absent, label.
+	info string
+}
+
+// newSelectors builds the matchers of the given (already validated) models.
+func newSelectors(models []Model) selectors {
+	var namespaces, ids []string
+	for _, m := range models {
+		namespaces = append(namespaces, m.Namespace)
+		ids = append(ids, m.ModelID)
+	}
+	namespaces, ids = sortedUnique(namespaces), sortedUnique(ids)
+	ns := labelNamespace + "=~" + QuoteRegexAlternation(namespaces)
+	return selectors{
+		series: "{" + ns + "," + labelModel + "=~" + QuoteRegexAlternation(ids) + "}",
+		info:   "{" + ns + "," + labelModel + "=~" + QuoteRegexAlternation(append(ids, "")) + "}",
+	}
+}
+
+func sortedUnique(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// promDuration renders d as a PromQL duration ("1m", "10m", "1m30s").
+func promDuration(d time.Duration) string { return model.Duration(d.Round(time.Second)).String() }
+
+// peakQuery is the highest value of a gauge per replica over the peak window; with two
+// names the older one (same meaning, older vLLM) is used only where the newer is absent.
+func peakQuery(sel string, window time.Duration, names ...string) string {
+	expr := ""
+	for i, n := range names {
+		if i > 0 {
+			expr += " or "
+		}
+		expr += fmt.Sprintf("max_over_time(%s%s[%s])", n, sel, promDuration(window))
+	}
+	return fmt.Sprintf("max by (%s) (%s)", groupLabels, expr)
+}
+
+// avgTokensQuery is tokens per finished request from a vLLM token histogram: over the
+// rate window when requests finished in it, otherwise over the server's life. Both
+// divisions drop replicas with no finished request instead of answering NaN.
+func avgTokensQuery(sel string, window time.Duration, histogram string) string {
+	sum := func(expr string) string { return fmt.Sprintf("sum by (%s) (%s)", groupLabels, expr) }
+	rate := func(series string) string {
+		return sum(fmt.Sprintf("rate(%s%s[%s])", series, sel, promDuration(window)))
+	}
+	recent := fmt.Sprintf("%s / (%s > 0)", rate(histogram+"_sum"), rate(histogram+"_count"))
+	lifetime := fmt.Sprintf("%s / (%s > 0)", sum(histogram+"_sum"+sel), sum(histogram+"_count"+sel))
+	return fmt.Sprintf("(%s) or (%s)", recent, lifetime)
+}
+
+// avgLatencyQuery is seconds per observation of a vLLM latency histogram over the rate
+// window (e.g. mean time to first token); replicas with no finished request in the window
+// are absent, not zero. With two names the older is used only where the newer is absent.
+func avgLatencyQuery(sel string, window time.Duration, histograms ...string) string {
+	rate := func(series string) string {
+		return fmt.Sprintf("sum by (%s) (rate(%s%s[%s]))", groupLabels, series, sel, promDuration(window))
+	}
+	parts := make([]string, len(histograms))
+	for i, h := range histograms {
+		parts[i] = fmt.Sprintf("(%s / (%s > 0))", rate(h+"_sum"), rate(h+"_count"))
+	}
+	return strings.Join(parts, " or ")
+}
+
+// cycleQueries returns the queries of one cycle: nine, plus one per distinct success
+// window. Their number does not depend on how many models, variants or Pods there are.
+func cycleQueries(sel selectors, w Windows, successWindows []time.Duration) []promQuery {
+	qs := []promQuery{
+		{signal: signalKV, expr: peakQuery(sel.series, w.Peak, "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")},
+		{signal: signalWaiting, expr: peakQuery(sel.series, w.Peak, "vllm:num_requests_waiting")},
+		{signal: signalRunning, expr: peakQuery(sel.series, w.Peak, "vllm:num_requests_running")},
+		{signal: signalCache, expr: fmt.Sprintf("max by (%s, %s, %s) (vllm:cache_config_info%s)",
+			groupLabels, labelNumGPUBlocks, labelBlockSize, sel.info)},
+		{signal: signalAvgInput, expr: avgTokensQuery(sel.series, w.Rate, "vllm:request_prompt_tokens")},
+		{signal: signalAvgOutput, expr: avgTokensQuery(sel.series, w.Rate, "vllm:request_generation_tokens")},
+		{signal: signalTTFT, expr: avgLatencyQuery(sel.series, w.Rate, "vllm:time_to_first_token_seconds")},
+		{signal: signalITL, expr: avgLatencyQuery(sel.series, w.Rate, "vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds")},
+		{signal: signalTimestamp, expr: fmt.Sprintf("max by (%s) (timestamp(vllm:num_requests_running%s))", groupLabels, sel.series)},
+	}
+	for _, win := range successWindows {
+		qs = append(qs, promQuery{signal: signalSuccess, window: win, expr: fmt.Sprintf(
+			"sum by (%s) (increase(vllm:request_success_total%s[%s]))", groupLabels, sel.series, promDuration(win))})
+	}
+	return qs
+}
+
+// successWindows are the distinct success windows the models ask for, ascending.
+func successWindows(models []Model) []time.Duration {
+	var ws []time.Duration
+	for _, m := range models {
+		if m.SuccessWindow > 0 {
+			ws = append(ws, m.SuccessWindow.Round(time.Second))
+		}
+	}
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}

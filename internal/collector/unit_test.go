@@ -1,0 +1,136 @@
+package collector
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestBearerTokenIsNormalisedAndFileReRead(t *testing.T) {
+	for in, want := range map[string]string{"abc": "abc", "Bearer abc": "abc", "bearer  abc\n": "abc", " abc ": "abc", "Bearerabc": "Bearerabc"} {
+		if got := normaliseToken(in); got != want {
+			t.Errorf("normaliseToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("Bearer one\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := newTokenSource("ignored", file)
+	if got, err := src.token(); err != nil || got != "one" {
+		t.Fatalf("token %q, %v", got, err)
+	}
+	if err := os.WriteFile(file, []byte("two-longer"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := src.token(); err != nil || got != "two-longer" {
+		t.Fatalf("token after rotation %q, %v", got, err)
+	}
+	if err := os.WriteFile(file, []byte("secret-value-xyz"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.token(); err == nil || strings.Contains(err.Error(), "secret-value") {
+		t.Fatalf("missing file: err %v", err)
+	}
+}
+
+func TestQueriesAreRetriedOnlyWhenAnotherAttemptCanHelp(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		status   int
+		body     string
+		attempts int64
+	}{
+		{"server error is retried", http.StatusServiceUnavailable, "down", 3},
+		{"a rejected query is not", http.StatusBadRequest, `{"status":"error","errorType":"bad_data","error":"parse error"}`, 1},
+		{"a refused token is not", http.StatusUnauthorized, "unauthorized", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer srv.Close()
+			src, err := NewPrometheusSource(PrometheusOptions{BaseURL: srv.URL, Retries: 2, Timeout: time.Second}, Windows{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			models := []Model{{Namespace: "ns", ModelID: "m", Variants: []Variant{{Name: "v", Pods: []Pod{{Name: "p"}}}}}}
+			ctx := context.Background()
+			// One query per cycle: count attempts of a single query.
+			_, err = src.query(ctx, "vector(1)", time.Now())
+			if err == nil || hits.Load() != tc.attempts {
+				t.Fatalf("err %v after %d attempts, want an error after %d", err, hits.Load(), tc.attempts)
+			}
+			got, err := src.Collect(ctx, models, time.Now())
+			if err == nil || got[0].Health.Reason != ReasonPrometheusError || got[0].Health.Usable {
+				t.Fatalf("err %v health %+v", err, got[0].Health)
+			}
+		})
+	}
+}
+
+func TestWindowIncreaseAndAverages(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := &replicaWindow{}
+	add := func(sec int, success, promptSum, promptCnt float64) {
+		w.add(scrape{t: t0.Add(time.Duration(sec) * time.Second), has: saturation, success: success, hasSuccess: true,
+			promptSum: promptSum, promptCnt: promptCnt, hasPrompt: true})
+	}
+	add(0, 10, 1000, 10)
+	add(30, 15, 1500, 15)
+	add(60, 3, 300, 3) // server restarted: counters dropped
+	add(90, 5, 500, 5)
+	o := w.observe(t0.Add(90*time.Second), Windows{Peak: time.Minute, Rate: 5 * time.Minute, StaleAfter: time.Minute}, []time.Duration{2 * time.Minute})
+	// increase: +5, then restart (+3), then +2
+	if got := o.success[2*time.Minute]; got != 10 {
+		t.Errorf("increase %v, want 10", got)
+	}
+	if o.avgInput != 100 {
+		t.Errorf("avg input %v, want 100", o.avgInput)
+	}
+	// No request in the rate window: the lifetime average of the newest scrape.
+	w2 := &replicaWindow{}
+	w2.add(scrape{t: t0, has: saturation, promptSum: 900, promptCnt: 3, hasPrompt: true})
+	o2 := w2.observe(t0, Windows{Peak: time.Minute, Rate: 5 * time.Minute}, nil)
+	if o2.avgInput != 300 || !o2.has.holds(signalAvgInput) {
+		t.Errorf("lifetime avg %v", o2.avgInput)
+	}
+	// A single scrape gives no increase: unknown, not zero.
+	if _, ok := o2.success[time.Minute]; ok {
+		t.Error("success count known from one scrape")
+	}
+}
+
+func TestJudgeNeverTurnsMissingDataIntoZeroLoad(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := Windows{}.withDefaults()
+	fresh := &observation{has: saturation, newest: now.Add(-time.Second)}
+	noKV := &observation{has: saturation &^ (1 << signalKV), newest: now}
+	old := &observation{has: saturation, newest: now.Add(-2 * time.Minute)}
+	marked := &observation{has: saturation} // Prometheus marked the series stale
+	nan := &observation{has: saturation, newest: now, nonFinite: true}
+	for name, tc := range map[string]struct {
+		o    *observation
+		want replicaState
+	}{
+		"fresh": {fresh, replicaFresh}, "no kv": {noKV, replicaIncomplete}, "old": {old, replicaStale},
+		"stale marker": {marked, replicaStale}, "nan": {nan, replicaIncomplete}, "nothing": {nil, replicaMissing},
+	} {
+		if got := judge(tc.o, now, w.StaleAfter); got != tc.want {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+}
