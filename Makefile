@@ -16,13 +16,20 @@ DEMO_ARGS ?=
 help: ## Show this help.
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
+# Tool sets the tests and the demo run (hack/install-tools.sh); dev tools are only for
+# `make generate` and `make verify`.
+RUNTIME_TOOLS ?= cluster prometheus
+
 .PHONY: tools
-tools: ## Build the pinned control plane, Prometheus and dev tools (cached).
-	hack/install-tools.sh
+tools: ## Build the pinned control plane and Prometheus the tests and demo run (cached).
+	hack/install-tools.sh $(RUNTIME_TOOLS)
+
+.PHONY: devtools
+devtools: ## Build the pinned controller-gen and golangci-lint (cached).
+	hack/install-tools.sh devtools
 
 .PHONY: generate
-generate: ## Regenerate deep-copies, the CRD and RBAC from the Go types and markers.
-	hack/install-tools.sh devtools
+generate: devtools ## Regenerate deep-copies, the CRD and RBAC from the Go types and markers.
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=wva-manager-role paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
@@ -32,16 +39,22 @@ build: ## Build the binaries into bin/.
 	go build -o bin/ ./cmd/...
 
 .PHONY: test
-test: tools ## Run every test: unit, fuzz seeds, API-server integration and end-to-end.
+test: tools verify ## Run every check and test: generated files, lint, unit, fuzz seeds, API-server integration, end to end.
 	go test $(GO_TEST_FLAGS) ./...
 
-.PHONY: verify
-verify: generate ## Fail on stale generated files, gofmt, go vet or golangci-lint findings.
-	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config | grep '^??')" || { echo "untracked generated files: run 'make generate' and commit"; git status --porcelain -- api config; exit 1; }
+.PHONY: verify-generated
+verify-generated: generate ## Fail if the committed deep-copies, CRD or RBAC differ from what the markers generate.
+	@git diff --exit-code -- api config/crd config/rbac || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config/crd config/rbac | grep '^??')" || { echo "untracked generated files: run 'make generate' and commit"; git status --porcelain -- api config/crd config/rbac; exit 1; }
+
+.PHONY: lint
+lint: devtools ## gofmt, go vet and golangci-lint.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	$(GOLANGCI_LINT) run ./...
+
+.PHONY: verify
+verify: verify-generated lint ## Fail on stale generated files, gofmt, go vet or golangci-lint findings.
 
 .PHONY: demo
 demo: tools build ## Start the local environment with WVA and a sample model; Ctrl-C stops it.
