@@ -74,3 +74,46 @@ func TestLifecycleOfTheTargetDeployment(t *testing.T) {
 		t.Error("the manager never logged that the engine started")
 	}
 }
+
+// Two VAs on one target are both reported and neither is acted on; a target whose
+// accelerator cannot be derived is managed with accelerator "unknown", and status says how
+// to name it.
+func TestConflictingVAsAndUnknownAccelerator(t *testing.T) {
+	ns := newNamespace(t)
+	startManager(t, "conflicts", "GLOBAL_OPT_INTERVAL=3s", "CONTROLLER_INSTANCE="+ns)
+	ctx := context.Background()
+	labels := map[string]string{instanceLabel: ns}
+	if err := s.client.Create(ctx, newDeployment(ns, "shared", "NVIDIA-H100-80GB-HBM3", 1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"first", "second"} {
+		if err := s.client.Create(ctx, newVA(ns, name, model, "shared", "10", labels)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, other := range map[string]string{"first": "second", "second": "first"} {
+		c := wantCondition(t, ns, name, v1alpha1.ConditionReady, metav1.ConditionFalse, "MultipleVariantAutoscalings", 30*time.Second)
+		if !strings.Contains(c.Message, other) {
+			t.Errorf("%s's message does not name %s: %q", name, other, c.Message)
+		}
+	}
+
+	plain := newDeployment(ns, "plain", "", 1)
+	plain.Spec.Template.Spec.NodeSelector = nil
+	if err := s.client.Create(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.client.Create(ctx, newVA(ns, "plain", "other-model", "plain", "10", labels)); err != nil {
+		t.Fatal(err)
+	}
+	c := wantCondition(t, ns, "plain", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
+	if !strings.Contains(c.Message, "accelerator unknown") || !strings.Contains(c.Message, "inference.optimization/acceleratorName") {
+		t.Errorf("Ready message does not explain the unknown accelerator: %q", c.Message)
+	}
+	eventually(t, 10*time.Second, func() error {
+		if a := getVA(t, ns, "plain").Status.DesiredOptimizedAlloc.Accelerator; a != "unknown" {
+			return fmt.Errorf("accelerator %q, want unknown", a)
+		}
+		return nil
+	})
+}
