@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/workload-variant-autoscaler/wva/internal/localenv"
+	"github.com/workload-variant-autoscaler/wva/internal/localenv/localenvtest"
 )
 
 // startPrometheus starts a real Prometheus (bin/tools/prometheus) for one test, printing
@@ -64,20 +65,10 @@ func (c *queryCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 	return c
 }
 
-// eventually polls cond every 250ms until it returns nil or the deadline passes.
+// eventually waits for cond; see localenvtest.Eventually.
 func eventually(t testing.TB, timeout time.Duration, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %v", timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	localenvtest.Eventually(t, timeout, cond)
 }
 
 // replicaOf finds a pod's replica signals in a model's variant.

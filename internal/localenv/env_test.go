@@ -61,21 +61,10 @@ func newNamespace(t *testing.T, cs kubernetes.Interface) string {
 	return ns.Name
 }
 
-// eventually polls cond every 200ms until it returns nil or timeout passes, then fails
-// with the last error.
+// eventually waits for cond; see localenvtest.Eventually.
 func eventually(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %v", timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	localenvtest.Eventually(t, timeout, cond)
 }
 
 func pods(t *testing.T, cs kubernetes.Interface, ns, app string) []corev1.Pod {

@@ -19,22 +19,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/localenv/localenvtest"
 )
 
-// eventually polls cond until it returns nil or timeout passes.
+// eventually waits for cond; see localenvtest.Eventually.
 func eventually(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %v", timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	localenvtest.Eventually(t, timeout, cond)
 }
 
 func httpGet(url string) (string, error) {
