@@ -7,9 +7,9 @@
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 // GroupVersion is the API group and version of every type in this package.
@@ -18,7 +18,7 @@ var GroupVersion = schema.GroupVersion{Group: "llmd.ai", Version: "v1alpha1"}
 // AddToScheme registers this package's types with a scheme, so clients and caches can
 // encode and decode them.
 func AddToScheme(s *runtime.Scheme) error {
-	b := &scheme.Builder{GroupVersion: GroupVersion}
-	b.Register(&VariantAutoscaling{}, &VariantAutoscalingList{})
-	return b.AddToScheme(s)
+	s.AddKnownTypes(GroupVersion, &VariantAutoscaling{}, &VariantAutoscalingList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
 }

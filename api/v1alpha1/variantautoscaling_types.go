@@ -12,9 +12,9 @@ const (
 	// ConditionMetricsAvailable says whether the model servers' signals could be read.
 	ConditionMetricsAvailable = "MetricsAvailable"
 
-	// ReasonDeploymentNotFound: the scale target does not exist (yet, or any more).
+	// ReasonDeploymentNotFound means the scale target does not exist (yet, or any more).
 	ReasonDeploymentNotFound = "DeploymentNotFound"
-	// ReasonTargetFound: the scale target exists and is being managed.
+	// ReasonTargetFound means the scale target exists and is being managed.
 	ReasonTargetFound = "TargetFound"
 )
 

@@ -23,14 +23,21 @@ import (
 )
 
 func main() {
+	os.Exit(mainCode())
+}
+
+// mainCode runs the command until it ends or is interrupted and returns its exit code, so
+// that deferred clean-up runs before the process exits.
+func mainCode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "vllm-sim:", err)
 		}
-		os.Exit(2)
+		return 2
 	}
+	return 0
 }
 
 // options are the parsed command-line flags.

@@ -22,14 +22,21 @@ import (
 )
 
 func main() {
+	os.Exit(mainCode())
+}
+
+// mainCode runs the command until it ends or is interrupted and returns its exit code, so
+// that deferred clean-up runs before the process exits.
+func mainCode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "wva-load:", err)
 		}
-		os.Exit(2)
+		return 2
 	}
+	return 0
 }
 
 // options are the parsed command-line flags.
@@ -112,7 +119,7 @@ func buildSchedule(o options) ([]loadgen.Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open trace: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	trace, err := loadgen.ReadAzureTrace(f)
 	if err != nil {
 		return nil, err
@@ -131,7 +138,7 @@ func writeSummary(sum loadgen.Summary, path string, stdout io.Writer) error {
 		return fmt.Errorf("create summary: %w", err)
 	}
 	if err := sum.WriteJSON(f); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {

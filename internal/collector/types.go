@@ -9,19 +9,19 @@ import (
 // the reason of the VariantAutoscaling condition MetricsAvailable, so they are API:
 // people match on them in alerts and scripts.
 const (
-	// ReasonMetricsFound: at least one replica reported fresh, complete signals.
+	// ReasonMetricsFound means at least one replica reported fresh, complete signals.
 	ReasonMetricsFound = "MetricsFound"
-	// ReasonNoReplicas: the variant (or every variant of the model) has no Pods, so there
+	// ReasonNoReplicas means the variant (or every variant of the model) has no Pods, so there
 	// is nothing to report; usable, since a model at zero needs no replica signals.
 	ReasonNoReplicas = "NoReplicas"
 	// ReasonMetricsMissing: Pods exist but none of them reported complete signals.
 	ReasonMetricsMissing = "MetricsMissing"
-	// ReasonMetricsStale: replicas reported, but every sample is older than the limit.
+	// ReasonMetricsStale means replicas reported, but every sample is older than the limit.
 	ReasonMetricsStale = "MetricsStale"
-	// ReasonPrometheusError: a query failed (connection, TLS, authorisation, timeout,
+	// ReasonPrometheusError means a query failed (connection, TLS, authorisation, timeout,
 	// bad answer); nothing from this cycle is trusted.
 	ReasonPrometheusError = "PrometheusError"
-	// ReasonInvalidModel: the namespace or model ID cannot be placed in a query safely,
+	// ReasonInvalidModel means the namespace or model ID cannot be placed in a query safely,
 	// so the model was not queried at all.
 	ReasonInvalidModel = "InvalidModel"
 )

@@ -196,7 +196,10 @@ func TestSecretNeverPrints(t *testing.T) {
 	env := baseEnv()
 	env[KeyPrometheusBearerToken] = "tok-12345"
 	cfg := mustLoad(t, nil, env, nil)
-	js, _ := json.Marshal(cfg)
+	js, err := json.Marshal(cfg.Static)
+	if err != nil {
+		t.Fatalf("marshal the static config: %v", err)
+	}
 	var logged strings.Builder
 	logger := funcr.New(func(prefix, args string) { logged.WriteString(args) }, funcr.Options{})
 	logger.Info("config", "config", cfg, "static", cfg.Static, "token", cfg.Static.Prometheus.BearerToken)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -81,7 +82,8 @@ func sortErrors(errs []error) []error {
 		order[k] = i
 	}
 	rank := func(e error) int {
-		if ke, ok := e.(*KeyError); ok {
+		var ke *KeyError
+		if errors.As(e, &ke) {
 			return order[ke.Key]
 		}
 		return len(order)

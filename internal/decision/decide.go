@@ -30,7 +30,7 @@ func buildPlan(s *Snapshot) (*plan, error) {
 	cfg, err := effectiveSaturation(s.Saturation)
 	if err != nil {
 		p.applySafetyNet("invalid saturation config: " + err.Error())
-		return p, nil
+		return p, nil //nolint:nilerr // a bad configuration is answered by the safety net, not an error
 	}
 	if !s.Signals.Usable {
 		p.applySafetyNet(unusableWhy(s.Signals))

@@ -19,11 +19,11 @@ import (
 
 // Condition reasons the engine sets besides the API's own.
 const (
-	// ReasonMetricsAvailable: signals were read and used.
+	// ReasonMetricsAvailable means signals were read and used.
 	ReasonMetricsAvailable = "MetricsFound"
-	// ReasonTargetConflict: another VA claims the same target; neither is acted on.
+	// ReasonTargetConflict means another VA claims the same target; neither is acted on.
 	ReasonTargetConflict = "MultipleVariantAutoscalings"
-	// ReasonUnsupportedTarget: scaleTargetRef is not an apps/v1 Deployment.
+	// ReasonUnsupportedTarget means scaleTargetRef is not an apps/v1 Deployment.
 	ReasonUnsupportedTarget = "UnsupportedTargetKind"
 	// ReasonDesiredChanged is the event reason when a variant's desired replicas change.
 	ReasonDesiredChanged = "DesiredReplicasChanged"

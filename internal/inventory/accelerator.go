@@ -20,13 +20,13 @@ const (
 type AcceleratorSource string
 
 const (
-	// FromVALabel: the VA's inference.optimization/acceleratorName label.
+	// FromVALabel means the VA's inference.optimization/acceleratorName label.
 	FromVALabel AcceleratorSource = "label"
-	// FromNodeSelector: the pod template's nodeSelector on nvidia.com/gpu.product.
+	// FromNodeSelector means the pod template's nodeSelector on nvidia.com/gpu.product.
 	FromNodeSelector AcceleratorSource = "nodeSelector"
-	// FromNodeAffinity: a required node affinity term on nvidia.com/gpu.product with one value.
+	// FromNodeAffinity means a required node affinity term on nvidia.com/gpu.product with one value.
 	FromNodeAffinity AcceleratorSource = "nodeAffinity"
-	// FromNowhere: nothing names it; the accelerator is UnknownAccelerator.
+	// FromNowhere means nothing names it; the accelerator is UnknownAccelerator.
 	FromNowhere AcceleratorSource = ""
 )
 

@@ -143,7 +143,7 @@ func (e *Env) Healthy() error {
 	var errs []error
 	for _, p := range e.procs {
 		if done, err := p.exited(); done {
-			errs = append(errs, fmt.Errorf("%s exited: %v", p.name, err))
+			errs = append(errs, fmt.Errorf("%s exited: %w", p.name, err))
 		}
 	}
 	return errors.Join(errs...)

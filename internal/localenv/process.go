@@ -86,9 +86,9 @@ func (p *process) waitFor(ctx context.Context, what string, check func() error) 
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited before %s (%v); log tail:\n%s", p.name, what, p.err, tail(p.logPath, 40))
+			return fmt.Errorf("%s exited before %s (%w); log tail:\n%s", p.name, what, p.err, tail(p.logPath, 40))
 		case <-ctx.Done():
-			return fmt.Errorf("%s: %s: %w (last check: %v); log tail:\n%s", p.name, what, ctx.Err(), last, tail(p.logPath, 40))
+			return fmt.Errorf("%s: %s: %w (last check: %w); log tail:\n%s", p.name, what, ctx.Err(), last, tail(p.logPath, 40))
 		case <-tick.C:
 		}
 	}

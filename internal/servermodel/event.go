@@ -6,13 +6,13 @@ import "time"
 type EventKind uint8
 
 const (
-	// EventFirstToken: the request's first output token was produced.
+	// EventFirstToken means the request's first output token was produced.
 	EventFirstToken EventKind = iota + 1
-	// EventToken: a later output token was produced (only with Options.TokenEvents).
+	// EventToken means a later output token was produced (only with Options.TokenEvents).
 	EventToken
-	// EventFinished: the request completed; its last token event precedes this one.
+	// EventFinished means the request completed; its last token event precedes this one.
 	EventFinished
-	// EventPreempted: the request lost its KV cache and will be recomputed.
+	// EventPreempted means the request lost its KV cache and will be recomputed.
 	EventPreempted
 )
 

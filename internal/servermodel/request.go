@@ -10,11 +10,11 @@ type RequestID uint64
 type FinishReason string
 
 const (
-	// FinishStop: the model emitted its end-of-sequence token.
+	// FinishStop means the model emitted its end-of-sequence token.
 	FinishStop FinishReason = "stop"
-	// FinishLength: the request reached max_tokens.
+	// FinishLength means the request reached max_tokens.
 	FinishLength FinishReason = "length"
-	// FinishAbort: the client went away or the request was cancelled.
+	// FinishAbort means the client went away or the request was cancelled.
 	FinishAbort FinishReason = "abort"
 )
 

@@ -54,14 +54,3 @@ func (e *exporter) set(ns, pod, model string, kv, waiting float64) {
 	e.prompt.WithLabelValues(lv...).Add(1000)
 	e.genToks.WithLabelValues(lv...).Add(200)
 }
-
-// forget stops serving a pod's series, as when the pod goes away.
-func (e *exporter) forget(ns, pod, model string) {
-	for _, g := range []*prometheus.GaugeVec{e.kv, e.waiting, e.running} {
-		g.DeleteLabelValues(ns, pod, model)
-	}
-	e.cacheInfo.DeletePartialMatch(prometheus.Labels{"namespace": ns, "pod": pod})
-	for _, c := range []*prometheus.CounterVec{e.success, e.prompt, e.genToks} {
-		c.DeleteLabelValues(ns, pod, model)
-	}
-}
