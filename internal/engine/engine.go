@@ -77,9 +77,10 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 	}
 	interval := e.opts.Settings.Interval()
-	timer := e.opts.Clock.NewTimer(0)
-	defer timer.Stop()
 	logger.Info("Decision engine started", "interval", interval.String())
+	e.RunOnce(ctx, "start")
+	timer := e.opts.Clock.NewTimer(interval)
+	defer timer.Stop()
 	for {
 		reason := "interval"
 		select {
