@@ -89,13 +89,14 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		return nil, err
 	}
 	opts := engine.Options{
-		Reader:   mgr.GetClient(),
-		Signals:  signals,
-		Settings: store,
-		Status:   status.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), recorder),
-		Metrics:  emitted,
-		Recorder: recorder,
-		Clock:    clock.RealClock{},
+		Reader:    mgr.GetClient(),
+		Signals:   signals,
+		Settings:  store,
+		Status:    status.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), recorder),
+		Metrics:   emitted,
+		Recorder:  recorder,
+		Clock:     clock.RealClock{},
+		LimitGPUs: st.Features.LimitedMode,
 		// Decide only once the saturation, scale-to-zero and service class ConfigMaps are read.
 		ConfigSynced: watcher.Synced(),
 	}

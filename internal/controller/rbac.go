@@ -13,6 +13,9 @@ package controller
 // +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 //
+// Limited mode counts the GPUs free on nodes.
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+//
 // Configuration: the ConfigMaps are read and watched.
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
 //

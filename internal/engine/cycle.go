@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -42,14 +43,7 @@ func (e *Engine) RunOnce(ctx context.Context, trigger string) {
 	if len(active) > 0 {
 		signals = e.opts.Signals.Collect(ctx, active, now)
 	}
-	for _, m := range active {
-		key := ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}
-		sig, ok := signals[key]
-		if !ok {
-			sig = ModelSignals{Status: decision.SignalStatus{Usable: false, Reason: ReasonMetricsMissing}, Message: "the collector returned nothing for this model"}
-		}
-		e.decideModel(ctx, m, sig, now)
-	}
+	e.decide(ctx, active, signals, now)
 	logger.V(1).Info("Decision cycle done", "trigger", trigger, "models", len(active), "duration", e.opts.Clock.Since(now).String())
 }
 
@@ -72,20 +66,45 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 	return inventory.Build(vas.Items, deps.Items, pods.Items), nil
 }
 
-// decideModel decides one model and carries out the decision for each of its variants.
-func (e *Engine) decideModel(ctx context.Context, m *inventory.Model, sig ModelSignals, now time.Time) {
-	logger := log.FromContext(ctx).WithValues("namespace", m.Namespace, "model", m.ModelID)
-	snap := Snapshot(m, sig, e.opts.Settings.SaturationFor(m.ModelID, m.Namespace), e.opts.Settings.ZeroFor(m.ModelID, m.Namespace), now)
-	d, err := decision.Decide(snap)
-	if err != nil {
-		// A malformed snapshot is a bug on our side; keep every variant where it is.
-		logger.Error(err, "Decision failed; applying the safety net")
-		snap.Signals = decision.SignalStatus{Usable: false, Reason: "AnalysisError"}
-		if d, err = decision.Decide(snap); err != nil {
-			logger.Error(err, "Safety net failed; variants left untouched")
-			return
+// decide decides every active model in one call of the core, so that a GPU inventory
+// (limited mode) is shared among models in order of need, then carries the decisions out.
+func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals map[ModelKey]ModelSignals, now time.Time) {
+	snaps := make([]decision.Snapshot, len(models))
+	sigs := make(map[ModelKey]ModelSignals, len(models))
+	byKey := make(map[ModelKey]*inventory.Model, len(models))
+	for i, m := range models {
+		key := ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}
+		sig, ok := signals[key]
+		if !ok {
+			sig = ModelSignals{Status: decision.SignalStatus{Usable: false, Reason: ReasonMetricsMissing}, Message: "the collector returned nothing for this model"}
 		}
+		sigs[key], byKey[key] = sig, m
+		snaps[i] = Snapshot(m, sig, e.opts.Settings.SaturationFor(m.ModelID, m.Namespace), e.opts.Settings.ZeroFor(m.ModelID, m.Namespace), now)
 	}
+	free, err := e.freeGPUs(ctx)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "Cannot read the GPU inventory; scale-ups are not limited this cycle")
+	}
+	for _, r := range decision.DecideCycle(snaps, free) {
+		key := ModelKey{Namespace: r.Namespace, ModelID: r.ModelID}
+		m := byKey[key]
+		logger := log.FromContext(ctx).WithValues("namespace", m.Namespace, "model", m.ModelID)
+		d := r.Decision
+		if r.Err != nil {
+			// A malformed snapshot is a bug on our side; keep every variant where it is.
+			logger.Error(r.Err, "Decision failed; applying the safety net")
+			snap := Snapshot(m, ModelSignals{Status: decision.SignalStatus{Reason: "AnalysisError"}}, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, now)
+			if d, err = decision.Decide(snap); err != nil {
+				logger.Error(err, "Safety net failed; variants left untouched")
+				continue
+			}
+		}
+		e.applyModel(log.IntoContext(ctx, logger), m, d, sigs[key], now)
+	}
+}
+
+// applyModel carries out one model's decision, variant by variant.
+func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.Decision, sig ModelSignals, now time.Time) {
 	byName := map[string]*inventory.Variant{}
 	for _, v := range m.Variants {
 		byName[v.VA.Name] = v
@@ -93,7 +112,24 @@ func (e *Engine) decideModel(ctx context.Context, m *inventory.Model, sig ModelS
 	for i := range d.Variants {
 		vd := &d.Variants[i]
 		if v := byName[vd.Name]; v != nil {
-			e.apply(log.IntoContext(ctx, logger), v, vd, &d, sig, now)
+			e.apply(ctx, v, vd, &d, sig, now)
 		}
 	}
+}
+
+// freeGPUs is the cluster's free GPUs per accelerator type in limited mode, else nil (no
+// limit).
+func (e *Engine) freeGPUs(ctx context.Context) (map[string]int, error) {
+	if !e.opts.LimitGPUs {
+		return nil, nil
+	}
+	var nodes corev1.NodeList
+	if err := e.opts.Reader.List(ctx, &nodes); err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	var pods corev1.PodList
+	if err := e.opts.Reader.List(ctx, &pods); err != nil {
+		return nil, fmt.Errorf("list pods: %w", err)
+	}
+	return inventory.FreeGPUs(nodes.Items, pods.Items), nil
 }

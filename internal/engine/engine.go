@@ -31,6 +31,9 @@ type Options struct {
 	Recorder events.EventRecorder
 	// Clock gives the time; a fake clock in tests.
 	Clock clock.WithTicker
+	// LimitGPUs grants scale-ups only from the GPUs free on the nodes of each
+	// accelerator type (WVA_LIMITED_MODE).
+	LimitGPUs bool
 	// ConfigSynced, when set, is closed once the dynamic configuration has been read; the
 	// first cycle waits for it so it never decides on built-in defaults by mistake.
 	ConfigSynced <-chan struct{}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/localenv"
 )
 
 const model = "meta/llama-3.1-8b"
@@ -159,5 +160,61 @@ func TestSafetyNetWhenPrometheusIsUnreachable(t *testing.T) {
 	l, ok := seriesLine(m.metrics(t), "wva_desired_replicas", ns, "llama-a100")
 	if !ok || !strings.HasSuffix(l, " 1") {
 		t.Errorf("safety net did not emit desired = current: %q", l)
+	}
+}
+
+// In limited mode a scale-up goes only where GPUs are free: the cheap L4 variant has used
+// up its node's GPUs, so the extra replica lands on the dearer H100 variant, and the L4
+// variant's reason says what could not be granted.
+func TestLimitedModeGrantsScaleUpsFromFreeGPUsOnly(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	if err := s.env.AddNode(ctx, localenv.Node{Name: "gpu-l4-" + ns, GPUProduct: "NVIDIA-L4-" + ns, GPUs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	startManager(t, "limited", "GLOBAL_OPT_INTERVAL=3s", "WVA_LIMITED_MODE=true", "CONTROLLER_INSTANCE="+ns)
+	labels := map[string]string{instanceLabel: ns}
+	for _, v := range []struct {
+		name, product, cost string
+		replicas            int32
+	}{{"cheap-l4", "NVIDIA-L4-" + ns, "1", 2}, {"dear-h100", "NVIDIA-H100-80GB-HBM3", "20", 1}} {
+		if err := s.client.Create(ctx, newDeployment(ns, v.name, v.product, v.replicas)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.client.Create(ctx, newVA(ns, v.name, model, v.name, v.cost, labels)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, time.Minute, func() error {
+		for app, want := range map[string]int{"cheap-l4": 2, "dear-h100": 1} {
+			ready := 0
+			for _, p := range podsOf(t, ns, app) {
+				for _, c := range p.Status.Conditions {
+					if c.Type == "Ready" && c.Status == "True" {
+						ready++
+					}
+				}
+			}
+			if ready != want {
+				return fmt.Errorf("%s has %d ready pods, want %d", app, ready, want)
+			}
+		}
+		for _, app := range []string{"cheap-l4", "dear-h100"} {
+			for _, p := range podsOf(t, ns, app) {
+				s.exp.set(ns, p.Name, model, 0.95, 8)
+			}
+		}
+		return nil
+	})
+	wantDesired(t, ns, "dear-h100", 2, time.Minute)
+	if got, _ := desired(t, ns, "cheap-l4"); got != 2 {
+		t.Errorf("the L4 variant got desired %d with no free L4 GPU", got)
+	}
+	c, err := condition(getVA(t, ns, "cheap-l4"), v1alpha1.ConditionReady)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.ToLower(c.Message), "gpu") {
+		t.Errorf("the L4 variant's message does not mention the GPU limit: %q", c.Message)
 	}
 }
