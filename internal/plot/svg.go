@@ -1,4 +1,4 @@
-package simulator
+package plot
 
 import (
 	"fmt"
@@ -7,22 +7,22 @@ import (
 	"strings"
 )
 
-// chart is a line (or scatter) chart rendered to inline SVG, so the report needs no
+// Chart is a line (or scatter) Chart rendered to inline SVG, so the report needs no
 // script and works offline.
-type chart struct {
+type Chart struct {
 	Title, XLabel, YLabel string
 	Width, Height         int
 	LogY                  bool
 	// YMax, when positive, fixes the top of the y axis (to compare small multiples).
 	YMax   float64
-	Series []plotSeries
-	HLines []hline
+	Series []Series
+	HLines []HLine
 	// Scatter draws markers with labels instead of lines.
 	Scatter bool
 }
 
-// plotSeries is one line; NaN values leave gaps.
-type plotSeries struct {
+// Series is one line of a chart; NaN values leave gaps (no data, not zero).
+type Series struct {
 	Name   string
 	Color  string
 	X, Y   []float64
@@ -31,8 +31,9 @@ type plotSeries struct {
 	Labels []string // scatter point labels
 }
 
-// hline is a horizontal reference line such as an SLO target.
-type hline struct {
+// HLine is a horizontal reference line such as an SLO target, drawn dashed with its
+// label so a reader sees at once where a series crosses it.
+type HLine struct {
 	Y     float64
 	Label string
 	Color string
@@ -44,14 +45,14 @@ const (
 	legendRow                              = 16
 )
 
-// palette returns the i-th colour of a colour-blind friendly palette (Okabe-Ito first).
-func palette(i int) string {
+// Palette returns the i-th colour of a colour-blind friendly palette (Okabe-Ito first).
+func Palette(i int) string {
 	p := []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#7f7f7f", "#8c564b"}
 	return p[i%len(p)]
 }
 
-// render writes the chart as an SVG element.
-func (c chart) render() string {
+// render writes the Chart as an SVG element.
+func (c Chart) Render() string {
 	xmin, xmax, ymin, ymax := c.bounds()
 	legend := c.legendLayout()
 	padTop := padTitle
@@ -90,7 +91,7 @@ func (c chart) render() string {
 }
 
 // bounds returns the data range, padded, with a zero floor for linear axes.
-func (c chart) bounds() (xmin, xmax, ymin, ymax float64) {
+func (c Chart) bounds() (xmin, xmax, ymin, ymax float64) {
 	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, s := range c.Series {
 		for i, x := range s.X {
@@ -134,7 +135,7 @@ func (c chart) bounds() (xmin, xmax, ymin, ymax float64) {
 }
 
 // axes draws the frame, grid, ticks and labels.
-func (c chart) axes(b *strings.Builder, padTop int, sx, sy func(float64) float64, xmin, xmax, ymin, ymax float64) {
+func (c Chart) axes(b *strings.Builder, padTop int, sx, sy func(float64) float64, xmin, xmax, ymin, ymax float64) {
 	pw, ph := float64(c.Width-padLeft-padRight), float64(c.Height-padTop-padBottom)
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%.0f" height="%.0f" fill="none" stroke="#999"/>`, padLeft, padTop, pw, ph)
 	for _, t := range c.yTicks(ymin, ymax) {
@@ -152,7 +153,7 @@ func (c chart) axes(b *strings.Builder, padTop int, sx, sy func(float64) float64
 }
 
 // yTicks are powers of ten on a log axis, nice round numbers otherwise.
-func (c chart) yTicks(ymin, ymax float64) []float64 {
+func (c Chart) yTicks(ymin, ymax float64) []float64 {
 	if !c.LogY {
 		return niceTicks(ymin, ymax, 6)
 	}
@@ -164,7 +165,7 @@ func (c chart) yTicks(ymin, ymax float64) []float64 {
 }
 
 // line draws one series as a polyline, broken at NaN values.
-func (c chart) line(b *strings.Builder, s plotSeries, sx, sy func(float64) float64) {
+func (c Chart) line(b *strings.Builder, s Series, sx, sy func(float64) float64) {
 	dash := ""
 	if s.Dashed {
 		dash = ` stroke-dasharray="5 3"`
@@ -191,7 +192,7 @@ func (c chart) line(b *strings.Builder, s plotSeries, sx, sy func(float64) float
 }
 
 // points draws a scatter series with labels.
-func (c chart) points(b *strings.Builder, s plotSeries, sx, sy func(float64) float64) {
+func (c Chart) points(b *strings.Builder, s Series, sx, sy func(float64) float64) {
 	for i, x := range s.X {
 		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, sx(x), sy(s.Y[i]), s.Color)
 		if i < len(s.Labels) {
@@ -202,14 +203,14 @@ func (c chart) points(b *strings.Builder, s plotSeries, sx, sy func(float64) flo
 
 // legendItem is one legend entry and where it goes.
 type legendItem struct {
-	series *plotSeries
+	series *Series
 	x      float64
 	row    int
 }
 
 // legendLayout places the named series in rows between the title and the plot, so
 // the legend never hides data.
-func (c chart) legendLayout() []legendItem {
+func (c Chart) legendLayout() []legendItem {
 	var out []legendItem
 	x, row := float64(padLeft), 0
 	for i := range c.Series {
@@ -228,7 +229,7 @@ func (c chart) legendLayout() []legendItem {
 }
 
 // legend draws the placed legend entries.
-func (c chart) legend(b *strings.Builder, items []legendItem) {
+func (c Chart) legend(b *strings.Builder, items []legendItem) {
 	for _, it := range items {
 		y := float64(padTitle + it.row*legendRow + 8)
 		dash := ""

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/plot"
 )
 
 // reportCSS styles the report; inline, so the page is one self-contained file.
@@ -28,17 +30,17 @@ func (r *Result) WriteHTML(w io.Writer) error {
 	r.htmlTable(&b)
 	b.WriteString(`<p class="note">SLO attainment: share of all requests whose time to first token and mean inter-token latency are both within target (failed requests count as missed). Cost: replica-hours × variant cost over the period; × oracle: relative to the oracle lower bound (future load known, instant start). Reaction: mean seconds from a load step to the first scale-up decision / to the first new replica serving.</p>`)
 	b.WriteString(`<h2 id="load">Load</h2>`)
-	b.WriteString(r.loadChart().render())
+	b.WriteString(r.loadChart().Render())
 	b.WriteString(`<h2 id="replicas">Replicas per variant</h2><p class="note">Solid: replicas in the target's spec (billed once scheduled); dashed: ready replicas. Same scale for every policy.</p><div class="grid">`)
 	for _, c := range r.replicaCharts() {
-		b.WriteString(c.render())
+		b.WriteString(c.Render())
 	}
 	b.WriteString(`</div><h2 id="latency">Latency against the SLO</h2><div class="grid">`)
 	for _, c := range r.latencyCharts() {
-		b.WriteString(c.render())
+		b.WriteString(c.Render())
 	}
 	b.WriteString(`</div><h2 id="cost">Cost over time</h2>`)
-	b.WriteString(r.costChart().render())
+	b.WriteString(r.costChart().Render())
 	r.htmlReactions(&b)
 	if r.Scenario.Credit != "" {
 		fmt.Fprintf(&b, `<p class="credit">Trace: %s.</p>`, html.EscapeString(r.Scenario.Credit))
@@ -82,7 +84,7 @@ func (r *Result) htmlTable(b *strings.Builder) {
 		b.WriteString(`<tr>`)
 		for j, cell := range tableRow(p) {
 			if j == 0 {
-				cell = fmt.Sprintf(`<span style="color:%s">■</span> %s`, palette(i), html.EscapeString(cell))
+				cell = fmt.Sprintf(`<span style="color:%s">■</span> %s`, plot.Palette(i), html.EscapeString(cell))
 				fmt.Fprintf(b, `<td title="%s">%s</td>`, html.EscapeString(p.Detail), cell)
 				continue
 			}
@@ -135,16 +137,16 @@ func minutes(xs []float64) []float64 {
 }
 
 // loadChart plots each model's arrival rate.
-func (r *Result) loadChart() chart {
-	c := chart{Title: "Arrival rate", XLabel: "time (min)", YLabel: "requests/s", Width: 1340, Height: 260}
+func (r *Result) loadChart() plot.Chart {
+	c := plot.Chart{Title: "Arrival rate", XLabel: "time (min)", YLabel: "requests/s", Width: 1340, Height: 260}
 	for i, l := range r.Load {
-		c.Series = append(c.Series, plotSeries{Name: l.Model, Color: palette(i), X: minutes(l.TimesSeconds), Y: l.Rate, Step: true})
+		c.Series = append(c.Series, plot.Series{Name: l.Model, Color: plot.Palette(i), X: minutes(l.TimesSeconds), Y: l.Rate, Step: true})
 	}
 	return c
 }
 
 // replicaCharts draws one small chart per policy with a line per variant.
-func (r *Result) replicaCharts() []chart {
+func (r *Result) replicaCharts() []plot.Chart {
 	top := 0.0
 	for _, p := range r.Policies {
 		for _, v := range p.Series.Replicas {
@@ -153,9 +155,9 @@ func (r *Result) replicaCharts() []chart {
 			}
 		}
 	}
-	var out []chart
+	var out []plot.Chart
 	for _, p := range r.Policies {
-		c := chart{Title: p.Name, XLabel: "time (min)", YLabel: "replicas", Width: 440, Height: 250, YMax: top}
+		c := plot.Chart{Title: p.Name, XLabel: "time (min)", YLabel: "replicas", Width: 440, Height: 250, YMax: top}
 		x := minutes(p.Series.TimesSeconds)
 		for vi, v := range p.Series.Replicas {
 			name := v.Variant
@@ -163,8 +165,8 @@ func (r *Result) replicaCharts() []chart {
 				name = v.Model + "/" + v.Variant
 			}
 			c.Series = append(c.Series,
-				plotSeries{Name: name, Color: palette(vi + 4), X: x, Y: ints(v.Spec), Step: true},
-				plotSeries{Color: palette(vi + 4), X: x, Y: ints(v.Ready), Step: true, Dashed: true})
+				plot.Series{Name: name, Color: plot.Palette(vi + 4), X: x, Y: ints(v.Spec), Step: true},
+				plot.Series{Color: plot.Palette(vi + 4), X: x, Y: ints(v.Ready), Step: true, Dashed: true})
 		}
 		out = append(out, c)
 	}
@@ -173,31 +175,31 @@ func (r *Result) replicaCharts() []chart {
 
 // latencyCharts plot per-bucket p95 TTFT and ITL of every policy against the SLO, and
 // per-bucket attainment against the target.
-func (r *Result) latencyCharts() []chart {
+func (r *Result) latencyCharts() []plot.Chart {
 	bucket := fmtBucket(r.Scenario.ResolutionSeconds)
-	ttft := chart{Title: "TTFT p95 per " + bucket + " (log scale)", XLabel: "time (min)", YLabel: "seconds", Width: 660, Height: 330, LogY: true}
-	itl := chart{Title: "ITL p95 per " + bucket + " (log scale)", XLabel: "time (min)", YLabel: "seconds", Width: 660, Height: 330, LogY: true}
-	att := chart{Title: "SLO attainment per " + bucket, XLabel: "time (min)", YLabel: "share of requests", Width: 1340, Height: 300, YMax: 1}
+	ttft := plot.Chart{Title: "TTFT p95 per " + bucket + " (log scale)", XLabel: "time (min)", YLabel: "seconds", Width: 660, Height: 330, LogY: true}
+	itl := plot.Chart{Title: "ITL p95 per " + bucket + " (log scale)", XLabel: "time (min)", YLabel: "seconds", Width: 660, Height: 330, LogY: true}
+	att := plot.Chart{Title: "SLO attainment per " + bucket, XLabel: "time (min)", YLabel: "share of requests", Width: 1340, Height: 300, YMax: 1}
 	if len(r.Scenario.Models) > 0 {
 		m := r.Scenario.Models[0]
-		ttft.HLines = []hline{{Y: m.SLO.TTFT.D().Seconds(), Label: "TTFT SLO " + m.SLO.TTFT.D().String(), Color: "#b00"}}
-		itl.HLines = []hline{{Y: m.SLO.ITL.D().Seconds(), Label: "ITL SLO " + m.SLO.ITL.D().String(), Color: "#b00"}}
-		att.HLines = []hline{{Y: m.AttainmentTarget, Label: fmt.Sprintf("target %.0f%%", 100*m.AttainmentTarget), Color: "#b00"}}
+		ttft.HLines = []plot.HLine{{Y: m.SLO.TTFT.D().Seconds(), Label: "TTFT SLO " + m.SLO.TTFT.D().String(), Color: "#b00"}}
+		itl.HLines = []plot.HLine{{Y: m.SLO.ITL.D().Seconds(), Label: "ITL SLO " + m.SLO.ITL.D().String(), Color: "#b00"}}
+		att.HLines = []plot.HLine{{Y: m.AttainmentTarget, Label: fmt.Sprintf("target %.0f%%", 100*m.AttainmentTarget), Color: "#b00"}}
 	}
 	for i, p := range r.Policies {
 		x := minutes(p.Series.TimesSeconds)
-		ttft.Series = append(ttft.Series, plotSeries{Name: p.Name, Color: palette(i), X: x, Y: opts(p.Series.TTFTP95)})
-		itl.Series = append(itl.Series, plotSeries{Name: p.Name, Color: palette(i), X: x, Y: opts(p.Series.ITLP95)})
-		att.Series = append(att.Series, plotSeries{Name: p.Name, Color: palette(i), X: x, Y: opts(p.Series.Attainment)})
+		ttft.Series = append(ttft.Series, plot.Series{Name: p.Name, Color: plot.Palette(i), X: x, Y: opts(p.Series.TTFTP95)})
+		itl.Series = append(itl.Series, plot.Series{Name: p.Name, Color: plot.Palette(i), X: x, Y: opts(p.Series.ITLP95)})
+		att.Series = append(att.Series, plot.Series{Name: p.Name, Color: plot.Palette(i), X: x, Y: opts(p.Series.Attainment)})
 	}
-	return []chart{ttft, itl, att}
+	return []plot.Chart{ttft, itl, att}
 }
 
 // costChart plots the cumulative cost of every policy.
-func (r *Result) costChart() chart {
-	c := chart{Title: "Cumulative cost", XLabel: "time (min)", YLabel: "cost", Width: 1340, Height: 300}
+func (r *Result) costChart() plot.Chart {
+	c := plot.Chart{Title: "Cumulative cost", XLabel: "time (min)", YLabel: "cost", Width: 1340, Height: 300}
 	for i, p := range r.Policies {
-		c.Series = append(c.Series, plotSeries{Name: p.Name, Color: palette(i), X: minutes(p.Series.TimesSeconds), Y: p.Series.CumulativeCost})
+		c.Series = append(c.Series, plot.Series{Name: p.Name, Color: plot.Palette(i), X: minutes(p.Series.TimesSeconds), Y: p.Series.CumulativeCost})
 	}
 	return c
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"github.com/workload-variant-autoscaler/wva/internal/plot"
 )
 
 // SweepSpec varies one threshold of one configured policy.
@@ -150,21 +151,21 @@ func (r *SweepResult) WriteTable(w io.Writer) error {
 // WriteHTML renders the sweep as a self-contained page: attainment against cost, one
 // point per setting.
 func (r *SweepResult) WriteHTML(w io.Writer) error {
-	c := chart{Title: fmt.Sprintf("%s: SLO attainment vs cost, varying %s", r.Policy, r.Param), XLabel: "cost (replica-hours × variant cost)",
+	c := plot.Chart{Title: fmt.Sprintf("%s: SLO attainment vs cost, varying %s", r.Policy, r.Param), XLabel: "cost (replica-hours × variant cost)",
 		YLabel: "SLO attainment", Width: 1000, Height: 520, Scatter: true}
-	s := plotSeries{Name: r.Policy, Color: palette(0)}
+	s := plot.Series{Name: r.Policy, Color: plot.Palette(0)}
 	for _, p := range r.Points {
 		s.X, s.Y = append(s.X, p.Cost), append(s.Y, p.Attainment)
 		s.Labels = append(s.Labels, fmt.Sprintf("%s=%g", r.Param, p.Value))
 	}
-	c.Series = []plotSeries{s, {Name: "oracle (lower bound)", Color: palette(1), X: []float64{r.OracleCost}, Y: []float64{r.OracleAttainment}, Labels: []string{"oracle"}}}
+	c.Series = []plot.Series{s, {Name: "oracle (lower bound)", Color: plot.Palette(1), X: []float64{r.OracleCost}, Y: []float64{r.OracleAttainment}, Labels: []string{"oracle"}}}
 	if t := attainmentTarget(r.Scenario); t > 0 {
-		c.HLines = []hline{{Y: t, Label: fmt.Sprintf("target %.0f%%", 100*t), Color: "#b00"}}
+		c.HLines = []plot.HLine{{Y: t, Label: fmt.Sprintf("target %.0f%%", 100*t), Color: "#b00"}}
 	}
 	var b strings.Builder
 	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>wva-sim sweep</title><style>` + reportCSS + `</style></head><body>`)
 	fmt.Fprintf(&b, `<h1>Sweep of %s for %s</h1>`, html.EscapeString(r.Param), html.EscapeString(r.Policy))
-	b.WriteString(c.render())
+	b.WriteString(c.Render())
 	b.WriteString(`<table><tr><th>` + html.EscapeString(r.Param) + `</th><th>SLO attainment</th><th>cost</th><th>× oracle</th><th>meets SLO</th><th>actions</th><th>reversals</th></tr>`)
 	for _, p := range r.Points {
 		fmt.Fprintf(&b, `<tr><td>%g</td><td>%.2f%%</td><td>%.2f</td><td>%.2f</td><td>%v</td><td>%d</td><td>%d</td></tr>`,
