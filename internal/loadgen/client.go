@@ -57,7 +57,7 @@ func (s sender) send(ctx context.Context, r Request) outcome {
 		}
 		return outcome{errKind: "connect"}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return outcome{errKind: fmt.Sprintf("http_%d", resp.StatusCode)}

@@ -51,7 +51,7 @@ func Palette(i int) string {
 	return p[i%len(p)]
 }
 
-// render writes the Chart as an SVG element.
+// Render writes the Chart as an SVG element.
 func (c Chart) Render() string {
 	xmin, xmax, ymin, ymax := c.bounds()
 	legend := c.legendLayout()

@@ -105,7 +105,8 @@ func podsOf(pods []PodView, variant string) []PodView {
 // variant is one HPA's reconcile: recommend, stabilise, rate-limit, bound.
 func (p *hpaPolicy) variant(k, current int, pods []PodView, now time.Duration) int {
 	rec := p.recommend(current, pods)
-	h := append(p.history[k], recommendation{at: now, n: rec})
+	p.history[k] = append(p.history[k], recommendation{at: now, n: rec})
+	h := p.history[k]
 	for len(h) > 0 && h[0].at <= now-p.window {
 		h = h[1:]
 	}
