@@ -3,22 +3,13 @@ package loadgen
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/workload-variant-autoscaler/wva/internal/latency"
 	"io"
-	"math"
-	"slices"
 	"time"
 )
 
-// Percentiles summarise one latency distribution, in seconds.
-type Percentiles struct {
-	Count int     `json:"count"`
-	Mean  float64 `json:"mean"`
-	P50   float64 `json:"p50"`
-	P90   float64 `json:"p90"`
-	P95   float64 `json:"p95"`
-	P99   float64 `json:"p99"`
-	Max   float64 `json:"max"`
-}
+// Percentiles summarise one latency distribution in seconds (see package latency).
+type Percentiles = latency.Percentiles
 
 // Summary is the result of a run, written as JSON.
 type Summary struct {
@@ -57,24 +48,5 @@ func (s Summary) WriteJSON(w io.Writer) error {
 	return nil
 }
 
-// percentiles sorts ds in place and summarises it (nearest-rank percentiles).
-func percentiles(ds []time.Duration) Percentiles {
-	if len(ds) == 0 {
-		return Percentiles{}
-	}
-	slices.Sort(ds)
-	var sum time.Duration
-	for _, d := range ds {
-		sum += d
-	}
-	rank := func(q float64) float64 {
-		i := int(math.Ceil(q*float64(len(ds)))) - 1
-		return ds[max(i, 0)].Seconds()
-	}
-	return Percentiles{
-		Count: len(ds),
-		Mean:  (sum / time.Duration(len(ds))).Seconds(),
-		P50:   rank(0.50), P90: rank(0.90), P95: rank(0.95), P99: rank(0.99),
-		Max: ds[len(ds)-1].Seconds(),
-	}
-}
+// percentiles sorts ds in place and summarises it.
+func percentiles(ds []time.Duration) Percentiles { return latency.Summarise(ds) }

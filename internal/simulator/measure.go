@@ -1,8 +1,7 @@
 package simulator
 
 import (
-	"math"
-	"slices"
+	"github.com/workload-variant-autoscaler/wva/internal/latency"
 	"time"
 )
 
@@ -203,28 +202,8 @@ func (s *sim) firstReady(mi int, from time.Duration) (time.Duration, bool) {
 	return 0, false
 }
 
-// percentiles summarises durations in seconds (nearest rank); ds is sorted in place.
-func percentiles(ds []time.Duration) Percentiles {
-	if len(ds) == 0 {
-		return Percentiles{}
-	}
-	slices.Sort(ds)
-	var sum float64
-	for _, d := range ds {
-		sum += d.Seconds()
-	}
-	return Percentiles{
-		Count: len(ds), Mean: sum / float64(len(ds)),
-		P50: rank(ds, 0.50), P90: rank(ds, 0.90), P95: rank(ds, 0.95), P99: rank(ds, 0.99),
-		Max: ds[len(ds)-1].Seconds(),
-	}
-}
-
-// rank is the nearest-rank q-quantile of sorted ds, in seconds.
-func rank(ds []time.Duration, q float64) float64 {
-	i := int(math.Ceil(q*float64(len(ds)))) - 1
-	return ds[max(i, 0)].Seconds()
-}
+// percentiles sorts ds in place and summarises it.
+func percentiles(ds []time.Duration) Percentiles { return latency.Summarise(ds) }
 
 func b2i(b bool) int {
 	if b {

@@ -1,5 +1,7 @@
 package simulator
 
+import "github.com/workload-variant-autoscaler/wva/internal/latency"
+
 // Result is the outcome of comparing policies on one scenario; it is written as JSON and
 // rendered as a table and an HTML report. It holds no wall-clock figures, so the same
 // config and seed give byte-identical JSON.
@@ -124,17 +126,8 @@ type ClassResult struct {
 	Attainment float64 `json:"attainment"`
 }
 
-// Percentiles summarise a latency distribution in seconds (nearest rank).
-type Percentiles struct {
-	// Count is the number of values; Mean their mean; P50..P99 and Max the quantiles.
-	Count int     `json:"count"`
-	Mean  float64 `json:"mean"`
-	P50   float64 `json:"p50"`
-	P90   float64 `json:"p90"`
-	P95   float64 `json:"p95"`
-	P99   float64 `json:"p99"`
-	Max   float64 `json:"max"`
-}
+// Percentiles summarise one latency distribution in seconds (see package latency).
+type Percentiles = latency.Percentiles
 
 // VariantHours is the replica time one variant was billed for.
 type VariantHours struct {
