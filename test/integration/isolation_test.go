@@ -144,3 +144,31 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 		return nil
 	})
 }
+
+// WATCH_NAMESPACES limits the controller to the listed namespaces.
+func TestWatchNamespacesScopesTheController(t *testing.T) {
+	watched, other := newNamespace(t), newNamespace(t)
+	ctx := context.Background()
+	m := startManager(t, "scoped", "GLOBAL_OPT_INTERVAL=3s", "WATCH_NAMESPACES="+watched, "CONTROLLER_INSTANCE=scoped-"+watched)
+	for _, ns := range []string{watched, other} {
+		if err := s.client.Create(ctx, newDeployment(ns, "llama", "NVIDIA-H100-80GB-HBM3", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.client.Create(ctx, newVA(ns, "llama", model, "llama", "10", map[string]string{instanceLabel: "scoped-" + watched})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCondition(t, watched, "llama", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
+	eventually(t, 20*time.Second, func() error {
+		if _, ok := seriesLine(m.metrics(t), "wva_desired_replicas", watched, "llama"); !ok {
+			return fmt.Errorf("no series for the watched namespace")
+		}
+		return nil
+	})
+	if st := getVA(t, other, "llama").Status; len(st.Conditions) != 0 {
+		t.Errorf("the VA in an unwatched namespace got status: %+v", st.Conditions)
+	}
+	if l, ok := seriesLine(m.metrics(t), "wva_desired_replicas", other, "llama"); ok {
+		t.Errorf("series for an unwatched namespace: %s", l)
+	}
+}
