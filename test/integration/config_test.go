@@ -64,7 +64,7 @@ func TestMainConfigMapReloadAndImmutableRejection(t *testing.T) {
 		s.exp.set(ns, pods[0].Name, model, 0.3, 0)
 		return nil
 	})
-	decisions := func() int { return strings.Count(m.log(), `"variant":"llama"`) }
+	decisions := func() int { return strings.Count(m.Log(), `"variant":"llama"`) }
 	eventually(t, 30*time.Second, func() error {
 		if decisions() == 0 {
 			return fmt.Errorf("no decision yet")
@@ -78,7 +78,7 @@ func TestMainConfigMapReloadAndImmutableRejection(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 20*time.Second, func() error {
-		if !strings.Contains(m.log(), `"msg":"Updated optimization interval"`) || !strings.Contains(m.log(), `"old":"60s","new":"2s"`) {
+		if !strings.Contains(m.Log(), `"msg":"Updated optimization interval"`) || !strings.Contains(m.Log(), `"old":"60s","new":"2s"`) {
 			return fmt.Errorf("no interval update log line")
 		}
 		return nil
@@ -115,13 +115,13 @@ func TestMainConfigMapReloadAndImmutableRejection(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "ImmutableConfigChangeRejected") {
 		t.Errorf("kubectl get events: %v\n%s", err, out)
 	}
-	if !strings.Contains(m.log(), "Attempted to change immutable parameters") || !strings.Contains(m.log(), "PROMETHEUS_BASE_URL") {
+	if !strings.Contains(m.Log(), "Attempted to change immutable parameters") || !strings.Contains(m.Log(), "PROMETHEUS_BASE_URL") {
 		t.Error("no 'Attempted to change immutable parameters' log line naming PROMETHEUS_BASE_URL")
 	}
 	// The running manager still reads the old Prometheus: decisions keep their signals.
-	base = strings.Count(m.log(), `"msg":"Scaling decision"`)
+	base = strings.Count(m.Log(), `"msg":"Scaling decision"`)
 	eventually(t, 20*time.Second, func() error {
-		if strings.Count(m.log(), `"msg":"Scaling decision"`)-base < 2 {
+		if strings.Count(m.Log(), `"msg":"Scaling decision"`)-base < 2 {
 			return fmt.Errorf("no decisions on the old Prometheus since the rejected change")
 		}
 		return nil

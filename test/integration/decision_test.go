@@ -88,11 +88,11 @@ func TestSaturationScalesTheCheaperVariantUpThroughMetrics(t *testing.T) {
 		t.Errorf("the dearer variant's desired changed to %d", got)
 	}
 	eventually(t, 20*time.Second, func() error {
-		l, ok := seriesLine(m.metrics(t), "wva_desired_replicas", ns, "llama-a100")
+		l, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", ns, "llama-a100")
 		if !ok || !strings.HasSuffix(l, " 2") || !strings.Contains(l, `accelerator_type="NVIDIA-A100-SXM4-80GB"`) {
 			return fmt.Errorf("wva_desired_replicas line %q", l)
 		}
-		if l, ok := seriesLine(m.metrics(t), "wva_replica_scaling_total", ns, "llama-a100"); !ok || !strings.Contains(l, `direction="up"`) {
+		if l, ok := seriesLine(metricsOf(t, m), "wva_replica_scaling_total", ns, "llama-a100"); !ok || !strings.Contains(l, `direction="up"`) {
 			return fmt.Errorf("wva_replica_scaling_total line %q", l)
 		}
 		return nil
@@ -108,7 +108,7 @@ func TestSaturationScalesTheCheaperVariantUpThroughMetrics(t *testing.T) {
 	if va := getVA(t, ns, "llama-a100"); va.Status.Actuation.Applied {
 		t.Error("actuation.applied is true in metrics mode")
 	}
-	if !strings.Contains(m.log(), `"msg":"Scaling decision"`) {
+	if !strings.Contains(m.Log(), `"msg":"Scaling decision"`) {
 		t.Error("no structured decision log line")
 	}
 }
@@ -149,7 +149,7 @@ func TestSafetyNetWhenPrometheusIsUnreachable(t *testing.T) {
 	}
 	wantDesired(t, ns, "llama-a100", 1, 30*time.Second)
 	eventually(t, 30*time.Second, func() error {
-		for _, line := range strings.Split(m.log(), "\n") {
+		for _, line := range strings.Split(m.Log(), "\n") {
 			if strings.Contains(line, "Safety net activated: emitted fallback metrics") && strings.Contains(line, `"variant":"llama-a100"`) &&
 				strings.Contains(line, `"currentReplicas":1`) && strings.Contains(line, `"desiredReplicas":1`) && strings.Contains(line, `"fallbackSource":"current-replicas"`) {
 				return nil
@@ -157,7 +157,7 @@ func TestSafetyNetWhenPrometheusIsUnreachable(t *testing.T) {
 		}
 		return fmt.Errorf("no safety-net log line for llama-a100")
 	})
-	l, ok := seriesLine(m.metrics(t), "wva_desired_replicas", ns, "llama-a100")
+	l, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", ns, "llama-a100")
 	if !ok || !strings.HasSuffix(l, " 1") {
 		t.Errorf("safety net did not emit desired = current: %q", l)
 	}

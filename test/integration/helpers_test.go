@@ -3,8 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -26,23 +24,6 @@ import (
 func eventually(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()
 	localenvtest.Eventually(t, timeout, cond)
-}
-
-func httpGet(url string) (string, error) {
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return string(body), nil
 }
 
 func newVA(ns, name, model, target, cost string, labels map[string]string) *v1alpha1.VariantAutoscaling {

@@ -39,7 +39,7 @@ func TestControllerInstancesManageOnlyTheirOwnVAs(t *testing.T) {
 	wantCondition(t, ns, "for-a", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
 	wantCondition(t, ns, "for-b", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
 	eventually(t, 20*time.Second, func() error {
-		ma, mb := a.metrics(t), b.metrics(t)
+		ma, mb := metricsOf(t, a), metricsOf(t, b)
 		la, okA := seriesLine(ma, "wva_desired_replicas", ns, "for-a")
 		lb, okB := seriesLine(mb, "wva_desired_replicas", ns, "for-b")
 		if !okA || !strings.Contains(la, `controller_instance="a"`) || !okB || !strings.Contains(lb, `controller_instance="b"`) {
@@ -47,7 +47,7 @@ func TestControllerInstancesManageOnlyTheirOwnVAs(t *testing.T) {
 		}
 		return nil
 	})
-	ma, mb := a.metrics(t), b.metrics(t)
+	ma, mb := metricsOf(t, a), metricsOf(t, b)
 	for _, other := range []string{"for-b", "for-none"} {
 		if l, ok := seriesLine(ma, "wva_desired_replicas", ns, other); ok {
 			t.Errorf("instance a exports a series of %s: %s", other, l)
@@ -67,12 +67,12 @@ func TestControllerInstancesManageOnlyTheirOwnVAs(t *testing.T) {
 	plain := startManager(t, "no-instance", "GLOBAL_OPT_INTERVAL=3s")
 	wantCondition(t, ns, "for-none", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
 	eventually(t, 20*time.Second, func() error {
-		if _, ok := seriesLine(plain.metrics(t), "wva_desired_replicas", ns, "for-none"); !ok {
+		if _, ok := seriesLine(metricsOf(t, plain), "wva_desired_replicas", ns, "for-none"); !ok {
 			return fmt.Errorf("no series for the unlabelled VA")
 		}
 		return nil
 	})
-	mp := plain.metrics(t)
+	mp := metricsOf(t, plain)
 	for _, other := range []string{"for-a", "for-b"} {
 		if l, ok := seriesLine(mp, "wva_desired_replicas", ns, other); ok {
 			t.Errorf("the unlabelled controller exports a series of %s: %s", other, l)
@@ -99,7 +99,7 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 		return *lease.Spec.HolderIdentity
 	}
 	eventually(t, time.Minute, func() error {
-		if leader() == "" || !strings.Contains(first.log(), "Decision engine started") {
+		if leader() == "" || !strings.Contains(first.Log(), "Decision engine started") {
 			return fmt.Errorf("replica-1 not leading yet (holder %q)", leader())
 		}
 		return nil
@@ -115,22 +115,22 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 	}
 	wantCondition(t, ns, "llama", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
 	eventually(t, 20*time.Second, func() error {
-		if _, ok := seriesLine(first.metrics(t), "wva_desired_replicas", ns, "llama"); !ok {
+		if _, ok := seriesLine(metricsOf(t, first), "wva_desired_replicas", ns, "llama"); !ok {
 			return fmt.Errorf("the leader publishes no wva_desired_replicas for the variant")
 		}
 		return nil
 	})
-	if strings.Contains(second.log(), "Decision engine started") || strings.Contains(second.log(), `"variant":"llama"`) {
+	if strings.Contains(second.Log(), "Decision engine started") || strings.Contains(second.Log(), `"variant":"llama"`) {
 		t.Fatal("the follower decided while the leader was alive")
 	}
-	if l, ok := seriesLine(second.metrics(t), "wva_desired_replicas", ns, "llama"); ok {
+	if l, ok := seriesLine(metricsOf(t, second), "wva_desired_replicas", ns, "llama"); ok {
 		t.Fatalf("the follower publishes a decision: %s", l)
 	}
 
 	killed := time.Now()
-	first.kill()
+	first.Kill()
 	eventually(t, 90*time.Second, func() error {
-		if h := leader(); h == "" || h == firstHolder || !strings.Contains(second.log(), "Decision engine started") {
+		if h := leader(); h == "" || h == firstHolder || !strings.Contains(second.Log(), "Decision engine started") {
 			return fmt.Errorf("replica-2 not leading yet (holder %q)", h)
 		}
 		return nil
@@ -138,7 +138,7 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 	t.Logf("replica-2 took over %.1fs after the leader was killed", time.Since(killed).Seconds())
 	// The new leader decides and publishes.
 	eventually(t, 30*time.Second, func() error {
-		if _, ok := seriesLine(second.metrics(t), "wva_desired_replicas", ns, "llama"); !ok {
+		if _, ok := seriesLine(metricsOf(t, second), "wva_desired_replicas", ns, "llama"); !ok {
 			return fmt.Errorf("the new leader publishes no wva_desired_replicas for the variant")
 		}
 		return nil
@@ -160,7 +160,7 @@ func TestWatchNamespacesScopesTheController(t *testing.T) {
 	}
 	wantCondition(t, watched, "llama", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
 	eventually(t, 20*time.Second, func() error {
-		if _, ok := seriesLine(m.metrics(t), "wva_desired_replicas", watched, "llama"); !ok {
+		if _, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", watched, "llama"); !ok {
 			return fmt.Errorf("no series for the watched namespace")
 		}
 		return nil
@@ -168,7 +168,7 @@ func TestWatchNamespacesScopesTheController(t *testing.T) {
 	if st := getVA(t, other, "llama").Status; len(st.Conditions) != 0 {
 		t.Errorf("the VA in an unwatched namespace got status: %+v", st.Conditions)
 	}
-	if l, ok := seriesLine(m.metrics(t), "wva_desired_replicas", other, "llama"); ok {
+	if l, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", other, "llama"); ok {
 		t.Errorf("series for an unwatched namespace: %s", l)
 	}
 }

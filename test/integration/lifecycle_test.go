@@ -40,7 +40,7 @@ func TestLifecycleOfTheTargetDeployment(t *testing.T) {
 		t.Errorf("desiredOptimizedAlloc after the target appeared = %+v", a)
 	}
 	eventually(t, 20*time.Second, func() error {
-		if _, ok := seriesLine(m.metrics(t), "wva_desired_replicas", ns, "llama-h100"); !ok {
+		if _, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", ns, "llama-h100"); !ok {
 			return fmt.Errorf("no wva_desired_replicas series for the variant yet")
 		}
 		return nil
@@ -59,7 +59,7 @@ func TestLifecycleOfTheTargetDeployment(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, func() error {
 		for _, name := range []string{"wva_desired_replicas", "wva_current_replicas", "wva_desired_ratio"} {
-			if l, ok := seriesLine(m.metrics(t), name, ns, "llama-h100"); ok {
+			if l, ok := seriesLine(metricsOf(t, m), name, ns, "llama-h100"); ok {
 				return fmt.Errorf("series still exported: %s", l)
 			}
 		}
@@ -70,7 +70,7 @@ func TestLifecycleOfTheTargetDeployment(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCondition(t, ns, "llama-h100", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 20*time.Second)
-	if !strings.Contains(m.log(), "Decision engine started") {
+	if !strings.Contains(m.Log(), "Decision engine started") {
 		t.Error("the manager never logged that the engine started")
 	}
 }
