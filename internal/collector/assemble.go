@@ -62,9 +62,30 @@ func assembleModel(m Model, obs *observations, now time.Time, w Windows) ModelSi
 	}
 	ms.Health = verdict(total, now)
 	if ms.SuccessWindow > 0 {
-		ms.ModelSuccesses = obs.modelSuccess[modelWindow{m.Namespace, m.ModelID, window}]
+		key := modelWindow{m.Namespace, m.ModelID, window}
+		ms.ModelSuccesses = obs.modelSuccess[key]
+		ms.SuccessWindow = heldWindow(window, obs, key, now)
 	}
 	return ms
+}
+
+// heldWindow shortens a success window to the part the source holds data for: after a
+// Prometheus restart an increase over 10 minutes may rest on 5 seconds of samples, which
+// must never pass for 10 idle minutes.
+func heldWindow(window time.Duration, obs *observations, key modelWindow, now time.Time) time.Duration {
+	oldest, ok := obs.successSince[key]
+	if !ok {
+		if obs.sinceAsked[window] {
+			return 0 // asked, and no sample reaches back to a point of the window
+		}
+		return window
+	}
+	// The oldest point the subquery evaluates lies up to one step after the window's
+	// start, so a window held in full can look one step short.
+	if held := now.Sub(oldest); held+coverageStep(window)+time.Second < window {
+		return max(held.Truncate(time.Second), 0)
+	}
+	return window
 }
 
 func assembleVariant(m Model, v Variant, obs *observations, now time.Time, staleAfter, window time.Duration) VariantSignals {

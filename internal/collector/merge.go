@@ -11,11 +11,18 @@ import (
 // mergeVector adds one query's answer to the observations. Series lacking the namespace
 // or pod label cannot be tied to a replica and are skipped.
 func mergeVector(obs *observations, q promQuery, vec model.Vector) {
+	if q.signal == signalSuccessSince {
+		obs.sinceAsked[q.window] = true
+	}
 	for _, s := range vec {
 		key := obsKey{
 			namespace: string(s.Metric[labelNamespace]),
 			model:     string(s.Metric[labelModel]),
 			pod:       string(s.Metric[labelPod]),
+		}
+		if q.signal == signalSuccessSince {
+			mergeSuccessSince(obs, q.window, s)
+			continue
 		}
 		if key.namespace == "" || key.pod == "" {
 			continue
@@ -33,6 +40,15 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 			obs.at(key).set(q.signal, v)
 		}
 	}
+}
+
+// mergeSuccessSince records how far back a model's success counters reach in a window.
+func mergeSuccessSince(obs *observations, window time.Duration, s *model.Sample) {
+	ns, m := string(s.Metric[labelNamespace]), string(s.Metric[labelModel])
+	if ns == "" || m == "" {
+		return
+	}
+	obs.successSince[modelWindow{ns, m, window}] = time.UnixMilli(int64(math.Round(float64(s.Value) * 1000)))
 }
 
 // mergeCacheInfo reads the KV-cache size from the info series' labels.

@@ -109,10 +109,16 @@ type observations struct {
 	replicas map[obsKey]*observation
 	// modelSuccess sums the success counts of every series of a model, Pods gone included.
 	modelSuccess map[modelWindow]float64
+	// successSince is the oldest success-counter sample of a model within the window.
+	successSince map[modelWindow]time.Time
+	// sinceAsked holds the windows whose coverage the source asked about: for those, a
+	// model absent from successSince has no sample old enough to count. For others the
+	// source cannot tell, and the window asked for is taken as held.
+	sinceAsked map[time.Duration]bool
 }
 
 func newObservations() *observations {
-	return &observations{replicas: map[obsKey]*observation{}, modelSuccess: map[modelWindow]float64{}}
+	return &observations{replicas: map[obsKey]*observation{}, modelSuccess: map[modelWindow]float64{}, successSince: map[modelWindow]time.Time{}, sinceAsked: map[time.Duration]bool{}}
 }
 
 // at returns the observation of a replica, creating it.

@@ -63,10 +63,10 @@ func newFleet(t testing.TB) *fleet {
 		return v
 	}
 	f.models = []Model{
-		{Namespace: "ns-a", ModelID: "meta/llama-3.1-8b", SuccessWindow: time.Minute, Variants: []Variant{variant("llama-h100", a0, a1), variant("llama-a100", a2)}},
-		{Namespace: "ns-a", ModelID: "ibm/granite-3.3-8b", SuccessWindow: time.Minute, Variants: []Variant{variant("granite", g0)}},
-		{Namespace: "ns-b", ModelID: "meta/llama-3.1-8b", SuccessWindow: time.Minute, Variants: []Variant{variant("llama", b0)}},
-		{Namespace: "ns-c", ModelID: "mistral/7b", SuccessWindow: time.Minute, Variants: []Variant{variant("mistral", c0, c1)}},
+		{Namespace: "ns-a", ModelID: "meta/llama-3.1-8b", SuccessWindow: 15 * time.Second, Variants: []Variant{variant("llama-h100", a0, a1), variant("llama-a100", a2)}},
+		{Namespace: "ns-a", ModelID: "ibm/granite-3.3-8b", SuccessWindow: 15 * time.Second, Variants: []Variant{variant("granite", g0)}},
+		{Namespace: "ns-b", ModelID: "meta/llama-3.1-8b", SuccessWindow: 15 * time.Second, Variants: []Variant{variant("llama", b0)}},
+		{Namespace: "ns-c", ModelID: "mistral/7b", SuccessWindow: 15 * time.Second, Variants: []Variant{variant("mistral", c0, c1)}},
 	}
 	return f
 }
@@ -101,7 +101,7 @@ func checkFleet(f *fleet, got []ModelSignals) error {
 		if ms.Namespace != m.Namespace || ms.ModelID != m.ModelID {
 			return fmt.Errorf("result %d is %s/%s, want %s/%s", i, ms.Namespace, ms.ModelID, m.Namespace, m.ModelID)
 		}
-		if !ms.Health.Usable || ms.Health.Reported != ms.Health.Pods || ms.SuccessWindow != time.Minute {
+		if !ms.Health.Usable || ms.Health.Reported != ms.Health.Pods || ms.SuccessWindow != 15*time.Second {
 			return fmt.Errorf("%s/%s: health %+v, success window %s", m.Namespace, m.ModelID, ms.Health, ms.SuccessWindow)
 		}
 		for j, v := range m.Variants {
@@ -155,8 +155,20 @@ func TestPrometheusSourceSplitsBatchedAnswersByModelVariantAndPod(t *testing.T) 
 			return counter.queries.Load() - before
 		}
 		one, all := perCycle(f.models[:1]), perCycle(f.models)
-		if one != all || all != 10 {
-			t.Fatalf("queries per cycle: %d for 1 model, %d for %d models; want 10 for both (9 + 1 success window)", one, all, len(f.models))
+		if one != all || all != 11 {
+			t.Fatalf("queries per cycle: %d for 1 model, %d for %d models; want 11 for both (9 + 2 for the success window)", one, all, len(f.models))
+		}
+	})
+
+	t.Run("a success window Prometheus does not hold yet is shortened", func(t *testing.T) {
+		m := f.models[0]
+		m.SuccessWindow = time.Hour // Prometheus has run for seconds, not an hour
+		got, err := src.Collect(ctx, []Model{m}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := got[0].SuccessWindow; w >= 10*time.Minute {
+			t.Fatalf("success window %s, want at most the minutes Prometheus holds, not the hour asked for", w)
 		}
 	})
 

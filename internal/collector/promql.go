@@ -21,6 +21,9 @@ const (
 	signalAvgOutput
 	signalTimestamp
 	signalSuccess
+	// signalSuccessSince is the oldest success-counter sample of a model within a success
+	// window: how much of the window Prometheus actually holds.
+	signalSuccessSince
 	signalTTFT
 	signalITL
 )
@@ -38,7 +41,7 @@ const (
 // promQuery is one PromQL expression of a cycle and what its answer means.
 type promQuery struct {
 	signal signal
-	// window is the success-count window, for signalSuccess only.
+	// window is the success-count window, for signalSuccess and signalSuccessSince only.
 	window time.Duration
 	expr   string
 }
@@ -117,8 +120,8 @@ func avgLatencyQuery(sel string, window time.Duration, histograms ...string) str
 	return strings.Join(parts, " or ")
 }
 
-// cycleQueries returns the queries of one cycle: nine, plus one per distinct success
-// window. Their number does not depend on how many models, variants or Pods there are.
+// cycleQueries returns the queries of one cycle: nine, plus two per distinct success
+// window (the counts, and how far back Prometheus holds them). Their number does not depend on how many models, variants or Pods there are.
 func cycleQueries(sel selectors, w Windows, successWindows []time.Duration) []promQuery {
 	qs := []promQuery{
 		{signal: signalKV, expr: peakQuery(sel.series, w.Peak, "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")},
@@ -135,8 +138,17 @@ func cycleQueries(sel selectors, w Windows, successWindows []time.Duration) []pr
 	for _, win := range successWindows {
 		qs = append(qs, promQuery{signal: signalSuccess, window: win, expr: fmt.Sprintf(
 			"sum by (%s) (increase(vllm:request_success_total%s[%s]))", groupLabels, sel.series, promDuration(win))})
+		qs = append(qs, promQuery{signal: signalSuccessSince, window: win, expr: fmt.Sprintf(
+			"min by (%s, %s) (min_over_time(timestamp(vllm:request_success_total%s)[%s:%s]))",
+			labelNamespace, labelModel, sel.series, promDuration(win), promDuration(coverageStep(win)))})
 	}
 	return qs
+}
+
+// coverageStep is the resolution at which the oldest success sample of a window is looked
+// for: fine enough to tell a window Prometheus holds from one it holds only in part.
+func coverageStep(window time.Duration) time.Duration {
+	return max(window/60, 5*time.Second).Round(time.Second)
 }
 
 // successWindows are the distinct success windows the models ask for, ascending.

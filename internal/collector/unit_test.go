@@ -134,3 +134,31 @@ func TestJudgeNeverTurnsMissingDataIntoZeroLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestHeldWindowNeverClaimsMoreThanTheSourceHolds(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	const window = 10 * time.Minute
+	key := modelWindow{"ns", "m", window}
+	cases := []struct {
+		name  string
+		since map[modelWindow]time.Time
+		asked bool
+		want  time.Duration
+	}{
+		{"source cannot tell: the window asked for", nil, false, window},
+		{"asked, and nothing reaches back into the window", nil, true, 0},
+		{"held since before the window", map[modelWindow]time.Time{key: now.Add(-11 * time.Minute)}, true, window},
+		{"restarted 5s ago", map[modelWindow]time.Time{key: now.Add(-5500 * time.Millisecond)}, true, 5 * time.Second},
+		{"sample stamped after now", map[modelWindow]time.Time{key: now.Add(time.Second)}, true, 0},
+	}
+	for _, c := range cases {
+		obs := newObservations()
+		for k, v := range c.since {
+			obs.successSince[k] = v
+		}
+		obs.sinceAsked[window] = c.asked
+		if got := heldWindow(window, obs, key, now); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
