@@ -18,10 +18,10 @@ help: ## Show this help.
 
 # Tool sets the tests and the demo run (hack/install-tools.sh); dev tools are only for
 # `make generate` and `make verify`.
-RUNTIME_TOOLS ?= cluster prometheus
+RUNTIME_TOOLS ?= cluster prometheus adapter
 
 .PHONY: tools
-tools: ## Build the pinned control plane and Prometheus the tests and demo run (cached).
+tools: ## Build the pinned control plane, Prometheus and prometheus-adapter the tests and demo run (cached).
 	hack/install-tools.sh $(RUNTIME_TOOLS)
 
 .PHONY: devtools
@@ -57,7 +57,7 @@ lint: devtools ## gofmt, go vet and golangci-lint.
 verify: verify-generated lint ## Fail on stale generated files, gofmt, go vet or golangci-lint findings.
 
 .PHONY: demo
-demo: tools build ## Start the local environment with WVA and a sample model; Ctrl-C stops it.
+demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).
 	bin/wva-demo $(DEMO_ARGS)
 
 .PHONY: clean

@@ -3,11 +3,13 @@
 # proxy, into a cache folder keyed by their pinned versions, and links them into bin/tools.
 # A set that is already built is not built again.
 #
-#   hack/install-tools.sh [SET...]   sets: cluster prometheus devtools (default: all)
+#   hack/install-tools.sh [SET...]   sets: cluster prometheus adapter devtools (default: all)
 #
 # cluster:    etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok
 #             (module hack/tools/cluster)
 # prometheus: prometheus with Kubernetes service discovery (module hack/tools/prometheus)
+# adapter:    prometheus-adapter, serving external.metrics.k8s.io for the HPA end-to-end tests
+#             (module hack/tools/adapter)
 # devtools:   controller-gen, golangci-lint (versions below)
 set -euo pipefail
 
@@ -69,19 +71,25 @@ build_prometheus() {
   with_progress go build -tags "$(cat build-tags)" -o "$out/" github.com/prometheus/prometheus/cmd/prometheus
 }
 
+build_adapter() {
+  cd "$root/hack/tools/adapter"
+  with_progress go build -o "$out/prometheus-adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter
+}
+
 build_devtools() {
   GOBIN="$out" with_progress go install "sigs.k8s.io/controller-tools/cmd/controller-gen@$CONTROLLER_GEN_VERSION"
   GOBIN="$out" with_progress go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
 }
 
 sets=("$@")
-[[ ${#sets[@]} -gt 0 ]] || sets=(cluster prometheus devtools)
+[[ ${#sets[@]} -gt 0 ]] || sets=(cluster prometheus adapter devtools)
 for s in "${sets[@]}"; do
   case $s in
     cluster) build cluster "$(key "$root"/hack/tools/cluster/go.{mod,sum})" build_cluster ;;
     prometheus) build prometheus "$(key "$root"/hack/tools/prometheus/go.{mod,sum} "$root"/hack/tools/prometheus/build-tags)" build_prometheus ;;
+    adapter) build adapter "$(key "$root"/hack/tools/adapter/go.{mod,sum})" build_adapter ;;
     devtools) build devtools "$(echo "$CONTROLLER_GEN_VERSION $GOLANGCI_LINT_VERSION $(go env GOVERSION)" | sha256sum | cut -c1-12)" build_devtools ;;
-    *) echo "unknown tool set: $s (want cluster, prometheus or devtools)" >&2; exit 2 ;;
+    *) echo "unknown tool set: $s (want cluster, prometheus, adapter or devtools)" >&2; exit 2 ;;
   esac
 done
 log "tools ready in $link_dir"

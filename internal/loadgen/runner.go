@@ -47,6 +47,26 @@ type Config struct {
 	Clock Clock
 	// Logger receives progress (default slog.Default()).
 	Logger *slog.Logger
+	// Observe, when set, receives every request's outcome as it completes (from many
+	// goroutines at once), so a caller can follow latencies over time rather than only
+	// in the final summary; it must be quick and safe for concurrent use.
+	Observe func(Observation)
+}
+
+// Observation is what one request measured, handed to Config.Observe.
+type Observation struct {
+	// Scheduled is the request's offset in the schedule.
+	Scheduled time.Duration
+	// Done is when the answer ended (or failed).
+	Done time.Time
+	// TTFT, ITLs and E2E are the client-side latencies of a successful request.
+	TTFT time.Duration
+	ITLs []time.Duration
+	E2E  time.Duration
+	// OutputTokens counts the text chunks received.
+	OutputTokens int
+	// Err is the error kind of a failed request (as in Summary.Errors), empty on success.
+	Err string
 }
 
 var errConfig = errors.New("invalid load generator configuration")
@@ -153,7 +173,11 @@ func dispatch(ctx context.Context, cfg Config, s sender, schedule []Request, sta
 			defer func() { <-sem }()
 			rctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 			defer cancel()
-			res.add(s.send(rctx, r))
+			o := s.send(rctx, r)
+			res.add(o)
+			if cfg.Observe != nil {
+				cfg.Observe(Observation{Scheduled: r.At, Done: cfg.Clock.Now(), TTFT: o.ttft, ITLs: o.itls, E2E: o.e2e, OutputTokens: o.tokens, Err: o.errKind})
+			}
 		})
 	}
 }

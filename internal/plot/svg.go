@@ -7,14 +7,18 @@ import (
 	"strings"
 )
 
-// Chart is a line (or scatter) Chart rendered to inline SVG, so the report needs no
+// Chart is a line (or scatter) chart rendered to inline SVG, so a report needs no
 // script and works offline.
 type Chart struct {
+	// Title is drawn above the plot; XLabel and YLabel name the axes.
 	Title, XLabel, YLabel string
-	Width, Height         int
-	LogY                  bool
+	// Width and Height are the SVG's size in pixels.
+	Width, Height int
+	// LogY draws the y axis in powers of ten (values <= 0 are left out).
+	LogY bool
 	// YMax, when positive, fixes the top of the y axis (to compare small multiples).
-	YMax   float64
+	YMax float64
+	// Series are the lines (or point sets); HLines the reference lines.
 	Series []Series
 	HLines []HLine
 	// Scatter draws markers with labels instead of lines.
@@ -23,17 +27,24 @@ type Chart struct {
 
 // Series is one line of a chart; NaN values leave gaps (no data, not zero).
 type Series struct {
-	Name   string
-	Color  string
-	X, Y   []float64
-	Step   bool
+	// Name is the legend entry; an unnamed series has none.
+	Name string
+	// Color is any SVG colour, e.g. Palette(i).
+	Color string
+	// X and Y are the points, of equal length.
+	X, Y []float64
+	// Step draws a staircase (a value holds until the next), for counts like replicas.
+	Step bool
+	// Dashed draws the line dashed, to pair two series of one colour.
 	Dashed bool
-	Labels []string // scatter point labels
+	// Labels are the scatter points' labels.
+	Labels []string
 }
 
 // HLine is a horizontal reference line such as an SLO target, drawn dashed with its
 // label so a reader sees at once where a series crosses it.
 type HLine struct {
+	// Y is the value, Label its text, Color its colour.
 	Y     float64
 	Label string
 	Color string
@@ -51,7 +62,8 @@ func Palette(i int) string {
 	return p[i%len(p)]
 }
 
-// Render writes the Chart as an SVG element.
+// Render returns the chart as one inline SVG element, so a report needs no script, no
+// network and no image files.
 func (c Chart) Render() string {
 	xmin, xmax, ymin, ymax := c.bounds()
 	legend := c.legendLayout()

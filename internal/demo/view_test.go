@@ -1,0 +1,51 @@
+package demo
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPlainViewPrintsDecisionsAndPeriodicLines(t *testing.T) {
+	var b strings.Builder
+	sc, _ := BurstScenario(time.Minute, DefaultBurstShape(), 1)
+	v := &view{out: &b, plain: true, model: DefaultModel(), scenario: sc}
+	rec := fakeRecording()
+	v.update(rec.Samples[1], nil)
+	v.update(rec.Samples[2], rec.Decisions)
+	v.update(rec.Samples[3], rec.Decisions)
+	out := b.String()
+	if strings.Contains(out, "\033[") {
+		t.Error("plain mode wrote terminal escapes")
+	}
+	if strings.Count(out, "decision llama-8b-a100") != 1 {
+		t.Errorf("want the decision once:\n%s", out)
+	}
+	if !strings.Contains(out, "llama-8b-h100 cur=1 des=1") {
+		t.Errorf("no state line:\n%s", out)
+	}
+}
+
+func TestLiveViewRedrawsInPlace(t *testing.T) {
+	var b strings.Builder
+	sc, _ := BurstScenario(time.Minute, DefaultBurstShape(), 1)
+	v := &view{out: &b, model: DefaultModel(), scenario: sc, kubeconfig: "/x/kubeconfig"}
+	rec := fakeRecording()
+	v.update(rec.Samples[5], rec.Decisions)
+	out := b.String()
+	for _, want := range []string{"\033[H\033[2J", "llama-8b-a100", "TTFT p50", "export KUBECONFIG=/x/kubeconfig", "1 -> 2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("live view lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSplitDecisionKeepsWhatAndWhy(t *testing.T) {
+	change, what, why := splitDecision("Desired replicas 1 -> 2: scale-up: average spare queue 1.00 <= trigger 3.0 over 1 non-saturated replica(s); +1 on cheapest variant llama-8b-a100 (cost 20.0)")
+	if change != "1 -> 2" || what != "+1 on cheapest variant llama-8b-a100 (cost 20.0)" || why != "scale-up: average spare queue 1.00 <= trigger 3.0 over 1 non-saturated replica(s)" {
+		t.Fatalf("split: %q / %q / %q", change, what, why)
+	}
+	if change, what, why := splitDecision("something else"); change != "" || what != "something else" || why != "" {
+		t.Fatalf("unparsed message: %q / %q / %q", change, what, why)
+	}
+}
