@@ -8,8 +8,9 @@ export KUBEBUILDER_ASSETS := $(TOOLS_BIN)
 CONTROLLER_GEN := $(TOOLS_BIN)/controller-gen
 GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 
-# Test settings: generous for a loaded 2-core machine.
-GO_TEST_FLAGS ?= -timeout 40m -p 2
+# Test settings: generous for a loaded 2-core machine; never cached, since the tests
+# exercise real components whose behaviour is not an input Go can hash.
+GO_TEST_FLAGS ?= -count=1 -timeout 40m -p 2
 DEMO_ARGS ?=
 
 .PHONY: help
