@@ -43,8 +43,8 @@ func TestConfigMapIntervalChangeAndImmutableRejection(t *testing.T) {
 	m := startManager(t, ns, "", false) // PROMETHEUS_BASE_URL from the ConfigMap
 	// A cycle logs a decision per variant: from signals, or from the safety net while
 	// the new replica is not yet reporting.
-	decisions := func() int { return strings.Count(m.log(), `"msg":"Scaling decision"`) }
-	cycles := func() int { return decisions() + strings.Count(m.log(), `"msg":"Safety net activated`) }
+	decisions := func() int { return strings.Count(m.Log(), `"msg":"Scaling decision"`) }
+	cycles := func() int { return decisions() + strings.Count(m.Log(), `"msg":"Safety net activated`) }
 	eventually(t, "a first cycle", time.Minute, func() error {
 		if cycles() == 0 {
 			return fmt.Errorf("no cycle yet")
@@ -54,7 +54,7 @@ func TestConfigMapIntervalChangeAndImmutableRejection(t *testing.T) {
 
 	patchMain(t, ns, "GLOBAL_OPT_INTERVAL", "2s")
 	eventually(t, "the interval change is logged", 30*time.Second, func() error {
-		if !strings.Contains(m.log(), "Updated optimization interval") {
+		if !strings.Contains(m.Log(), "Updated optimization interval") {
 			return fmt.Errorf("no 'Updated optimization interval' log line")
 		}
 		return nil

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"github.com/workload-variant-autoscaler/wva/test/harness"
 	"strings"
 )
 
@@ -15,9 +16,9 @@ type decision struct {
 }
 
 // decisions returns the manager's scaling decisions in order, from line from on.
-func decisions(m *manager, from int) []decision {
+func decisions(m *harness.Manager, from int) []decision {
 	var out []decision
-	for i, line := range strings.Split(m.log(), "\n") {
+	for i, line := range strings.Split(m.Log(), "\n") {
 		if i < from || !strings.Contains(line, `"msg":"Scaling decision"`) {
 			continue
 		}
@@ -31,7 +32,7 @@ func decisions(m *manager, from int) []decision {
 
 // firstChange returns the first decision that changes a variant's replicas in the given
 // direction ("up" or "down": desired above or below current), from log line from on.
-func firstChange(m *manager, from int, direction string) (decision, bool) {
+func firstChange(m *harness.Manager, from int, direction string) (decision, bool) {
 	for _, d := range decisions(m, from) {
 		if (direction == "up" && d.Desired > d.Current) || (direction == "down" && d.Desired < d.Current) {
 			return d, true
@@ -41,4 +42,4 @@ func firstChange(m *manager, from int, direction string) (decision, bool) {
 }
 
 // logLines counts the lines of the manager's log so far, to look only at later ones.
-func logLines(m *manager) int { return strings.Count(m.log(), "\n") }
+func logLines(m *harness.Manager) int { return strings.Count(m.Log(), "\n") }

@@ -3,13 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
+	"github.com/workload-variant-autoscaler/wva/test/harness"
 	"os/exec"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,40 +50,11 @@ func consistently(t *testing.T, what string, period time.Duration, cond func() e
 	}
 }
 
-func httpGet(url string) (string, error) {
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return string(body), nil
-}
+func httpGet(url string) (string, error) { return harness.HTTPGet(url) }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return harness.FreePort(t) }
 
-func tailLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func tailLines(s string, n int) string { return harness.TailLines(s, n) }
 
 // replicas returns a Deployment's spec replicas and ready replicas.
 func replicas(t *testing.T, ns, name string) (spec, ready int32, err error) {
@@ -133,8 +101,8 @@ func gauge(metrics, name, variant string) float64 {
 }
 
 // desired reads wva_desired_replicas of a variant from the manager's /metrics.
-func desired(m *manager, variant string) float64 {
-	text, err := m.metrics()
+func desired(m *harness.Manager, variant string) float64 {
+	text, err := m.Metrics()
 	if err != nil {
 		return -1
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"github.com/workload-variant-autoscaler/wva/test/harness"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -116,7 +117,7 @@ func (st *suite) setUp(ctx context.Context) error {
 	}
 	st.wvaBin = bin
 	var err error
-	if st.saConfig, err = serviceAccountKubeconfig(ctx, st.env, filepath.Join(st.tmp, "wva-sa.kubeconfig")); err != nil {
+	if st.saConfig, err = harness.ServiceAccountKubeconfig(ctx, st.env, filepath.Join(st.tmp, "wva-sa.kubeconfig")); err != nil {
 		return err
 	}
 	scheme := runtime.NewScheme()
