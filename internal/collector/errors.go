@@ -33,6 +33,17 @@ func explain(err error, o PrometheusOptions) error {
 	return fmt.Errorf("prometheus query: %w", err)
 }
 
+// diagnostic reports whether an error says what to fix (certificate, name, client
+// certificate, authorisation), rather than only that a connection failed.
+func diagnostic(err error) bool {
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var certErr *tls.CertificateVerificationError
+	var apiErr *promv1.Error
+	return errors.As(err, &hostErr) || errors.As(err, &authErr) || errors.As(err, &certErr) || isTLSAlert(err) ||
+		(errors.As(err, &apiErr) && apiErr.Type == promv1.ErrClient)
+}
+
 // isTLSAlert reports whether the server ended the handshake with an alert, which is how
 // a server that requires a client certificate refuses a client without one.
 // Over TCP the alert's type is unexported, so its "remote error: tls:" text is matched.

@@ -128,21 +128,26 @@ func (s *PrometheusSource) query(ctx context.Context, expr string, now time.Time
 	return nil, fmt.Errorf("after %d attempts: %w", s.opts.Retries+1, err)
 }
 
-// firstError returns the first failure of a cycle's queries, saying how many failed:
+// firstError returns one failure of a cycle's queries, saying how many failed:
 // they usually fail for the same reason, which is worth reading once.
 func firstError(errs []error) error {
-	var first error
+	var first, telling error
 	failed := 0
 	for _, err := range errs {
 		if err != nil {
 			failed++
 			first = cmp.Or(first, err)
+			if telling == nil && diagnostic(err) {
+				telling = err
+			}
 		}
 	}
 	if failed == 0 {
 		return nil
 	}
-	return fmt.Errorf("%d of %d queries failed, first: %w", failed, len(errs), first)
+	// Queries share one connection: when the server refuses it, one query sees the refusal
+	// and the others only a closed connection. Report the one that says why.
+	return fmt.Errorf("%d of %d queries failed, first: %w", failed, len(errs), cmp.Or(telling, first))
 }
 
 func (s *PrometheusSource) queryOnce(ctx context.Context, expr string, now time.Time) (model.Vector, error) {

@@ -2,6 +2,9 @@ package collector
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -160,5 +163,20 @@ func TestHeldWindowNeverClaimsMoreThanTheSourceHolds(t *testing.T) {
 		if got := heldWindow(window, obs, key, now); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
+	}
+}
+
+func TestFirstErrorReportsTheFailureThatSaysWhy(t *testing.T) {
+	closed := errors.New("prometheus query: http2: client connection force closed via ClientConn.Close")
+	refused := fmt.Errorf("prometheus refused the TLS handshake (mutual TLS: check PROMETHEUS_CLIENT_CERT_PATH): %w", tls.AlertError(116))
+	err := firstError([]error{nil, closed, refused, closed})
+	if err == nil || !errors.Is(err, refused) || !strings.Contains(err.Error(), "3 of 4 queries failed") {
+		t.Fatalf("got %v, want the TLS refusal reported", err)
+	}
+	if err := firstError([]error{nil, closed}); !errors.Is(err, closed) {
+		t.Fatalf("got %v, want the only failure", err)
+	}
+	if firstError([]error{nil, nil}) != nil {
+		t.Fatal("no failure must give no error")
 	}
 }
