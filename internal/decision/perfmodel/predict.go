@@ -1,0 +1,299 @@
+package perfmodel
+
+import "math"
+
+// points is how many slices a token distribution is split into when a percentile is
+// mixed over it (see sliceEdges).
+const points = 14
+
+// kvHeadroom is the share of the KV cache the model lets the predicted in-use tokens
+// reach before it calls the replica overloaded: above it vLLM preempts and recomputes.
+const kvHeadroom = 0.95
+
+// Prediction is what the model expects of one replica at one arrival rate and mix. A
+// replica that cannot keep up (Stable false) has infinite latencies.
+type Prediction struct {
+	// Rate is the arrival rate per replica, requests per second.
+	Rate float64
+	// Utilisation is ρ: the share of the engine's time spent on tokens (not step overhead).
+	Utilisation float64
+	// Stable is false when the replica cannot keep up: ρ ≥ 1, or the requests in flight
+	// would overflow the KV cache or max_num_seqs.
+	Stable bool
+	// Busy is the share of time the engine is running steps.
+	Busy float64
+	// StepTime is the mean step time while busy, seconds.
+	StepTime float64
+	// Running is the mean number of requests in the engine.
+	Running float64
+	// KVUsage is the predicted mean KV-cache usage, 0..1 (0 when the size is unknown).
+	KVUsage float64
+	// TTFTMean is the mean time to first token, seconds.
+	TTFTMean float64
+	// ITLMean is the mean inter-token latency over all generated tokens, seconds: what
+	// the mean of vLLM's inter-token latency histogram reports.
+	ITLMean float64
+
+	d dists
+}
+
+// dists holds what is needed to evaluate the latency distributions.
+type dists struct {
+	busy        float64         // probability an arrival finds the engine busy
+	alpha       float64         // step overhead
+	base        float64         // step time without prefill: α + decode work
+	prefillCost float64         // β+γ: seconds per prompt token
+	wait        moments3        // rest of the step in progress plus prompts batched with ours
+	in          [points]float64 // prompt length per slice
+	chunk       [points]float64 // extra step overhead for prompts split into chunks
+	stepCap     float64         // the most prompt work one step can carry: cp·budget
+	out         [points]float64 // decode steps (output tokens − 1) per slice
+	decodeNoise float64         // variance of a decode step from the number decoding
+	meanDec     float64         // mean decode steps per request
+	rate        float64
+	inM         [4]float64                  // raw moments of the prompt length
+	rhoP        float64                     // prefill utilisation
+	firstStep   [len(coarseWeights)]float64 // its own prefill step, per coarse prompt slice
+}
+
+// Predict returns the model's expectation for one replica receiving Poisson arrivals at
+// rate requests per second with the given token mix.
+func Predict(p Params, e Engine, m Mix, rate float64) Prediction {
+	lam := math.Max(rate, 0)
+	inM, outM := m.Input.moments(), m.Output.moments()
+	in1 := inM[0]
+	dec := math.Max(outM[0]-1, 0) // decode steps per request
+	decCtx := outM[1] - outM[0]   // E[O(O−1)]
+	cp := p.Beta + p.Gamma        // cost per prompt token
+	ctx := in1                    // mean context of a decoding request
+	if dec > 0 {
+		ctx = in1 + decCtx/(2*dec)
+	}
+	perDecode := p.Beta + p.Gamma*ctx
+	rhoP := lam * cp * in1
+	pr := Prediction{Rate: lam, Utilisation: rhoP + lam*dec*perDecode, Stable: true}
+	if pr.Utilisation >= 1-1e-9 {
+		return unstable(pr)
+	}
+
+	// Idle time: the prompt queue is empty (an M/G/1 server at load ρ_p) and no request
+	// is still decoding (those that left the queue within one unhurried decode).
+	idle := (1 - rhoP) * math.Exp(-lam*dec*(p.Alpha+perDecode))
+	busy := math.Max(1-idle, math.Min(1, pr.Utilisation+lam*p.Alpha))
+	if busy-pr.Utilisation < 1e-9 {
+		busy = 1
+	}
+	step := p.Alpha * busy / (busy - pr.Utilisation) // steps run back to back while busy
+	// A share of the steps start a busy period with one prompt; the others carry the
+	// prompts that arrived during the step before. Choose the base step (α + decode
+	// work) so that the mean step matches the time identity above.
+	start := math.Min(lam*(1-busy)*step/busy, 1)
+	base := math.Max(p.Alpha, (step-start*(p.Alpha+cp*in1))/math.Max(1e-9, 1-start)-rhoP*step)
+	if start >= 1 {
+		base = p.Alpha
+	}
+	decoding := (base - p.Alpha) / perDecode
+	pr.Busy, pr.StepTime = busy, step
+
+	d := dists{busy: busy, alpha: p.Alpha, base: base, prefillCost: cp, rate: lam, inM: inM, rhoP: rhoP}
+	// The number decoding swings (more decoders make every step, and so every decode,
+	// longer, which keeps more decoding: the swing grows as 1/(1−ρ_d)).
+	d.decodeNoise = perDecode * perDecode * decoding / math.Max(1-(pr.Utilisation-rhoP), 0.05)
+	d.meanDec = dec
+	m.Input.slices(&d.in)
+	m.Output.slices(&d.out)
+	budget := math.Inf(1)
+	if e.MaxBatchedTokens > 0 {
+		budget = math.Max(float64(e.MaxBatchedTokens)-decoding, 1)
+		// Every step carries at most budget prompt tokens: the engine must run at least
+		// λ·E[I]/budget steps a second, and has (busy−ρ)/α of them.
+		if lam*in1/budget >= (1-pr.Utilisation)/p.Alpha {
+			return unstable(pr)
+		}
+	}
+	// Prompts that do not fit one step's budget are prefilled in chunks, each chunk
+	// paying a base step too: about budget·(tokens/budget − ½) extra per prompt batch.
+	batch := in1 + lam*in1*step/busy
+	cpq := cp + math.Max(0, 1-0.5*budget/batch)*base/budget
+	if lam*cpq*in1 >= 1-1e-9 {
+		return unstable(pr) // prompts, with their chunk overhead, arrive faster than they are prefilled
+	}
+	d.wait = waitMoments(stepMoments(lam, cpq, p.Alpha, base, start, inM), lam, cpq, inM)
+	d.stepCap = cp * budget
+	queued := d.wait.mean / cpq // prompt tokens ahead of or with ours, roughly
+	ttft, firstMean := 0.0, 0.0
+	for i := range d.out {
+		d.out[i] = math.Max(d.out[i]-1, 0)
+		d.chunk[i] = math.Floor((d.in[i]+queued)/budget) * base
+		own := cp*d.in[i] + d.chunk[i]
+		ttft += sliceWeights[i] * ((1-busy)*(p.Alpha+own) + busy*(base+d.wait.mean+own))
+	}
+	// The prompts that arrive during a request's own prefill step are prefilled in its
+	// first decode step: its decode window effectively opens with that step.
+	var coarse [len(coarseWeights)]float64
+	m.Input.slicesOn(coarseEdges[:], coarseZ, coarse[:])
+	for j, in := range coarse {
+		d.firstStep[j] = (1-busy)*(p.Alpha+cp*in) + busy*(base+d.wait.mean+cp*in)
+		firstMean += coarseWeights[j] * d.firstStep[j]
+	}
+	pr.d = d
+	pr.TTFTMean = ttft
+	pr.ITLMean = base/(1-rhoP) + cp*lam*in1*firstMean/(math.Max(dec, 1)*(1-rhoP))
+	pr.Running = lam * (ttft + dec*pr.ITLMean)
+	if e.KVTokens > 0 {
+		held := lam * (in1*(ttft+dec*pr.ITLMean) + pr.ITLMean*decCtx/2)
+		pr.KVUsage = held / float64(e.KVTokens)
+		if pr.KVUsage > kvHeadroom {
+			return unstable(pr)
+		}
+	}
+	if e.MaxNumSeqs > 0 && pr.Running > float64(e.MaxNumSeqs) {
+		return unstable(pr)
+	}
+	return pr
+}
+
+// stepMoments returns the first four raw moments of a busy step's duration. A step
+// either starts a busy period, carrying the one prompt that woke the idle engine (a share
+// start of the steps), or follows another step and carries the prompts that arrived
+// during it: base + C, where C = cp·(compound Poisson sum over the previous step) has
+// raw moments linear in the previous step's. The stationary moments solve that linear
+// recursion; it is triangular (the j-th moment needs only the lower ones), so each is
+// found in turn.
+func stepMoments(lam, cp, alpha, base, start float64, inM [4]float64) [4]float64 {
+	g1, g2, g3, g4 := lam*cp*inM[0], lam*cp*cp*inM[1], lam*cp*cp*cp*inM[2], lam*cp*cp*cp*cp*inM[3]
+	// Raw moments of a start step: α + cp·I.
+	i1, i2, i3, i4 := cp*inM[0], cp*cp*inM[1], cp*cp*cp*inM[2], cp*cp*cp*cp*inM[3]
+	a := alpha
+	st1 := a + i1
+	st2 := a*a + 2*a*i1 + i2
+	st3 := a*a*a + 3*a*a*i1 + 3*a*i2 + i3
+	st4 := a*a*a*a + 4*a*a*a*i1 + 6*a*a*i2 + 4*a*i3 + i4
+	q := 1 - start
+	b := base
+	// m_j = q·E[(b + C)ʲ] + start·st_j, with C's j-th moment = (lower terms) + g1ʲ·m_j.
+	m1 := (q*b + start*st1) / (1 - q*g1)
+	c1 := g1 * m1
+	c2low := g2 * m1
+	m2 := (q*(b*b+2*b*c1+c2low) + start*st2) / (1 - q*g1*g1)
+	c2 := c2low + g1*g1*m2
+	c3low := g3*m1 + 3*g1*g2*m2
+	m3 := (q*(b*b*b+3*b*b*c1+3*b*c2+c3low) + start*st3) / (1 - q*g1*g1*g1)
+	c3 := c3low + g1*g1*g1*m3
+	c4low := g4*m1 + (4*g1*g3+3*g2*g2)*m2 + 6*g1*g1*g2*m3
+	m4 := (q*(b*b*b*b+4*b*b*b*c1+6*b*b*c2+4*b*c3+c4low) + start*st4) / (1 - q*g1*g1*g1*g1)
+	return [4]float64{m1, m2, m3, m4}
+}
+
+// waitMoments returns the moments of what an arrival to a busy engine waits besides its
+// own prompt and the base step: the rest of the step in progress (length-biased) plus the
+// prompts that arrive during that step, which are prefilled together with its own.
+func waitMoments(t [4]float64, lam, cp float64, inM [4]float64) moments3 {
+	// Moments of the length-biased step: E[T*ᵐ] = E[Tᵐ⁺¹]/E[T].
+	b1, b2, b3 := t[1]/t[0], t[2]/t[0], t[3]/t[0]
+	g1, g2, g3 := lam*cp*inM[0], lam*cp*cp*inM[1], lam*cp*cp*cp*inM[2]
+	// Given T* = t: W = U·t + C, U uniform, C compound Poisson with cumulants gⱼ·t.
+	r1 := b1/2 + g1*b1
+	r2 := b2/3 + g1*b2 + g2*b1 + g1*g1*b2
+	r3 := b3/4 + g1*b3 + 1.5*(g2*b2+g1*g1*b3) + g3*b1 + 3*g2*g1*b2 + g1*g1*g1*b3
+	return fromRaw(r1, r2, r3)
+}
+
+// unstable marks a prediction as overloaded.
+func unstable(pr Prediction) Prediction {
+	pr.Stable = false
+	pr.StepTime, pr.TTFTMean, pr.ITLMean = math.Inf(1), math.Inf(1), math.Inf(1)
+	return pr
+}
+
+// TTFTSurvival is the predicted share of requests whose time to first token exceeds t
+// seconds.
+func (pr *Prediction) TTFTSurvival(t float64) float64 {
+	if !pr.Stable {
+		return 1
+	}
+	d := &pr.d
+	s := 0.0
+	for i, in := range d.in {
+		own := d.prefillCost*in + d.chunk[i]
+		idle := 0.0
+		if d.alpha+own > t { // an idle engine starts the prompt at once
+			idle = 1
+		}
+		s += sliceWeights[i] * ((1-d.busy)*idle + d.busy*d.wait.survival(t-d.base-own))
+	}
+	return s
+}
+
+// ITLSurvival is the predicted share of requests whose mean inter-token latency exceeds
+// t seconds (requests with one output token have none and never exceed it).
+func (pr *Prediction) ITLSurvival(t float64) float64 {
+	if !pr.Stable {
+		return 1
+	}
+	d := &pr.d
+	s := 0.0
+	for i, dec := range d.out {
+		if dec >= 1 {
+			s += sliceWeights[i] * d.itlSurvival(t, dec)
+		}
+	}
+	return s
+}
+
+// itlSurvival is P(mean ITL > t) for a request with dec decode steps: its steps take the
+// base step time, plus the prompts waiting when it starts decoding and those that arrive
+// while it decodes (each prefilled in one of its steps, which makes its window longer and
+// lets more arrive).
+func (d *dists) itlSurvival(t, dec float64) float64 {
+	s := 0.0
+	for j, first := range d.firstStep {
+		s += coarseWeights[j] * d.itlSurvivalGiven(t, dec, first)
+	}
+	return s
+}
+
+// itlSurvivalGiven is itlSurvival for a request whose own prefill step lasted first.
+func (d *dists) itlSurvivalGiven(t, dec, first float64) float64 {
+	inflate := 1 / (1 - d.rhoP)
+	window := (dec*d.base + first) * inflate
+	mu := d.rate * window // prompts expected to arrive during its prefill step or while it decodes
+	k := d.prefillCost / dec
+	// The number decoding changes on the time scale of a mean decode; a request averages
+	// it over its own decode, which smooths the swing only when it is longer than that.
+	noise := moments3{variance: d.decodeNoise / (1 + dec/(2*math.Max(d.meanDec, 1)))}
+	floor := d.base
+	none := math.Exp(-mu)
+	sNone := noise.survival(t - floor)
+	if t-floor >= d.stepCap {
+		return sNone // no step carries more than the token budget of prompts
+	}
+	if mu < 1e-9 {
+		return sNone
+	}
+	// Prompt tokens arriving during the window, given at least one arrives.
+	m := d.inM
+	r1 := mu * m[0] / (1 - none)
+	r2 := (mu*m[1] + mu*mu*m[0]*m[0]) / (1 - none)
+	r3 := (mu*m[2] + 3*mu*mu*m[1]*m[0] + mu*mu*mu*m[0]*m[0]*m[0]) / (1 - none)
+	pf := fromRaw(r1, r2, r3)
+	// Deviations feed back (a longer window lets more arrive); the mean already counts it.
+	pf = moments3{mean: pf.mean * k, variance: pf.variance * k * k * inflate * inflate, third: pf.third * k * k * k * inflate * inflate * inflate}
+	return none*sNone + (1-none)*pf.plus(noise).survival(t-floor)
+}
+
+// TTFTQuantile returns the q-quantile of time to first token, seconds.
+func (pr *Prediction) TTFTQuantile(q float64) float64 {
+	if !pr.Stable {
+		return math.Inf(1)
+	}
+	return quantileOf(pr.TTFTSurvival, q, 0)
+}
+
+// ITLQuantile returns the q-quantile of the per-request mean inter-token latency, seconds.
+func (pr *Prediction) ITLQuantile(q float64) float64 {
+	if !pr.Stable {
+		return math.Inf(1)
+	}
+	return quantileOf(pr.ITLSurvival, q, 0)
+}
