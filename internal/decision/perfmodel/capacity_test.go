@@ -80,3 +80,19 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensFromHistogram estimates a mean exactly and a spread from buckets.
+func TestTokensFromHistogram(t *testing.T) {
+	bounds := []float64{100, 200, 400}
+	counts := []float64{10, 20, 10, 0} // midpoints 50, 150, 300
+	tk, ok := TokensFromHistogram(bounds, counts, 6500)
+	if !ok || tk.Mean != 162.5 || !within(tk.SD, 89.27, 0.001) {
+		t.Errorf("got %+v %v, want mean 162.5 sd 89.27 (midpoints 50, 150, 300)", tk, ok)
+	}
+	if _, ok := TokensFromHistogram(bounds, []float64{0, 0, 0, 0}, 0); ok {
+		t.Errorf("an empty window has no distribution")
+	}
+	if _, ok := TokensFromHistogram(bounds, []float64{1, 1}, 10); ok {
+		t.Errorf("counts must have one entry more than bounds")
+	}
+}

@@ -105,3 +105,29 @@ func (t Tokens) slicesOn(edges, z, out []float64) {
 		out[i] = t.Mean * (normCDF(zb-s) - normCDF(za-s)) / (edges[i+1] - edges[i])
 	}
 }
+
+// TokensFromHistogram estimates a length distribution from a window of a Prometheus
+// histogram such as vllm:request_prompt_tokens: counts per bucket (not cumulative, the
+// last one the +Inf bucket) with upper bounds, and the sum of the observed lengths. The
+// mean is exact (sum/count); the spread is taken from bucket midpoints (the last finite
+// bound for the +Inf bucket). It returns false for an empty window.
+func TokensFromHistogram(bounds, counts []float64, sum float64) (Tokens, bool) {
+	n := 0.0
+	for _, c := range counts {
+		n += c
+	}
+	if n <= 0 || len(counts) != len(bounds)+1 {
+		return Tokens{}, false
+	}
+	mean := math.Max(sum/n, 1)
+	ss, lower := 0.0, 0.0
+	for i, c := range counts {
+		mid := lower
+		if i < len(bounds) {
+			mid = (lower + bounds[i]) / 2
+			lower = bounds[i]
+		}
+		ss += c * (mid - mean) * (mid - mean)
+	}
+	return Tokens{Mean: mean, SD: math.Sqrt(ss / n)}, true
+}
