@@ -47,6 +47,10 @@ type dists struct {
 	in          [points]float64 // prompt length per slice
 	chunk       [points]float64 // extra step overhead for prompts split into chunks
 	stepCap     float64         // the most prompt work one step can carry: cp·budget
+	fifoWeight  float64         // how much the prompts queue first come, first served
+	fifoBusy    float64         // chance a prompt finds the FIFO prompt queue busy
+	fifoCost    float64         // seconds per queued prompt token, chunk steps included
+	fifoWait    moments3        // its wait, given it waits
 	out         [points]float64 // decode steps (output tokens − 1) per slice
 	decodeNoise float64         // variance of a decode step from the number decoding
 	meanDec     float64         // mean decode steps per request
@@ -118,15 +122,33 @@ func Predict(p Params, e Engine, m Mix, rate float64) Prediction {
 	if lam*cpq*in1 >= 1-1e-9 {
 		return unstable(pr) // prompts, with their chunk overhead, arrive faster than they are prefilled
 	}
-	d.wait = waitMoments(stepMoments(lam, cpq, p.Alpha, base, start, inM), lam, cpq, inM)
+	steps := stepMoments(lam, cpq, p.Alpha, base, start, inM)
+	d.wait = waitMoments(steps, lam, cpq, inM)
 	d.stepCap = cp * budget
 	queued := d.wait.mean / cpq // prompt tokens ahead of or with ours, roughly
+	// When the prompts to prefill overflow a step's budget, the engine works through
+	// them first come, first served, budget tokens per step: a FIFO queue (M/G/1) with
+	// service cpFull per prompt token. Blend the two views by the chance that a prompt
+	// and those batched with it overflow the budget.
+	if fifo := overflow(steps, lam, inM, budget); fifo > 0 {
+		cpFull := cp + base/budget
+		rhoQ := lam * cpFull * in1
+		if rhoQ >= 1-1e-9 {
+			return unstable(pr)
+		}
+		d.fifoWeight = fifo
+		d.fifoBusy = rhoQ
+		d.fifoCost = cpFull
+		d.fifoWait = fifoWait(lam, cpFull, inM, rhoQ)
+	}
 	ttft, firstMean := 0.0, 0.0
 	for i := range d.out {
 		d.out[i] = math.Max(d.out[i]-1, 0)
 		d.chunk[i] = math.Floor((d.in[i]+queued)/budget) * base
 		own := cp*d.in[i] + d.chunk[i]
-		ttft += sliceWeights[i] * ((1-busy)*(p.Alpha+own) + busy*(base+d.wait.mean+own))
+		gated := (1-busy)*(p.Alpha+own) + busy*(base+d.wait.mean+own)
+		fifo := base + d.fifoBusy*d.fifoWait.mean + d.fifoCost*d.in[i]
+		ttft += sliceWeights[i] * ((1-d.fifoWeight)*gated + d.fifoWeight*fifo)
 	}
 	// The prompts that arrive during a request's own prefill step are prefilled in its
 	// first decode step: its decode window effectively opens with that step.
@@ -138,7 +160,8 @@ func Predict(p Params, e Engine, m Mix, rate float64) Prediction {
 	}
 	pr.d = d
 	pr.TTFTMean = ttft
-	pr.ITLMean = base/(1-rhoP) + cp*lam*in1*firstMean/(math.Max(dec, 1)*(1-rhoP))
+	// A step carries at most the budget of prompt tokens, which bounds every gap.
+	pr.ITLMean = math.Min(base/(1-rhoP)+cp*lam*in1*firstMean/(math.Max(dec, 1)*(1-rhoP)), base+d.stepCap)
 	pr.Running = lam * (ttft + dec*pr.ITLMean)
 	if e.KVTokens > 0 {
 		held := lam * (in1*(ttft+dec*pr.ITLMean) + pr.ITLMean*decCtx/2)
@@ -199,6 +222,31 @@ func waitMoments(t [4]float64, lam, cp float64, inM [4]float64) moments3 {
 	return fromRaw(r1, r2, r3)
 }
 
+// overflow is the chance that a prompt plus the prompts that arrived during the step
+// in progress (length-biased, moments from stepMoments) exceed the step's token budget,
+// with a gamma fitted to their token count.
+func overflow(t [4]float64, lam float64, inM [4]float64, budget float64) float64 {
+	if math.IsInf(budget, 1) {
+		return 0
+	}
+	b1, b2 := t[1]/t[0], t[2]/t[0]
+	mean := lam*inM[0]*b1 + inM[0]
+	v := lam*inM[1]*b1 + lam*inM[0]*lam*inM[0]*(b2-b1*b1) + inM[1] - inM[0]*inM[0]
+	return moments3{mean: mean, variance: v, third: 2 * v * v / mean}.survival(budget)
+}
+
+// fifoWait returns the moments of an M/G/1 first-come-first-served wait, given that the
+// arrival waits (probability ρ), for service times cost·I: Takács' recursion
+// E[Wᵏ] = λ/(1−ρ)·Σᵢ C(k,i)·E[Sⁱ⁺¹]/(i+1)·E[Wᵏ⁻ⁱ].
+func fifoWait(lam, cost float64, inM [4]float64, rho float64) moments3 {
+	s2, s3, s4 := cost*cost*inM[1], cost*cost*cost*inM[2], cost*cost*cost*cost*inM[3]
+	k := lam / (1 - rho)
+	w1 := k * s2 / 2
+	w2 := k * (2*(s2/2)*w1 + s3/3)
+	w3 := k * (3*(s2/2)*w2 + 3*(s3/3)*w1 + s4/4)
+	return fromRaw(w1/rho, w2/rho, w3/rho)
+}
+
 // unstable marks a prediction as overloaded.
 func unstable(pr Prediction) Prediction {
 	pr.Stable = false
@@ -220,7 +268,16 @@ func (pr *Prediction) TTFTSurvival(t float64) float64 {
 		if d.alpha+own > t { // an idle engine starts the prompt at once
 			idle = 1
 		}
-		s += sliceWeights[i] * ((1-d.busy)*idle + d.busy*d.wait.survival(t-d.base-own))
+		gated := (1-d.busy)*idle + d.busy*d.wait.survival(t-d.base-own)
+		if d.fifoWeight > 0 {
+			rest := t - d.base - d.fifoCost*in
+			fifo := d.fifoBusy * d.fifoWait.survival(rest)
+			if rest < 0 {
+				fifo = 1
+			}
+			gated = (1-d.fifoWeight)*gated + d.fifoWeight*fifo
+		}
+		s += sliceWeights[i] * gated
 	}
 	return s
 }
