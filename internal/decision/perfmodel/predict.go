@@ -130,7 +130,7 @@ func Predict(p Params, e Engine, m Mix, rate float64) Prediction {
 	// them first come, first served, budget tokens per step: a FIFO queue (M/G/1) with
 	// service cpFull per prompt token. Blend the two views by the chance that a prompt
 	// and those batched with it overflow the budget.
-	if fifo := overflow(steps, lam, inM, budget); fifo > 0 {
+	if fifo := overflow(steps, lam, inM, budget); fifo > 0 && lam > 0 {
 		cpFull := cp + base/budget
 		rhoQ := lam * cpFull * in1
 		if rhoQ >= 1-1e-9 {
