@@ -61,6 +61,10 @@ verify: verify-generated lint ## Fail on stale generated files, gofmt, go vet or
 demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).
 	bin/wva-demo $(DEMO_ARGS)
 
+.PHONY: model-plots
+model-plots: ## Check the HYBRID performance model against the simulated replica; charts and table into docs/images (docs/proactive-mode.md).
+	go run ./cmd/wva-perfcheck --out docs/images
+
 .PHONY: clean
 clean: ## Remove built binaries (the tool cache stays).
 	rm -rf bin
