@@ -1,0 +1,267 @@
+package solve
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Variant is one variant as the solver sees it.
+type Variant struct {
+	// Name identifies the variant in reasons.
+	Name string
+	// Cost is the cost of one replica.
+	Cost float64
+	// Rate is the request rate one replica sustains within the targets, requests/s; zero
+	// means the variant cannot meet them at all (it is never added).
+	Rate float64
+	// Current is the replica count the allocation starts from (a change in flight
+	// counts as done).
+	Current int
+	// Floor is the fewest replicas the answer may leave (minimum bounds, the capacity
+	// answer, a minimum of one replica for the model).
+	Floor int
+	// Max is the most replicas allowed; negative means unbounded.
+	Max int
+}
+
+// costPerRequest is the cost of one request per second of sustainable capacity.
+func (v Variant) costPerRequest() float64 {
+	if v.Rate <= 0 {
+		return math.Inf(1)
+	}
+	return v.Cost / v.Rate
+}
+
+// headroom is how many replicas may be added above n.
+func (v Variant) headroom(n int) int {
+	if v.Max < 0 {
+		return math.MaxInt32
+	}
+	return max(0, v.Max-n)
+}
+
+// Problem is one model's allocation question.
+type Problem struct {
+	// Variants are the model's variants.
+	Variants []Variant
+	// Demand is the rate to provision for now (the forecast plus headroom), requests/s.
+	Demand float64
+	// Keep is the rate capacity must still cover after a removal: the highest Demand
+	// of the stabilisation period. Values below Demand count as Demand.
+	Keep float64
+	// CapacityFloor is a capacity the answer may not fall below, requests/s.
+	CapacityFloor float64
+}
+
+// Result is the allocation.
+type Result struct {
+	// Counts are the replicas per variant, in the order of Problem.Variants.
+	Counts []int
+	// Capacity is the sustainable rate of the allocation, requests/s.
+	Capacity float64
+	// Cost is its cost.
+	Cost float64
+	// Short is the rate the allocation still cannot cover (no variant had room).
+	Short float64
+	// Reason says what was done and why, for a person.
+	Reason string
+}
+
+// Solve answers the problem: first every variant is raised to its floor; if the
+// capacity then falls short of the demand (or the capacity floor), the cheapest set of
+// whole replicas that covers the shortfall is added; otherwise replicas are removed,
+// most expensive per request first, while the rest covers Keep and the capacity floor.
+func Solve(p Problem) Result {
+	n := len(p.Variants)
+	counts := make([]int, n)
+	capacity := 0.0
+	for i, v := range p.Variants {
+		counts[i] = max(v.Current, v.Floor)
+		capacity += float64(counts[i]) * v.Rate
+	}
+	need := math.Max(p.Demand, p.CapacityFloor)
+	keep := math.Max(math.Max(p.Keep, p.Demand), p.CapacityFloor)
+	var why string
+	switch {
+	case capacity < need-tolerance:
+		add, short := cheapestCover(p.Variants, counts, need-capacity)
+		for i := range counts {
+			counts[i] += add[i]
+		}
+		why = describe("add", p.Variants, add, fmt.Sprintf("capacity %s/s short of %s/s", num(capacity), num(need)))
+		if short > tolerance {
+			why += fmt.Sprintf("; %s/s still short (no variant has room)", num(short))
+		}
+	default:
+		removed := removeSpare(p.Variants, counts, capacity, keep)
+		if total(removed) > 0 {
+			why = describe("remove", p.Variants, removed, fmt.Sprintf("capacity %s/s covers %s/s, the highest planned rate of the stabilisation period, without them", num(capacity), num(keep)))
+		} else {
+			why = fmt.Sprintf("hold: capacity %s/s covers %s/s and no replica can go without falling below %s/s", num(capacity), num(need), num(keep))
+		}
+	}
+	res := Result{Counts: counts, Reason: why}
+	for i, v := range p.Variants {
+		res.Capacity += float64(counts[i]) * v.Rate
+		res.Cost += float64(counts[i]) * v.Cost
+	}
+	res.Short = math.Max(0, need-res.Capacity)
+	return res
+}
+
+// tolerance absorbs float noise when comparing rates.
+const tolerance = 1e-9
+
+// maxNodes bounds the branch and bound; beyond it the best cover found so far (at worst
+// the greedy one) is used.
+const maxNodes = 20000
+
+// cheapestCover returns whole replicas to add per variant covering need at the lowest
+// cost, by branch and bound over the variants in ascending cost per request (exact for
+// the handful of variants a model has), and what stays uncovered when no variant has
+// room left.
+func cheapestCover(vs []Variant, counts []int, need float64) ([]int, float64) {
+	order := make([]int, 0, len(vs))
+	for i, v := range vs {
+		if v.Rate > 0 && v.headroom(counts[i]) > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(vs[a].costPerRequest(), vs[b].costPerRequest()), cmp.Compare(vs[a].Name, vs[b].Name))
+	})
+	room := make([]int, len(order))
+	reach := 0.0 // capacity all candidates could add
+	for k, i := range order {
+		room[k] = vs[i].headroom(counts[i])
+		reach += float64(room[k]) * vs[i].Rate
+	}
+	add := make([]int, len(vs))
+	if reach < need-tolerance { // cannot cover: everything that has room
+		for k, i := range order {
+			add[i] = room[k]
+		}
+		return add, need - reach
+	}
+	best, bestCost := greedyCover(vs, order, room, need)
+	cur := make([]int, len(order))
+	nodes := 0
+	var walk func(k int, left, cost float64)
+	walk = func(k int, left, cost float64) {
+		nodes++
+		if left <= tolerance {
+			if cost < bestCost-tolerance {
+				bestCost = cost
+				best = append(best[:0], cur...)
+			}
+			return
+		}
+		if k == len(order) || nodes > maxNodes {
+			return
+		}
+		v := vs[order[k]]
+		// Lower bound: the rest covered at this (the cheapest remaining) cost per request.
+		if cost+left*v.costPerRequest() >= bestCost-tolerance {
+			return
+		}
+		most := min(room[k], int(math.Ceil(left/v.Rate-tolerance)))
+		for c := most; c >= 0; c-- {
+			cur[k] = c
+			walk(k+1, left-float64(c)*v.Rate, cost+float64(c)*v.Cost)
+		}
+		cur[k] = 0
+	}
+	walk(0, need, 0)
+	for k, i := range order {
+		add[i] = best[k]
+	}
+	return add, 0
+}
+
+// greedyCover fills the need with the cheapest per request first, the last replica on
+// the variant that covers the remainder most cheaply.
+func greedyCover(vs []Variant, order, room []int, need float64) ([]int, float64) {
+	out := make([]int, len(order))
+	cost, left := 0.0, need
+	for left > tolerance {
+		// The cheapest single replica that finishes the job, else the best per request.
+		pick := -1
+		for k, i := range order {
+			if out[k] < room[k] && vs[i].Rate >= left-tolerance && (pick < 0 || vs[i].Cost < vs[order[pick]].Cost) {
+				pick = k
+			}
+		}
+		if pick < 0 {
+			for k := range order {
+				if out[k] < room[k] {
+					pick = k
+					break
+				}
+			}
+		}
+		if pick < 0 {
+			return out, math.Inf(1)
+		}
+		out[pick]++
+		cost += vs[order[pick]].Cost
+		left -= vs[order[pick]].Rate
+	}
+	return out, cost
+}
+
+// removeSpare removes replicas, most expensive per request first (variants that cannot
+// meet the targets first of all), while the remaining capacity covers keep and no
+// variant goes below its floor; it changes counts and returns what it removed.
+func removeSpare(vs []Variant, counts []int, capacity, keep float64) []int {
+	order := make([]int, len(vs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(vs[b].costPerRequest(), vs[a].costPerRequest()), cmp.Compare(vs[b].Cost, vs[a].Cost), cmp.Compare(vs[a].Name, vs[b].Name))
+	})
+	removed := make([]int, len(vs))
+	for _, i := range order {
+		for counts[i] > vs[i].Floor && capacity-vs[i].Rate >= keep-tolerance {
+			counts[i]--
+			removed[i]++
+			capacity -= vs[i].Rate
+		}
+	}
+	return removed
+}
+
+// describe phrases additions or removals with each variant's figures.
+func describe(verb string, vs []Variant, delta []int, why string) string {
+	var parts []string
+	for i, d := range delta {
+		if d == 0 {
+			continue
+		}
+		v := vs[i]
+		parts = append(parts, fmt.Sprintf("%d %s (%s/s each, cost %s per request/s)", d, v.Name, num(v.Rate), num(v.costPerRequest())))
+	}
+	if len(parts) == 0 {
+		return "hold: " + why
+	}
+	return fmt.Sprintf("%s %s: %s", verb, strings.Join(parts, ", "), why)
+}
+
+func total(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+// num prints a rate or cost with three significant digits.
+func num(f float64) string {
+	if math.IsInf(f, 1) {
+		return "∞"
+	}
+	return fmt.Sprintf("%.3g", f)
+}
