@@ -8,8 +8,12 @@ import (
 
 // h100 and a100 are the benchmark's variants: the dearer H100 sustains more than twice
 // the A100's rate, so it is cheaper per request.
-func h100(current int) Variant { return Variant{Name: "h100", Cost: 2.99, Rate: 10, Current: current, Max: -1} }
-func a100(current int) Variant { return Variant{Name: "a100", Cost: 1.79, Rate: 4.2, Current: current, Max: -1} }
+func h100(current int) Variant {
+	return Variant{Name: "h100", Cost: 2.99, Rate: 10, Current: current, Max: -1}
+}
+func a100(current int) Variant {
+	return Variant{Name: "a100", Cost: 1.79, Rate: 4.2, Current: current, Max: -1}
+}
 
 func TestSolve(t *testing.T) {
 	cases := []struct {
