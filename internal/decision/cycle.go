@@ -31,6 +31,9 @@ func DecideCycle(snapshots []Snapshot, freeGPUs map[string]int) []CycleResult {
 		s := &snapshots[i]
 		results[i] = CycleResult{ModelID: s.ModelID, Namespace: s.Namespace}
 		plans[i], results[i].Err = buildPlan(s)
+		if plans[i] != nil && s.Proactive != nil {
+			plans[i].runProactive(s)
+		}
 	}
 	markDuplicates(results, plans)
 	grantInOrderOfNeed(plans, freeGPUs)
@@ -75,7 +78,7 @@ func grantInOrderOfNeed(plans []*plan, freeGPUs map[string]int) {
 		}
 	}
 	slices.SortFunc(order, func(a, b *plan) int {
-		return cmp.Or(cmp.Compare(b.analysis.Need, a.analysis.Need),
+		return cmp.Or(cmp.Compare(priorityRank(a.analysis.Priority), priorityRank(b.analysis.Priority)), cmp.Compare(b.analysis.Need, a.analysis.Need),
 			cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.modelID, b.modelID))
 	})
 	pool := copyInventory(freeGPUs)
@@ -96,4 +99,13 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// priorityRank orders service-class priorities (1 first); a model without a class
+// (0) comes after every classed one.
+func priorityRank(p int) int {
+	if p <= 0 {
+		return int(^uint(0) >> 1)
+	}
+	return p
 }

@@ -12,6 +12,9 @@ func Decide(s Snapshot) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
+	if s.Proactive != nil {
+		p.runProactive(&s)
+	}
 	p.grant(copyInventory(s.FreeGPUs))
 	return p.finish(), nil
 }
@@ -70,6 +73,7 @@ func (p *plan) finish() Decision {
 		Analysis:  p.analysis,
 		SafetyNet: p.safetyNet,
 		Reason:    p.reason,
+		Proactive: p.proactive,
 	}
 	for i := range p.variants {
 		v := &p.variants[i]

@@ -18,6 +18,7 @@ type plan struct {
 	safetyNet bool
 	reason    string
 	freeGPUs  map[string]int
+	proactive *ProactiveOutcome // HYBRID mode only
 }
 
 // variantPlan is the working state of one variant.

@@ -54,6 +54,9 @@ type Decision struct {
 	SafetyNet bool
 	// Reason summarises the model-level outcome in one sentence.
 	Reason string
+	// Proactive is the model-based optimiser's side of a HYBRID decision, with the
+	// learned state to pass back next cycle; nil in CAPACITY-ONLY mode.
+	Proactive *ProactiveOutcome
 }
 
 // VariantDecision is the decision for one variant.
@@ -125,4 +128,7 @@ type Analysis struct {
 	Need float64
 	// ZeroPolicy says why the zero policy did or did not apply.
 	ZeroPolicy string
+	// Priority is the model's highest service-class priority (1 first) in HYBRID mode;
+	// a shared GPU pool serves models in priority order before need. 0: no class.
+	Priority int
 }

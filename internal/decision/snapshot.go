@@ -33,6 +33,10 @@ type Snapshot struct {
 	MaxSampleAge time.Duration
 	// Now is the decision time; the core never reads a clock.
 	Now time.Time
+	// Proactive, when set, runs the HYBRID mode for this model: the model-based
+	// optimiser after the saturation analyser, whose answer stays a floor. Nil is
+	// CAPACITY-ONLY, the default.
+	Proactive *ProactiveInput
 }
 
 // VariantState is one variant (one scale target) of the model as the inventory sees it.

@@ -94,9 +94,10 @@ func New(name string) (Forecaster, error) {
 // mixTime is how fast the token mix forecast follows a change.
 const mixTime = 5 * time.Minute
 
-// smoothMix moves the mix toward an observed one (ignored when it has no mean).
+// smoothMix moves the mix toward an observed one (ignored when it is not a valid mix,
+// e.g. a window without requests).
 func smoothMix(prev, obs perfmodel.Mix, w float64, first bool) perfmodel.Mix {
-	if obs.Input.Mean <= 0 || obs.Output.Mean <= 0 {
+	if obs.Validate() != nil {
 		return prev
 	}
 	if first || prev.Input.Mean <= 0 {

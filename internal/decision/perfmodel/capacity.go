@@ -69,32 +69,75 @@ func MaxStableRate(p Params, e Engine, m Mix) float64 {
 
 // SustainableRate is the highest arrival rate per replica (requests/s) at which the
 // predicted share of requests missing their targets stays within 1 − attainment. The
-// miss grows with the rate, so it is found by bisection on the logarithm of the rate,
-// to 0.2%, between an idle replica and the utilisation limit. Zero means the variant
-// cannot meet the targets even nearly idle.
+// miss grows with the rate, so the root of miss − budget is bracketed between a nearly
+// idle replica and the utilisation limit and found by the Illinois (modified regula
+// falsi) method on the logarithm of the rate, to 1%: a handful of predictions. Zero
+// means the variant cannot meet the targets even nearly idle.
 func SustainableRate(p Params, e Engine, m Mix, targets []Target, attainment float64) float64 {
 	budget := 1 - attainment
-	ok := func(rate float64) bool {
-		pr := Predict(p, e, m, rate)
-		return pr.Stable && pr.Miss(targets) <= budget
+	excess := func(lr float64) float64 {
+		pr := Predict(p, e, m, math.Exp(lr))
+		if !pr.Stable {
+			return 1 - budget
+		}
+		return pr.Miss(targets) - budget
 	}
-	u := Predict(p, e, m, 1).Utilisation // per request/s
-	if !(u > 0) || math.IsInf(u, 0) {
+	u := predictMeans(p, e, m, 1).Utilisation // per request/s
+	if !(u > 0) || math.IsInf(u, 0) || len(targets) == 0 {
 		return 0
 	}
-	hi := 1 / u
-	lo := hi * 1e-4
-	if !ok(lo) {
+	limit := math.Log(1 / u)
+	floor := limit + math.Log(1e-4)
+	// Bracket around a first guess: steps grow as α/(1−ρ), so a mean inter-token
+	// latency target L holds up to about ρ = 1 − α/L.
+	tightest := math.Inf(1)
+	for _, t := range targets {
+		tightest = math.Min(tightest, t.ITL)
+	}
+	if p.Alpha >= tightest {
+		return 0 // even a lone request's steps take longer than the target
+	}
+	guess := limit + math.Log(math.Min(0.95, math.Max(0.02, 1-p.Alpha/tightest)))
+	lo, hi := math.Max(floor, guess-0.7), math.Min(limit, guess+0.15)
+	flo, fhi := excess(lo), excess(hi)
+	for flo > 0 && lo > floor {
+		hi, fhi = lo, flo
+		lo = math.Max(floor, lo-1.5)
+		flo = excess(lo)
+	}
+	if flo > 0 {
 		return 0
 	}
-	lhi, llo := math.Log(hi), math.Log(lo)
-	for lhi-llo > 2e-3 {
-		mid := (lhi + llo) / 2
-		if ok(math.Exp(mid)) {
-			llo = mid
+	for fhi <= 0 && hi < limit {
+		lo, flo = hi, fhi
+		hi = math.Min(limit, hi+0.5)
+		fhi = excess(hi)
+	}
+	if fhi <= 0 {
+		return math.Exp(hi)
+	}
+	side := 0
+	for hi-lo > 1e-2 {
+		// Regula falsi, halving the weight of an end that stays put (Illinois); plain
+		// bisection when the interpolation falls too near an end.
+		mid := (lo*fhi - hi*flo) / (fhi - flo)
+		if w := hi - lo; !(mid > lo+0.05*w && mid < hi-0.05*w) {
+			mid = (lo + hi) / 2
+		}
+		f := excess(mid)
+		if f > 0 {
+			hi, fhi = mid, f
+			if side == -1 {
+				flo /= 2
+			}
+			side = -1
 		} else {
-			lhi = mid
+			lo, flo = mid, f
+			if side == 1 {
+				fhi /= 2
+			}
+			side = 1
 		}
 	}
-	return math.Exp(llo)
+	return math.Exp(lo)
 }

@@ -21,7 +21,7 @@ const (
 	// windows were outliers: the filter then widens its uncertainty to learn again.
 	resetAfter = 4
 	// iterations of the iterated extended Kalman filter per update.
-	iterations = 3
+	iterations = 2
 )
 
 // gate is the 97.5% quantile of the χ² distribution with m degrees of freedom: an
@@ -127,7 +127,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 	}
 	step := Step{ObservedTTFT: obs.TTFTMean, ObservedITL: obs.ITLMean}
 	x0 := logParams(s.Params)
-	pred := Predict(s.Params, e, obs.Mix, rate)
+	pred := predictMeans(s.Params, e, obs.Mix, rate)
 	if !pred.Stable {
 		return rescale(s, obs, e, now, step)
 	}
@@ -163,7 +163,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 	var K [3][]float64
 	for it := range iterations {
 		if it > 0 {
-			p := Predict(expParams(x), e, obs.Mix, rate)
+			p := predictMeans(expParams(x), e, obs.Mix, rate)
 			if !p.Stable {
 				break
 			}
@@ -235,7 +235,7 @@ func jacobian(x [3]float64, h0 []float64, obs Observation, e Engine, rate float6
 	for c := range 3 {
 		xe := x
 		xe[c] += eps
-		p := Predict(expParams(xe), e, obs.Mix, rate)
+		p := predictMeans(expParams(xe), e, obs.Mix, rate)
 		if !p.Stable {
 			continue // at the edge of stability: leave this direction out
 		}
@@ -279,7 +279,7 @@ func fitScale(shape Params, obs Observation, e Engine) (float64, bool) {
 	lo, hi := math.Log(1e-4), math.Log(1e4)
 	at := func(lk float64) float64 {
 		k := math.Exp(lk)
-		return pick(Predict(shape.Scaled(k, k, k), e, obs.Mix, rate)) // +Inf when overloaded
+		return pick(predictMeans(shape.Scaled(k, k, k), e, obs.Mix, rate)) // +Inf when overloaded
 	}
 	if at(lo) > target {
 		return 0, false

@@ -58,11 +58,23 @@ type dists struct {
 	inM         [4]float64                  // raw moments of the prompt length
 	rhoP        float64                     // prefill utilisation
 	firstStep   [len(coarseWeights)]float64 // its own prefill step, per coarse prompt slice
+	waitTail    tail                        // wait, fitted
+	fifoTail    tail                        // fifoWait, fitted
+	itl         [points][len(coarseWeights)]itlCell
 }
 
 // Predict returns the model's expectation for one replica receiving Poisson arrivals at
 // rate requests per second with the given token mix.
-func Predict(p Params, e Engine, m Mix, rate float64) Prediction {
+func Predict(p Params, e Engine, m Mix, rate float64) Prediction { return predict(p, e, m, rate, true) }
+
+// predictMeans is Predict without the latency distributions: the means, utilisation and
+// stability only, for the learner, which compares means.
+func predictMeans(p Params, e Engine, m Mix, rate float64) Prediction {
+	return predict(p, e, m, rate, false)
+}
+
+// predict computes a prediction; full also fits the distributions percentiles need.
+func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 	lam := math.Max(rate, 0)
 	inM, outM := m.Input.moments(), m.Output.moments()
 	in1 := inM[0]
@@ -157,6 +169,10 @@ func Predict(p Params, e Engine, m Mix, rate float64) Prediction {
 	for j, in := range coarse {
 		d.firstStep[j] = (1-busy)*(p.Alpha+cp*in) + busy*(base+d.wait.mean+cp*in)
 		firstMean += coarseWeights[j] * d.firstStep[j]
+	}
+	if full {
+		d.waitTail, d.fifoTail = d.wait.fit(), d.fifoWait.fit()
+		d.fitITL()
 	}
 	pr.d = d
 	pr.TTFTMean = ttft
@@ -268,10 +284,10 @@ func (pr *Prediction) TTFTSurvival(t float64) float64 {
 		if d.alpha+own > t { // an idle engine starts the prompt at once
 			idle = 1
 		}
-		gated := (1-d.busy)*idle + d.busy*d.wait.survival(t-d.base-own)
+		gated := (1-d.busy)*idle + d.busy*d.waitTail.survival(t-d.base-own)
 		if d.fifoWeight > 0 {
 			rest := t - d.base - d.fifoCost*in
-			fifo := d.fifoBusy * d.fifoWait.survival(rest)
+			fifo := d.fifoBusy * d.fifoTail.survival(rest)
 			if rest < 0 {
 				fifo = 1
 			}
@@ -290,53 +306,76 @@ func (pr *Prediction) ITLSurvival(t float64) float64 {
 	}
 	d := &pr.d
 	s := 0.0
-	for i, dec := range d.out {
-		if dec >= 1 {
-			s += sliceWeights[i] * d.itlSurvival(t, dec)
+	for i := range d.out {
+		if !d.itl[i][0].skip {
+			s += sliceWeights[i] * d.itlSurvival(t, i)
 		}
 	}
 	return s
 }
 
-// itlSurvival is P(mean ITL > t) for a request with dec decode steps: its steps take the
-// base step time, plus the prompts waiting when it starts decoding and those that arrive
-// while it decodes (each prefilled in one of its steps, which makes its window longer and
-// lets more arrive).
-func (d *dists) itlSurvival(t, dec float64) float64 {
-	s := 0.0
-	for j, first := range d.firstStep {
-		s += coarseWeights[j] * d.itlSurvivalGiven(t, dec, first)
-	}
-	return s
+// itlCell is the distribution of one request's mean inter-token latency, for one
+// output-length slice and one prompt-length slice: its steps take the base step time,
+// plus the prompts that arrived during its own prefill step and those that arrive while
+// it decodes (each prefilled in one of its steps, which makes its window longer and lets
+// more arrive).
+type itlCell struct {
+	none   float64 // chance that no prompt arrives in its window
+	noise  tail    // the base step's swing alone
+	prompt tail    // with at least one prompt prefilled in its window
+	skip   bool    // a one-token answer: no inter-token latency
 }
 
-// itlSurvivalGiven is itlSurvival for a request whose own prefill step lasted first.
-func (d *dists) itlSurvivalGiven(t, dec, first float64) float64 {
+// fitITL fits the cells once per prediction.
+func (d *dists) fitITL() {
 	inflate := 1 / (1 - d.rhoP)
-	window := (dec*d.base + first) * inflate
-	mu := d.rate * window // prompts expected to arrive during its prefill step or while it decodes
-	k := d.prefillCost / dec
-	// The number decoding changes on the time scale of a mean decode; a request averages
-	// it over its own decode, which smooths the swing only when it is longer than that.
-	noise := moments3{variance: d.decodeNoise / (1 + dec/(2*math.Max(d.meanDec, 1)))}
-	floor := d.base
-	none := math.Exp(-mu)
-	sNone := noise.survival(t - floor)
-	if t-floor >= d.stepCap {
-		return sNone // no step carries more than the token budget of prompts
-	}
-	if mu < 1e-9 {
-		return sNone
-	}
-	// Prompt tokens arriving during the window, given at least one arrives.
 	m := d.inM
-	r1 := mu * m[0] / (1 - none)
-	r2 := (mu*m[1] + mu*mu*m[0]*m[0]) / (1 - none)
-	r3 := (mu*m[2] + 3*mu*mu*m[1]*m[0] + mu*mu*mu*m[0]*m[0]*m[0]) / (1 - none)
-	pf := fromRaw(r1, r2, r3)
-	// Deviations feed back (a longer window lets more arrive); the mean already counts it.
-	pf = moments3{mean: pf.mean * k, variance: pf.variance * k * k * inflate * inflate, third: pf.third * k * k * k * inflate * inflate * inflate}
-	return none*sNone + (1-none)*pf.plus(noise).survival(t-floor)
+	for i, dec := range d.out {
+		for j, first := range d.firstStep {
+			c := &d.itl[i][j]
+			if dec < 1 {
+				c.skip = true
+				continue
+			}
+			// The number decoding changes on the time scale of a mean decode; a request
+			// averages it over its own decode, which smooths the swing only when it is
+			// longer than that.
+			noise := moments3{mean: d.base, variance: d.decodeNoise / (1 + dec/(2*math.Max(d.meanDec, 1)))}
+			c.noise = noise.fit()
+			mu := d.rate * (dec*d.base + first) * inflate // prompts expected in its window
+			c.none = math.Exp(-mu)
+			if mu < 1e-9 {
+				c.none = 1
+				continue
+			}
+			// Prompt tokens arriving during the window, given at least one arrives.
+			r1 := mu * m[0] / (1 - c.none)
+			r2 := (mu*m[1] + mu*mu*m[0]*m[0]) / (1 - c.none)
+			r3 := (mu*m[2] + 3*mu*mu*m[1]*m[0] + mu*mu*mu*m[0]*m[0]*m[0]) / (1 - c.none)
+			pf := fromRaw(r1, r2, r3)
+			// Deviations feed back (a longer window lets more arrive); the mean already
+			// counts it.
+			k := d.prefillCost / dec
+			pf = moments3{mean: pf.mean * k, variance: pf.variance * k * k * inflate * inflate, third: pf.third * k * k * k * inflate * inflate * inflate}
+			c.prompt = pf.plus(noise).fit()
+		}
+	}
+}
+
+// itlSurvival is P(mean ITL > t) for a request in output slice i, mixed over the
+// prompt length of its own prefill step.
+func (d *dists) itlSurvival(t float64, i int) float64 {
+	s := 0.0
+	for j := range d.firstStep {
+		c := &d.itl[i][j]
+		sNone := c.noise.survival(t)
+		if t-d.base >= d.stepCap || c.none >= 1 {
+			s += coarseWeights[j] * sNone // no step carries more than the token budget
+			continue
+		}
+		s += coarseWeights[j] * (c.none*sNone + (1-c.none)*c.prompt.survival(t))
+	}
+	return s
 }
 
 // TTFTQuantile returns the q-quantile of time to first token, seconds.
@@ -344,7 +383,7 @@ func (pr *Prediction) TTFTQuantile(q float64) float64 {
 	if !pr.Stable {
 		return math.Inf(1)
 	}
-	return quantileOf(pr.TTFTSurvival, q, 0)
+	return quantileOf(pr.TTFTSurvival, q, pr.TTFTMean)
 }
 
 // ITLQuantile returns the q-quantile of the per-request mean inter-token latency, seconds.
@@ -352,5 +391,5 @@ func (pr *Prediction) ITLQuantile(q float64) float64 {
 	if !pr.Stable {
 		return math.Inf(1)
 	}
-	return quantileOf(pr.ITLSurvival, q, 0)
+	return quantileOf(pr.ITLSurvival, q, pr.ITLMean)
 }

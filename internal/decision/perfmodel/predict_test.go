@@ -36,14 +36,15 @@ func TestPredictGrowsWithLoad(t *testing.T) {
 			for _, c := range []struct {
 				what      string
 				prev, now float64
+				slack     float64 // quantiles are found to 0.5%
 			}{
-				{"TTFT mean", prev.TTFTMean, pr.TTFTMean},
-				{"ITL mean", prev.ITLMean, pr.ITLMean},
-				{"TTFT p95", prev.TTFTQuantile(0.95), pr.TTFTQuantile(0.95)},
-				{"ITL p95", prev.ITLQuantile(0.95), pr.ITLQuantile(0.95)},
-				{"running", prev.Running, pr.Running},
+				{"TTFT mean", prev.TTFTMean, pr.TTFTMean, 1e-6},
+				{"ITL mean", prev.ITLMean, pr.ITLMean, 1e-6},
+				{"TTFT p95", prev.TTFTQuantile(0.95), pr.TTFTQuantile(0.95), 1e-2},
+				{"ITL p95", prev.ITLQuantile(0.95), pr.ITLQuantile(0.95), 1e-2},
+				{"running", prev.Running, pr.Running, 1e-6},
 			} {
-				if c.now < c.prev*(1-1e-6) {
+				if c.now < c.prev*(1-c.slack) {
 					t.Errorf("%s at %.0f%% of saturation: %s fell from %.5g to %.5g", name, 100*f, c.what, c.prev, c.now)
 				}
 			}

@@ -98,7 +98,11 @@ func Solve(p Problem) Result {
 	default:
 		removed := removeSpare(p.Variants, counts, capacity, keep)
 		if total(removed) > 0 {
-			why = describe("remove", p.Variants, removed, fmt.Sprintf("capacity %s/s covers %s/s, the highest planned rate of the stabilisation period, without them", num(capacity), num(keep)))
+			left := 0.0
+			for i, v := range p.Variants {
+				left += float64(counts[i]) * v.Rate
+			}
+			why = describe("remove", p.Variants, removed, fmt.Sprintf("the remaining %s/s still covers %s/s (the stabilisation period's highest planned rate and the capacity floor)", num(left), num(keep)))
 		} else {
 			why = fmt.Sprintf("hold: capacity %s/s covers %s/s and no replica can go without falling below %s/s", num(capacity), num(need), num(keep))
 		}

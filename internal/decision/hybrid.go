@@ -1,0 +1,386 @@
+package decision
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
+	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
+	"github.com/workload-variant-autoscaler/wva/internal/decision/solve"
+)
+
+// reportQuantile is the percentile of latency reasons and metrics name.
+const reportQuantile = 0.95
+
+// minDemand keeps at least one replica's worth of capacity for a model that is not
+// scaled to zero.
+const minDemand = 1e-6
+
+// runProactive is the HYBRID mode's second step, after the rules have built the plan:
+// the model-based optimiser learns, forecasts and sizes the model, and its answer is
+// arbitrated with the capacity answer already in the plan, which stays a floor. When the
+// saturation analyser did not run (safety net, zero policy, a model at zero) the plan is
+// left alone and the learned state passes through unchanged.
+func (p *plan) runProactive(s *Snapshot) {
+	in := s.Proactive
+	out := &ProactiveOutcome{State: cloneState(in.State)}
+	p.proactive = out
+	switch p.analysis.Analyzer {
+	case AnalyzerSaturationV1, AnalyzerSaturationV2:
+	default:
+		out.Why = fmt.Sprintf("model not run: %s decided", p.analysis.Analyzer)
+		return
+	}
+	settings, err := in.Settings.withDefaults()
+	if err != nil {
+		p.notRun(out, "invalid proactive settings: "+err.Error())
+		return
+	}
+	h := hybrid{p: p, in: in, s: s, out: out, settings: settings}
+	h.run()
+}
+
+// notRun records why the optimiser left the capacity answer alone, in the reason too.
+func (p *plan) notRun(out *ProactiveOutcome, why string) {
+	out.Why = why
+	p.reason += "; model-based optimiser not run: " + why
+}
+
+// hybrid is one run of the optimiser over a plan.
+type hybrid struct {
+	p        *plan
+	in       *ProactiveInput
+	s        *Snapshot
+	out      *ProactiveOutcome
+	settings ProactiveSettings
+	sloWhy   string
+	known    []bool // per plan variant: parameters learned
+}
+
+func (h *hybrid) run() {
+	p, out := h.p, h.out
+	var prio int
+	out.Targets, prio, h.sloWhy = resolveTargets(h.in.Classes)
+	out.Priority, p.analysis.Priority = prio, prio
+	fo, mix, ok := h.forecast()
+	out.Forecast = fo
+	rates := h.learn(mix, ok)
+	if !ok {
+		p.notRun(out, "no token mix observed yet")
+		return
+	}
+	if !slices.ContainsFunc(rates, func(r float64) bool { return r > 0 }) {
+		p.notRun(out, "no variant is known to meet the objectives yet ("+h.sloWhy+")")
+		return
+	}
+	keep, keepWhy := h.stabilise(fo.Planned)
+	out.Keep = keep
+	capacity, up := h.capacityAnswer()
+	problem := solve.Problem{Demand: math.Max(fo.Planned, minDemand), Keep: keep}
+	for i := range p.variants {
+		problem.Variants = append(problem.Variants, h.solverVariant(i, rates[i], capacity[i], up))
+	}
+	if !up {
+		for i := range p.variants {
+			problem.CapacityFloor += float64(capacity[i]) * rates[i]
+		}
+	}
+	res := solve.Solve(problem)
+	out.Short = res.Short
+	h.apply(res, capacity, rates, fo, keepWhy)
+}
+
+// forecast updates the traffic forecast with the window and reads it at the horizon new
+// capacity needs: the slowest variant's start-up time plus one interval.
+func (h *hybrid) forecast() (forecast.Forecast, perfmodel.Mix, bool) {
+	fc, _ := forecast.New(h.settings.Forecaster) // validated in withDefaults
+	st := &h.out.State
+	st.Forecast = fc.Update(st.Forecast, h.in.Traffic, h.s.Now)
+	startup := time.Duration(0)
+	for _, vm := range h.in.Variants {
+		startup = max(startup, cmp.Or(vm.StartupTime, h.settings.DefaultStartup))
+	}
+	if len(h.in.Variants) == 0 {
+		startup = h.settings.DefaultStartup
+	}
+	fo := fc.At(st.Forecast, startup+h.in.Interval)
+	mix := fo.Mix
+	if mix.Validate() != nil {
+		mix = h.in.Traffic.Mix
+	}
+	return fo, mix, mix.Validate() == nil
+}
+
+// learn updates each variant's performance model with its window and returns the rate
+// one replica of each sustains within the objectives (0 when unknown or unable).
+func (h *hybrid) learn(mix perfmodel.Mix, mixOK bool) []float64 {
+	p, st := h.p, &h.out.State
+	if st.Variants == nil {
+		st.Variants = map[string]perfmodel.State{}
+	}
+	models := map[string]VariantModel{}
+	for _, vm := range h.in.Variants {
+		models[vm.Name] = vm
+	}
+	rates := make([]float64, len(p.variants))
+	h.known = make([]bool, len(p.variants))
+	h.out.Variants = make([]VariantOutcome, len(p.variants))
+	for i := range p.variants {
+		name := p.variants[i].state.Name
+		vm := models[name]
+		ps, step := h.learnOne(st.Variants[name], vm)
+		if ps.Known() {
+			st.Variants[name] = ps
+			h.known[i] = true
+			if mixOK {
+				rates[i] = h.sustainable(name, ps.Params, vm.Engine, mix)
+			}
+		}
+		h.out.Variants[i] = VariantOutcome{Name: name, Params: ps.Params, Learn: step, FitError: ps.FitError,
+			Age: ps.Age(h.s.Now), SustainableRate: rates[i]}
+	}
+	return rates
+}
+
+// sustainable is the variant's per-replica sustainable rate, from the memo when its
+// inputs have not moved.
+func (h *hybrid) sustainable(name string, p perfmodel.Params, e perfmodel.Engine, mix perfmodel.Mix) float64 {
+	st := &h.out.State
+	if m, ok := st.Rates[name]; ok && m.reusable(p, e, mix, h.out.Targets, h.settings.Attainment) {
+		return m.Rate
+	}
+	r := perfmodel.SustainableRate(p, e, mix, h.out.Targets, h.settings.Attainment)
+	if st.Rates == nil {
+		st.Rates = map[string]RateMemo{}
+	}
+	st.Rates[name] = RateMemo{Params: p, Engine: e, Mix: mix, Targets: slices.Clone(h.out.Targets), Attainment: h.settings.Attainment, Rate: r}
+	return r
+}
+
+// learnOne starts or continues learning for one variant.
+func (h *hybrid) learnOne(ps perfmodel.State, vm VariantModel) (perfmodel.State, perfmodel.Step) {
+	if !ps.Known() {
+		switch {
+		case vm.Prior != nil && vm.Prior.Validate() == nil:
+			ps = perfmodel.NewState(*vm.Prior, h.settings.PriorUncertainty, "prior")
+		case vm.Observation.Requests > 0:
+			first, err := perfmodel.FromObservation(h.settings.Shape, vm.Observation, vm.Engine)
+			if err != nil {
+				return ps, perfmodel.Step{Outcome: perfmodel.OutcomeSkipped, Why: "cannot start from the first window: " + err.Error()}
+			}
+			return first, perfmodel.Step{Outcome: perfmodel.OutcomeRescaled, Why: "started from the first window"}
+		default:
+			return ps, perfmodel.Step{Outcome: perfmodel.OutcomeSkipped, Why: "no prior and no window to start from"}
+		}
+	}
+	return perfmodel.Learn(ps, vm.Observation, vm.Engine, h.s.Now)
+}
+
+// stabilise records the planned rate and returns the rate capacity must still cover
+// after a removal: the highest planned rate of the stabilisation period, or +Inf until
+// the history spans one.
+func (h *hybrid) stabilise(planned float64) (float64, string) {
+	st, now, window := &h.out.State, h.s.Now, h.settings.Stabilisation
+	if st.Since.IsZero() || now.Before(st.Since) {
+		st.Since = now
+	}
+	kept := st.Planned[:0:0]
+	for _, pr := range st.Planned {
+		if !pr.At.Before(now.Add(-window)) && pr.At.Before(now) {
+			kept = append(kept, pr)
+		}
+	}
+	st.Planned = append(kept, PlannedRate{At: now, Rate: planned})
+	if span := now.Sub(st.Since); span < window {
+		return math.Inf(1), fmt.Sprintf("scale-down waits: %v of the %v stabilisation period observed", span.Round(time.Second), window)
+	}
+	keep := 0.0
+	for _, pr := range st.Planned {
+		keep = math.Max(keep, pr.Rate)
+	}
+	return keep, fmt.Sprintf("highest planned rate of the last %v %s/s", window, fmtNum(round3(keep)))
+}
+
+// capacityAnswer is what the saturation analyser asked for per variant (its scale-ups
+// counted as granted) and whether it asked for at least as much as there is.
+func (h *hybrid) capacityAnswer() ([]int, bool) {
+	p := h.p
+	answer := make([]int, len(p.variants))
+	delta := 0
+	for i := range p.variants {
+		answer[i] = p.variants[i].desired
+	}
+	for _, r := range p.requests {
+		answer[r.variant] += min(r.replicas, p.variants[r.variant].headroom())
+	}
+	for i := range p.variants {
+		delta += answer[i] - p.variants[i].base
+	}
+	return answer, delta >= 0
+}
+
+// solverVariant describes one variant to the solver. When the capacity answer holds or
+// adds, it is a floor per variant; when it removes, the total capacity of its answer is
+// the floor (CapacityFloor) and the optimiser chooses which capacity goes, except on
+// variants it cannot size. A change in flight is never cut short, and a variant whose
+// parameters are not known yet is left at the capacity answer.
+func (h *hybrid) solverVariant(i int, rate float64, capAnswer int, up bool) solve.Variant {
+	v := &h.p.variants[i]
+	sv := solve.Variant{Name: v.state.Name, Cost: v.state.Cost, Rate: rate, Current: v.base, Max: -1}
+	if v.state.MaxReplicas != nil {
+		sv.Max = *v.state.MaxReplicas
+	}
+	if v.state.MinReplicas != nil {
+		sv.Floor = *v.state.MinReplicas
+	}
+	switch {
+	case !h.known[i]:
+		sv.Floor, sv.Max, sv.Rate = capAnswer, capAnswer, 0
+	case up || rate <= 0:
+		sv.Floor = max(sv.Floor, capAnswer)
+	}
+	if v.inFlight {
+		sv.Floor = max(sv.Floor, v.base)
+	}
+	if sv.Max >= 0 {
+		sv.Max = max(sv.Max, sv.Floor)
+	}
+	return sv
+}
+
+// apply arbitrates: the solver's counts already sit at or above the capacity answer's
+// floors, so they are the answer; increases go to the GPU limiter as scale-ups with the
+// other variants as alternatives (cheapest per request first), decreases apply at once.
+func (h *hybrid) apply(res solve.Result, capacity []int, rates []float64, fo forecast.Forecast, keepWhy string) {
+	p, out := h.p, h.out
+	p.requests = nil
+	capTotal, modelTotal := 0, 0
+	order := make([]int, 0, len(p.variants))
+	for i := range p.variants {
+		capTotal += capacity[i]
+		modelTotal += res.Counts[i]
+		if rates[i] > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(p.variants[a].state.Cost/rates[a], p.variants[b].state.Cost/rates[b]), cmp.Compare(a, b))
+	})
+	out.CapacityReplicas, out.ModelReplicas, out.Ran = capTotal, modelTotal, true
+	h.predictAt(res, rates, fo)
+	summary := h.summary(res, fo, keepWhy, capTotal, modelTotal, rates)
+	p.reason = "hybrid: " + summary
+	for i := range p.variants {
+		v := &p.variants[i]
+		vo := &out.Variants[i]
+		vo.CapacityAnswer, vo.ModelAnswer = capacity[i], res.Counts[i]
+		why := fmt.Sprintf("hybrid: capacity answer %d, model answer %d (sustains %s/s per replica", capacity[i], res.Counts[i], fmtNum(round3(rates[i])))
+		if vo.PredictedTTFT > 0 {
+			why += fmt.Sprintf("; predicted p95 TTFT %s, ITL %s", ms(vo.PredictedTTFT), ms(vo.PredictedITL))
+		}
+		why += "); " + summary
+		target := res.Counts[i]
+		if target > v.base {
+			var alts []int
+			for _, j := range order {
+				if j != i {
+					alts = append(alts, j)
+				}
+			}
+			v.desired = v.base
+			v.reason = why
+			p.requests = append(p.requests, scaleUp{variant: i, replicas: target - v.base, alternatives: alts,
+				prefix: why, label: "variant"})
+			p.analysis.ScaleUpNeeded = true
+			continue
+		}
+		v.desired = target
+		v.reason = why
+	}
+	if need := math.Max(fo.Planned, minDemand); res.Short > 0 || modelTotal > capTotal {
+		p.analysis.Need = math.Max(p.analysis.Need, math.Min(1, (need-currentCapacity(p, rates))/need))
+	}
+}
+
+// currentCapacity is the sustainable rate of the replicas the model has (or is heading
+// to), by the model's rates.
+func currentCapacity(p *plan, rates []float64) float64 {
+	c := 0.0
+	for i := range p.variants {
+		c += float64(p.variants[i].base) * rates[i]
+	}
+	return c
+}
+
+// predictAt fills the p95 latencies each variant is expected to show at the chosen
+// allocation, with the planned rate spread over replicas in proportion to capacity.
+func (h *hybrid) predictAt(res solve.Result, rates []float64, fo forecast.Forecast) {
+	if res.Capacity <= 0 {
+		return
+	}
+	models := map[string]VariantModel{}
+	for _, vm := range h.in.Variants {
+		models[vm.Name] = vm
+	}
+	mix := fo.Mix
+	if mix.Validate() != nil {
+		mix = h.in.Traffic.Mix
+	}
+	for i := range h.p.variants {
+		vo := &h.out.Variants[i]
+		if res.Counts[i] == 0 || rates[i] <= 0 {
+			continue
+		}
+		perReplica := math.Max(fo.Planned, 0) * rates[i] / res.Capacity
+		pr := perfmodel.Predict(vo.Params, models[vo.Name].Engine, mix, perReplica)
+		vo.PredictedTTFT, vo.PredictedITL = pr.TTFTQuantile(reportQuantile), pr.ITLQuantile(reportQuantile)
+		h.out.PredictedTTFT = math.Max(h.out.PredictedTTFT, vo.PredictedTTFT)
+		h.out.PredictedITL = math.Max(h.out.PredictedITL, vo.PredictedITL)
+	}
+}
+
+// summary phrases both answers and the figures they rest on, for the model's reason.
+func (h *hybrid) summary(res solve.Result, fo forecast.Forecast, keepWhy string, capTotal, modelTotal int, rates []float64) string {
+	var per []string
+	for i := range h.p.variants {
+		per = append(per, fmt.Sprintf("%s %s/s", h.p.variants[i].state.Name, fmtNum(round3(rates[i]))))
+	}
+	return fmt.Sprintf("capacity answer %d replica(s) (%s), model answer %d (%s); forecast %s req/s in %v, planned %s with headroom %s; %s; per-replica rate within objectives: %s; predicted p95 TTFT %s, ITL %s at the chosen allocation; %s",
+		capTotal, h.capacityWhy(), modelTotal, res.Reason, fmtNum(round3(fo.Rate)), fo.Horizon.Round(time.Second),
+		fmtNum(round3(fo.Planned)), fmtNum(round3(fo.Headroom)), keepWhy, strings.Join(per, ", "),
+		ms(h.out.PredictedTTFT), ms(h.out.PredictedITL), h.sloWhy)
+}
+
+// capacityWhy is the saturation analyser's own verdict, shortened.
+func (h *hybrid) capacityWhy() string {
+	r := h.p.reason
+	if i := strings.Index(r, "; model-based"); i >= 0 {
+		r = r[:i]
+	}
+	return "saturation " + r
+}
+
+// round3 keeps three significant digits for reasons.
+func round3(f float64) float64 {
+	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return f
+	}
+	scale := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(f))))
+	return math.Round(f*scale) / scale
+}
+
+// cloneState copies the state so the caller's maps and slices are never written, and
+// drops planned rates that are not finite, non-negative numbers (a corrupted status).
+func cloneState(s ProactiveState) ProactiveState {
+	s.Variants = maps.Clone(s.Variants)
+	s.Rates = maps.Clone(s.Rates)
+	s.Planned = slices.DeleteFunc(slices.Clone(s.Planned), func(p PlannedRate) bool {
+		return !(p.Rate >= 0) || math.IsInf(p.Rate, 1)
+	})
+	return s
+}
