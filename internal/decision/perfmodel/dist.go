@@ -54,12 +54,12 @@ func (m moments3) survival(x float64) float64 { return m.fit().survival(x) }
 
 // tail is a distribution fitted to three moments, ready to evaluate many times.
 type tail struct {
-	kind      uint8   // tailPoint, tailNormal or tailGamma
-	mean, sd  float64 // point and normal
-	scale     float64 // gamma: k·θ
-	shift     float64 // gamma: where its support starts
-	center    float64 // gamma: 1 − 1/(9k)
-	spread    float64 // gamma: √(1/(9k))
+	kind     uint8   // tailPoint, tailNormal or tailGamma
+	mean, sd float64 // point and normal
+	scale    float64 // gamma: k·θ
+	shift    float64 // gamma: where its support starts
+	center   float64 // gamma: 1 − 1/(9k)
+	spread   float64 // gamma: √(1/(9k))
 }
 
 const (
