@@ -30,10 +30,8 @@ func (p *plan) runProactive(s *Snapshot) {
 	in := s.Proactive
 	out := &ProactiveOutcome{State: cloneState(in.State)}
 	p.proactive = out
-	switch p.analysis.Analyzer {
-	case AnalyzerSaturationV1, AnalyzerSaturationV2:
-	default:
-		out.Why = fmt.Sprintf("model not run: %s decided", p.analysis.Analyzer)
+	if a := p.analysis.Analyzer; a != AnalyzerSaturationV1 && a != AnalyzerSaturationV2 {
+		out.Why = fmt.Sprintf("model not run: %s decided", a)
 		return
 	}
 	settings, err := in.Settings.withDefaults()

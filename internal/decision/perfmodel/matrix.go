@@ -13,23 +13,23 @@ func sub(a, b []float64) []float64 {
 }
 
 // innovationCov is H·P·Hᵀ + diag(σ²).
-func innovationCov(H [][3]float64, P [3][3]float64, sigma []float64) [][]float64 {
-	m := len(H)
-	S := make([][]float64, m)
+func innovationCov(h [][3]float64, p [3][3]float64, sigma []float64) [][]float64 {
+	m := len(h)
+	s := make([][]float64, m)
 	for r := range m {
-		S[r] = make([]float64, m)
+		s[r] = make([]float64, m)
 		for c := range m {
 			v := 0.0
 			for i := range 3 {
 				for j := range 3 {
-					v += H[r][i] * P[i][j] * H[c][j]
+					v += h[r][i] * p[i][j] * h[c][j]
 				}
 			}
-			S[r][c] = v
+			s[r][c] = v
 		}
-		S[r][r] += sigma[r] * sigma[r]
+		s[r][r] += sigma[r] * sigma[r]
 	}
-	return S
+	return s
 }
 
 // invert inverts a small symmetric positive matrix by Gauss–Jordan elimination.
@@ -74,54 +74,54 @@ func invert(a [][]float64) ([][]float64, bool) {
 }
 
 // quad is νᵀ·A·ν.
-func quad(nu []float64, A [][]float64) float64 {
+func quad(nu []float64, a [][]float64) float64 {
 	s := 0.0
 	for i := range nu {
 		for j := range nu {
-			s += nu[i] * A[i][j] * nu[j]
+			s += nu[i] * a[i][j] * nu[j]
 		}
 	}
 	return s
 }
 
 // gain is K = P·Hᵀ·S⁻¹.
-func gain(P [3][3]float64, H [][3]float64, Sinv [][]float64) [3][]float64 {
-	m := len(H)
-	var PHt [3][]float64
+func gain(p [3][3]float64, h [][3]float64, sinv [][]float64) [3][]float64 {
+	m := len(h)
+	var pht [3][]float64
 	for i := range 3 {
-		PHt[i] = make([]float64, m)
+		pht[i] = make([]float64, m)
 		for c := range m {
 			for j := range 3 {
-				PHt[i][c] += P[i][j] * H[c][j]
+				pht[i][c] += p[i][j] * h[c][j]
 			}
 		}
 	}
-	var K [3][]float64
+	var g [3][]float64
 	for i := range 3 {
-		K[i] = make([]float64, m)
+		g[i] = make([]float64, m)
 		for c := range m {
 			for k := range m {
-				K[i][c] += PHt[i][k] * Sinv[k][c]
+				g[i][c] += pht[i][k] * sinv[k][c]
 			}
 		}
 	}
-	return K
+	return g
 }
 
 // josephUpdate is (I−KH)·P·(I−KH)ᵀ + K·R·Kᵀ, the covariance update that stays
 // symmetric and positive under rounding.
-func josephUpdate(P [3][3]float64, K [3][]float64, H [][3]float64, sigma []float64) [3][3]float64 {
-	var A [3][3]float64 // I − KH
+func josephUpdate(p [3][3]float64, k [3][]float64, h [][3]float64, sigma []float64) [3][3]float64 {
+	var ikh [3][3]float64 // I − KH
 	for i := range 3 {
 		for j := range 3 {
 			v := 0.0
 			if i == j {
 				v = 1
 			}
-			for c := range H {
-				v -= K[i][c] * H[c][j]
+			for c := range h {
+				v -= k[i][c] * h[c][j]
 			}
-			A[i][j] = v
+			ikh[i][j] = v
 		}
 	}
 	var out [3][3]float64
@@ -130,11 +130,11 @@ func josephUpdate(P [3][3]float64, K [3][]float64, H [][3]float64, sigma []float
 			v := 0.0
 			for a := range 3 {
 				for b := range 3 {
-					v += A[i][a] * P[a][b] * A[j][b]
+					v += ikh[i][a] * p[a][b] * ikh[j][b]
 				}
 			}
 			for c := range sigma {
-				v += K[i][c] * sigma[c] * sigma[c] * K[j][c]
+				v += k[i][c] * sigma[c] * sigma[c] * k[j][c]
 			}
 			out[i][j] = v
 		}
