@@ -21,7 +21,9 @@ type CycleResult struct {
 // DecideCycle decides many models at once, as the engine does every interval. Results
 // are sorted by namespace then model ID, whatever the input order. When freeGPUs is
 // non-nil it is one inventory shared by all models: scale-ups are granted model by
-// model in order of need (Analysis.Need, highest first; ties by namespace and model ID),
+// model in order of service-class priority (Analysis.Priority, HYBRID mode; 1 first,
+// models without a class last), then of need (Analysis.Need, highest first; ties by
+// namespace and model ID),
 // and each snapshot's own FreeGPUs is ignored. When nil, each snapshot's FreeGPUs
 // applies to that model alone. The caller's map is never modified.
 func DecideCycle(snapshots []Snapshot, freeGPUs map[string]int) []CycleResult {

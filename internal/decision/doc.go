@@ -17,4 +17,10 @@
 // request during the retention period, judged only on complete, fresh data), then the
 // saturation analyser (v1 spare capacity or v2 token capacity) with cost-aware variant
 // choice, followed by per-variant bounds and the optional GPU inventory limiter.
+//
+// In HYBRID mode (Snapshot.Proactive set) the model-based optimiser runs after the
+// saturation analyser, whose answer stays a floor: it learns each variant's performance
+// model (sub-package perfmodel), forecasts the load (forecast) and picks the cheapest
+// allocation meeting the service classes' objectives (solve). What it learns is returned
+// in Decision.Proactive.State for the caller to pass back, so the core stays stateless.
 package decision
