@@ -70,7 +70,20 @@ const (
 	Step PatternKind = "step"
 	// Burst sends at Rate, with bursts at Rate2 lasting BurstLength every BurstEvery.
 	Burst PatternKind = "burst"
+	// Piecewise moves the rate linearly from one of Points to the next and holds the
+	// last point's rate (Poisson arrivals): ramps, plateaus and flash crowds.
+	Piecewise PatternKind = "piecewise"
+	// OnOff alternates on periods at Rate and off periods at Rate2 (often 0), their
+	// lengths drawn exponentially with means OnMean and OffMean: a two-state
+	// Markov-modulated Poisson process, for bursty traffic with idle minutes. It starts on.
+	OnOff PatternKind = "onoff"
 )
+
+// RatePoint is one corner of a piecewise rate: Rate requests/s at At.
+type RatePoint struct {
+	At   time.Duration
+	Rate float64
+}
 
 // Pattern describes a synthetic schedule.
 type Pattern struct {
@@ -83,6 +96,11 @@ type Pattern struct {
 	StepAt time.Duration
 	// BurstEvery and BurstLength shape Burst (defaults Duration/4 and BurstEvery/4).
 	BurstEvery, BurstLength time.Duration
+	// Points shape Piecewise, in increasing time; before the first the rate is the
+	// first point's.
+	Points []RatePoint
+	// OnMean and OffMean are OnOff's mean period lengths.
+	OnMean, OffMean time.Duration
 	// PromptTokens and OutputTokens are the lengths of every request.
 	PromptTokens, OutputTokens int
 	// Seed drives the random arrivals.
@@ -107,7 +125,7 @@ func Synthetic(p Pattern) ([]Request, error) {
 		return out, nil
 	}
 	rate := p.rateFunc()
-	peak := max(p.Rate, p.Rate2)
+	peak := p.peak()
 	rng := rand.New(rand.NewPCG(p.Seed, 13))
 	for t := 0.0; ; {
 		t += rng.ExpFloat64() / peak
@@ -140,10 +158,18 @@ func (p *Pattern) validate() error {
 		if p.BurstLength == 0 {
 			p.BurstLength = p.BurstEvery / 4
 		}
+	case Piecewise:
+		if err := validPoints(p.Points); err != nil {
+			return err
+		}
+	case OnOff:
+		if p.OnMean <= 0 || p.OffMean <= 0 {
+			return fmt.Errorf("%w: pattern onoff needs positive onMean and offMean", errSchedule)
+		}
 	default:
 		return fmt.Errorf("%w: unknown pattern %q", errSchedule, p.Kind)
 	}
-	if max(p.Rate, p.Rate2) <= 0 || math.IsInf(max(p.Rate, p.Rate2), 0) {
+	if peak := p.peak(); peak <= 0 || math.IsInf(peak, 0) {
 		return fmt.Errorf("%w: pattern %q needs a positive finite rate", errSchedule, p.Kind)
 	}
 	return nil
@@ -169,6 +195,16 @@ func (p Pattern) rateFunc() func(time.Duration) float64 {
 				return p.Rate2
 			}
 			return p.Rate
+		}
+	case Piecewise:
+		return func(t time.Duration) float64 { return interpolate(p.Points, t) }
+	case OnOff:
+		on := p.onPeriods()
+		return func(t time.Duration) float64 {
+			if inPeriods(on, t) {
+				return p.Rate
+			}
+			return p.Rate2
 		}
 	}
 	return func(time.Duration) float64 { return p.Rate }
