@@ -39,7 +39,26 @@ type Series struct {
 	Dashed bool
 	// Labels are the scatter points' labels.
 	Labels []string
+	// Marker shapes a scatter series' points (default MarkerDot).
+	Marker Marker
 }
+
+// Marker is the shape of a scatter series' points, so one chart can tell several kinds
+// of point apart by shape while colour tells the series.
+type Marker string
+
+// Markers a scatter series may use.
+const (
+	// MarkerDot is a filled circle.
+	MarkerDot Marker = ""
+	// MarkerRing is an open circle.
+	MarkerRing Marker = "ring"
+	// MarkerSmall is a small, faint filled circle, for many background points.
+	MarkerSmall Marker = "small"
+	// MarkerDiamond is a filled diamond; MarkerOpenDiamond an open one.
+	MarkerDiamond     Marker = "diamond"
+	MarkerOpenDiamond Marker = "open-diamond"
+)
 
 // HLine is a horizontal reference line such as an SLO target, drawn dashed with its
 // label so a reader sees at once where a series crosses it.
@@ -206,10 +225,31 @@ func (c Chart) line(b *strings.Builder, s Series, sx, sy func(float64) float64) 
 // points draws a scatter series with labels.
 func (c Chart) points(b *strings.Builder, s Series, sx, sy func(float64) float64) {
 	for i, x := range s.X {
-		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, sx(x), sy(s.Y[i]), s.Color)
-		if i < len(s.Labels) {
+		if math.IsNaN(s.Y[i]) || math.IsNaN(x) {
+			continue
+		}
+		marker(b, s.Marker, sx(x), sy(s.Y[i]), s.Color)
+		if i < len(s.Labels) && s.Labels[i] != "" {
 			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11">%s</text>`, sx(x)+7, sy(s.Y[i])-6, html.EscapeString(s.Labels[i]))
 		}
+	}
+}
+
+// marker draws one scatter point.
+func marker(b *strings.Builder, m Marker, x, y float64, color string) {
+	switch m {
+	case MarkerRing:
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="#fff" stroke="%s" stroke-width="2"/>`, x, y, color)
+	case MarkerSmall:
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s" fill-opacity="0.35"/>`, x, y, color)
+	case MarkerDiamond, MarkerOpenDiamond:
+		fill, stroke := color, ""
+		if m == MarkerOpenDiamond {
+			fill, stroke = "#fff", fmt.Sprintf(` stroke="%s" stroke-width="2"`, color)
+		}
+		fmt.Fprintf(b, `<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s"%s/>`, x, y-6, x+6, y, x, y+6, x-6, y, fill, stroke)
+	default:
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, x, y, color)
 	}
 }
 
@@ -248,7 +288,11 @@ func (c Chart) legend(b *strings.Builder, items []legendItem) {
 		if it.series.Dashed {
 			dash = ` stroke-dasharray="5 3"`
 		}
-		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2.5"%s/>`, it.x, it.x+18, y-4, y-4, it.series.Color, dash)
+		if c.Scatter {
+			marker(b, it.series.Marker, it.x+9, y-4, it.series.Color)
+		} else {
+			fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2.5"%s/>`, it.x, it.x+18, y-4, y-4, it.series.Color, dash)
+		}
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11">%s</text>`, it.x+22, y, html.EscapeString(it.series.Name))
 	}
 }
