@@ -12,6 +12,10 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 # exercise real components whose behaviour is not an input Go can hash.
 GO_TEST_FLAGS ?= -count=1 -timeout 40m -p 2
 DEMO_ARGS ?=
+# Where `make bench` writes the suite's JSON and HTML report; BENCH_ARGS adds flags
+# to `wva-sim suite` (e.g. --parallel 1; a --scenario filter makes the final check fail).
+BENCH_OUT ?= bench-out
+BENCH_ARGS ?=
 
 .PHONY: help
 help: ## Show this help.
@@ -56,6 +60,11 @@ lint: devtools ## gofmt, go vet and golangci-lint.
 
 .PHONY: verify
 verify: verify-generated lint ## Fail on stale generated files, gofmt, go vet or golangci-lint findings.
+
+.PHONY: bench
+bench: ## Benchmark suite on the trace simulator: every scenario x policy, default and tuned; table, $(BENCH_OUT)/suite.{json,html}, checks.
+	go run ./cmd/wva-sim suite --config docs/benchmarks/suite.yaml --out $(BENCH_OUT) $(BENCH_ARGS)
+	WVA_SUITE_RESULT=$(CURDIR)/$(BENCH_OUT)/suite.json go test -count=1 -run '^TestSuiteResult$$' ./internal/simulator/suite/
 
 .PHONY: demo
 demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/simulator"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator/policy"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator/suite"
 )
 
 // commonFlags are shared by run and sweep.
@@ -37,6 +39,9 @@ func (c *commonFlags) scenario() (*simulator.Scenario, error) {
 	}
 	if c.seed != 0 {
 		cfg.Seed = c.seed
+	}
+	if len(cfg.Policies) == 0 {
+		return nil, fmt.Errorf("%s lists no policies: add a policies: section, or run it in a suite (wva-sim suite)", c.config)
 	}
 	sc, err := simulator.NewScenario(cfg, c.trace)
 	if err != nil {
@@ -70,7 +75,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := c.logger(stderr, start)
-	res, err := sc.Compare(simulator.CompareOptions{Log: log})
+	res, err := suite.Compare(sc, policy.Builtin(), suite.Options{Log: log})
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}

@@ -100,3 +100,62 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSuiteCommand runs a two-scenario suite end to end: the table, the JSON, the
+// report, the checks; and the quick form and the scenario filter.
+func TestSuiteCommand(t *testing.T) {
+	dir := t.TempDir()
+	scenario := `# A step, for the command's test.
+seed: 3
+load:
+  pattern: {kind: step, rate: 2, rate2: 10, duration: 6m, promptTokens: 600, outputTokens: 120}
+models:
+- name: llama
+  slo: {ttft: 1s, itl: 50ms}
+  variants:
+  - {name: h100, profile: llama-3.1-8b-h100-80gb, cost: 3, startupDelay: 1m, minReplicas: 1, maxReplicas: 10}
+`
+	suite := `policies:
+- {name: hpa, type: hpa, target: 20, interval: 15s}
+- {name: static, type: static}
+- {name: oracle, type: oracle}
+scenarios:
+- {file: step.yaml, short: {timeScale: 0.5}}
+- {name: step-again, file: step.yaml}
+`
+	for name, body := range map[string]string{"step.yaml": scenario, "suite.yaml": suite} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"suite", "--config", filepath.Join(dir, "suite.yaml"), "--out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("suite: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"hpa tuned", "static tuned", "capacity-bound", "oracle", "step-again", "best WVA mode"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "checks hold") || !strings.Contains(stderr.String(), "wall time") {
+		t.Errorf("stderr lacks the checks or the wall time:\n%s", stderr.String())
+	}
+	for _, f := range []string{"suite.json", "suite.html"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	stdout.Reset()
+	if err := run([]string{"suite", "--config", filepath.Join(dir, "suite.yaml"), "--out", out, "--short", "--scenario", "step",
+		"--markdown", "--quiet"}, &stdout, &stderr); err != nil {
+		t.Fatalf("suite --short: %v", err)
+	}
+	if strings.Contains(stdout.String(), "step-again") || !strings.HasPrefix(stdout.String(), "| scenario |") {
+		t.Errorf("--scenario step --markdown printed:\n%s", stdout.String())
+	}
+	if err := run([]string{"suite", "--config", filepath.Join(dir, "suite.yaml"), "--scenario", "nope", "--quiet"}, &stdout, &stderr); err == nil ||
+		!strings.Contains(err.Error(), "known: step, step-again") {
+		t.Errorf("unknown scenario: %v", err)
+	}
+}

@@ -9,19 +9,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/workload-variant-autoscaler/wva/internal/simulator"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator/policy"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator/suite"
 )
 
 // runSweep is "wva-sim sweep": vary one threshold of one policy.
 func runSweep(args []string, stdout, stderr io.Writer) error {
 	var c commonFlags
-	var spec simulator.SweepSpec
+	var spec suite.SweepSpec
 	var values string
 	fs := flag.NewFlagSet("wva-sim sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.register(fs)
-	fs.StringVar(&spec.Policy, "policy", "", "name of a configured wva or hpa policy (required)")
-	fs.StringVar(&spec.Param, "param", "", "threshold to vary: kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger, scaleUpThreshold, scaleDownBoundary (wva); target, tolerance (hpa); interval (seconds)")
+	fs.StringVar(&spec.Policy, "policy", "", "name of a configured policy (required)")
+	fs.StringVar(&spec.Param, "param", "", "key to vary: interval (seconds); a saturation key for wva (kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger, scaleUpThreshold, scaleDownBoundary); any numeric key of the entry otherwise (hpa: target, tolerance)")
 	fs.StringVar(&values, "values", "", "comma-separated values to try")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("parse flags: %w", err)
@@ -36,7 +37,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := sc.Sweep(spec, simulator.CompareOptions{Log: c.logger(stderr, start)})
+	res, err := suite.Sweep(sc, policy.Builtin(), spec, suite.Options{Log: c.logger(stderr, start)})
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}

@@ -19,16 +19,17 @@ const (
 
 // sustainableRate finds the largest Poisson arrival rate (requests/s) at which one
 // replica with these engine parameters serves the request mix with at least the model's
-// attainment target of requests within their SLO. It doubles the rate until a trial
-// fails, then bisects. A variant that cannot meet the SLO even when nearly idle gets 0.
+// attainment target of requests within their SLO, and every class its own target. It
+// doubles the rate until a trial fails, then bisects. A variant that cannot meet the
+// SLO even when nearly idle gets 0.
 func sustainableRate(p servermodel.Params, mix []arrival, m *ModelConfig, seed uint64) (float64, error) {
 	fit := fitting(mix, p)
 	if len(fit) == 0 {
 		return 0, nil
 	}
 	ok := func(rate float64) (bool, error) {
-		att, err := trialAttainment(p, fit, m, rate, seed)
-		return att >= m.AttainmentTarget, err
+		r, err := trial(p, fit, m, rate, seed)
+		return r.meets(m), err
 	}
 	lo, hi := 0.0, 0.25
 	for hi <= calMaxRate {
@@ -62,21 +63,36 @@ func sustainableRate(p servermodel.Params, mix []arrival, m *ModelConfig, seed u
 	return lo, nil
 }
 
-// trialAttainment replays Poisson arrivals at rate, lengths and classes drawn from mix,
-// through one replica and returns the share of requests (after a 10% warm-up) within SLO.
-func trialAttainment(p servermodel.Params, mix []arrival, m *ModelConfig, rate float64, seed uint64) (float64, error) {
-	att, _, err := trial(p, mix, m, rate, seed)
-	return att, err
+// trialResult is what one calibration trial measured after its warm-up: attainment
+// overall and per class, and the mean KV tokens in use seen by arriving requests
+// (Poisson arrivals see time averages).
+type trialResult struct {
+	attainment float64
+	classes    []float64
+	held       float64
 }
 
-// trial replays the trial workload and returns the attainment and the mean KV tokens
-// in use seen by arriving requests (Poisson arrivals see time averages).
-func trial(p servermodel.Params, mix []arrival, m *ModelConfig, rate float64, seed uint64) (float64, float64, error) {
+// meets reports whether the trial reached the model's target and every class's.
+func (r trialResult) meets(m *ModelConfig) bool {
+	if r.attainment < m.AttainmentTarget {
+		return false
+	}
+	for ci, att := range r.classes {
+		if att < m.Classes[ci].AttainmentTarget {
+			return false
+		}
+	}
+	return true
+}
+
+// trial replays Poisson arrivals at rate, lengths and classes drawn from mix, through
+// one replica, and measures the requests after a 10% warm-up.
+func trial(p servermodel.Params, mix []arrival, m *ModelConfig, rate float64, seed uint64) (trialResult, error) {
 	n := min(calMaxRequests, max(calMinRequests, int(rate*calTrialSpan.Seconds())))
 	rng := rand.New(rand.NewPCG(seed, 0xca1))
 	rep, err := servermodel.NewReplica(p, servermodel.Options{Seed: seed})
 	if err != nil {
-		return 0, 0, err
+		return trialResult{}, err
 	}
 	reqs := make([]arrival, n)
 	at := 0.0
@@ -87,6 +103,12 @@ func trial(p servermodel.Params, mix []arrival, m *ModelConfig, rate float64, se
 	}
 	warm := n / 10
 	met := 0
+	classMet, classN := make([]int, len(m.Classes)), make([]int, len(m.Classes))
+	for i := warm; i < n; i++ {
+		if c := reqs[i].class; c >= 0 {
+			classN[c]++
+		}
+	}
 	sink := func(e servermodel.Event) {
 		if e.Kind != servermodel.EventFinished || int(e.ID) < warm {
 			return
@@ -98,23 +120,34 @@ func trial(p servermodel.Params, mix []arrival, m *ModelConfig, rate float64, se
 		}
 		if e.TTFT() <= slo.TTFT.D() && (e.OutputTokens < 2 || e.MeanITL() <= slo.ITL.D()) {
 			met++
+			if a.class >= 0 {
+				classMet[a.class]++
+			}
 		}
 	}
 	inUse := 0.0
 	for i := range reqs {
 		if err := rep.Advance(reqs[i].at, sink); err != nil {
-			return 0, 0, err
+			return trialResult{}, err
 		}
 		if i >= warm {
 			inUse += rep.KVUsage() * float64(p.KVCapacityTokens())
 		}
 		if err := rep.Submit(servermodelRequest(i, &reqs[i]), reqs[i].at); err != nil {
-			return 0, 0, err
+			return trialResult{}, err
 		}
 	}
 	for rep.Step(sink) {
 	}
-	return float64(met) / float64(n-warm), inUse / float64(n-warm), nil
+	r := trialResult{attainment: float64(met) / float64(n-warm), held: inUse / float64(n-warm)}
+	for ci := range classN {
+		att := 1.0
+		if classN[ci] > 0 {
+			att = float64(classMet[ci]) / float64(classN[ci])
+		}
+		r.classes = append(r.classes, att)
+	}
+	return r, nil
 }
 
 // fitting keeps the requests an engine with these parameters can run.

@@ -104,7 +104,9 @@ func (s *sim) removeReplica(v *variantRun, r *replica, now time.Duration) {
 	r.state = stateDraining
 	s.draining++
 	if s.ideal {
+		// an ideal policy's drain is free: no bill, and its GPUs serve the next replica
 		s.stopBilling(r, now)
+		s.releaseGPUs(r, now)
 	}
 	if r.srv.Idle() {
 		s.terminate(r, now)
@@ -123,9 +125,21 @@ func (s *sim) terminate(r *replica, now time.Duration) {
 	s.retired = true
 	s.stopBilling(r, now)
 	if held {
-		s.gpusUsed[r.v.accelerator] -= r.v.cfg.GPUsPerReplica
-		s.schedulePending(now)
+		s.releaseGPUs(r, now)
 	}
+}
+
+// releaseGPUs returns a bound replica's GPUs once, and schedules pods waiting for them.
+// A drained replica ends at its last event, which may lie before the simulation's
+// present; the pods it makes room for are bound no earlier than the present, since the
+// engines of other replicas have already run up to it.
+func (s *sim) releaseGPUs(r *replica, now time.Duration) {
+	if r.gpusReleased {
+		return
+	}
+	r.gpusReleased = true
+	s.gpusUsed[r.v.accelerator] -= r.v.cfg.GPUsPerReplica
+	s.schedulePending(max(now, s.now))
 }
 
 // stopBilling closes the replica's billed interval once.

@@ -1,7 +1,8 @@
 package simulator
 
 import (
-	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"encoding/json"
+	"fmt"
 )
 
 // Config describes one simulation: the models and their variants, the load, how signals
@@ -58,12 +59,14 @@ type LoadConfig struct {
 	Pattern *PatternConfig `json:"pattern,omitempty"`
 }
 
-// PatternConfig is a synthetic arrival pattern (see loadgen.Pattern).
+// PatternConfig is a synthetic arrival pattern (see loadgen.Pattern) and the lengths
+// of its requests.
 type PatternConfig struct {
-	// Kind is constant, poisson, ramp, step or burst.
+	// Kind is constant, poisson, ramp, step, burst, piecewise or onoff.
 	Kind string `json:"kind"`
-	// Rate is the base rate (requests/s); Rate2 the ramp end, step or burst rate.
-	Rate  float64 `json:"rate"`
+	// Rate is the base rate (requests/s); Rate2 the ramp end, step or burst rate, or the
+	// rate of onoff's off periods (usually 0).
+	Rate  float64 `json:"rate,omitempty"`
 	Rate2 float64 `json:"rate2,omitempty"`
 	// Duration is the pattern's length.
 	Duration Duration `json:"duration"`
@@ -72,9 +75,42 @@ type PatternConfig struct {
 	// BurstEvery and BurstLength shape bursts.
 	BurstEvery  Duration `json:"burstEvery,omitempty"`
 	BurstLength Duration `json:"burstLength,omitempty"`
-	// PromptTokens and OutputTokens are the lengths of every request.
-	PromptTokens int `json:"promptTokens"`
-	OutputTokens int `json:"outputTokens"`
+	// Points (piecewise) are the corners of the rate: it moves linearly from one to the
+	// next and holds the last.
+	Points []RatePoint `json:"points,omitempty"`
+	// OnMean and OffMean (onoff) are the mean lengths of on periods (at Rate) and off
+	// periods (at Rate2), drawn exponentially; the pattern starts on.
+	OnMean  Duration `json:"onMean,omitempty"`
+	OffMean Duration `json:"offMean,omitempty"`
+	// PromptTokens and OutputTokens are the lengths of every request, unless a
+	// distribution or LengthsFrom draws them per request.
+	PromptTokens int `json:"promptTokens,omitempty"`
+	OutputTokens int `json:"outputTokens,omitempty"`
+	// Prompt and Output draw each request's lengths from a clipped log-normal.
+	Prompt *LengthDist `json:"prompt,omitempty"`
+	Output *LengthDist `json:"output,omitempty"`
+	// LengthsFrom draws each request's (prompt, output) pair from a trace in the Azure
+	// format (a relative path is taken from the config file's directory), so a synthetic
+	// arrival shape carries a real token mix.
+	LengthsFrom string `json:"lengthsFrom,omitempty"`
+}
+
+// RatePoint is one corner of a piecewise rate.
+type RatePoint struct {
+	// At is the time from the start; Rate the requests/s there.
+	At   Duration `json:"at"`
+	Rate float64  `json:"rate"`
+}
+
+// LengthDist is a log-normal token length with the given mean, clipped to [Min, Max].
+type LengthDist struct {
+	// Mean is the mean before clipping; Sigma the standard deviation of the length's
+	// logarithm (0: every request gets Mean).
+	Mean  float64 `json:"mean"`
+	Sigma float64 `json:"sigma,omitempty"`
+	// Min (default 1) and Max (default: unbounded) clip the drawn length.
+	Min int `json:"min,omitempty"`
+	Max int `json:"max,omitempty"`
 }
 
 // ModelConfig is one served model and its variants.
@@ -108,14 +144,22 @@ type SLO struct {
 	ITL Duration `json:"itl"`
 }
 
-// ClassConfig is a service class: a share of the model's requests with its own SLO.
+// ClassConfig is a service class: a share of the model's requests with its own SLO and
+// priority, as the serviceclass ConfigMap describes them (name, priority, slo-ttw,
+// slo-itl). The workload generator assigns each request a class at random by weight.
 type ClassConfig struct {
 	// Name identifies the class in results.
 	Name string `json:"name"`
 	// Weight is the class's relative share of requests.
 	Weight float64 `json:"weight"`
+	// Priority orders classes when capacity is short (1 is served first). Routers and
+	// engines serve in arrival order, as vLLM does by default; policies may read it.
+	Priority int `json:"priority,omitempty"`
 	// SLO is the class's objective.
 	SLO SLO `json:"slo"`
+	// AttainmentTarget is the share of the class's requests that must meet its SLO
+	// (default: the model's target).
+	AttainmentTarget float64 `json:"attainmentTarget,omitempty"`
 }
 
 // ZeroConfig mirrors WVA's scale-to-zero settings for a model.
@@ -151,33 +195,49 @@ type VariantConfig struct {
 	TokenCapacity float64 `json:"tokenCapacity,omitempty"`
 }
 
-// PolicyConfig selects and tunes one policy.
+// PolicyConfig is one policy entry: the keys every policy has, and the entry as
+// written, from which the policy's kind decodes its own keys (package policy).
 type PolicyConfig struct {
 	// Name labels the policy in tables and plots (default: its type).
 	Name string `json:"name,omitempty"`
-	// Type is wva, hpa, static, static-search or oracle.
+	// Type selects the policy's kind (wva, hpa, static, oracle, ...).
 	Type string `json:"type"`
 	// Interval overrides the decision interval (e.g. HPA's 15s sync period).
 	Interval Duration `json:"interval,omitempty"`
-	// Saturation (wva) overrides WVA's saturation thresholds; unset keys keep defaults.
-	Saturation *decision.SaturationConfig `json:"saturation,omitempty"`
-	// CalibratedTokenCapacity (wva) sets every variant's token capacity to the KV tokens
-	// one replica holds at its sustainable rate, as an operator would after measuring it;
-	// it gives v2 a compute bound where the KV cache alone overstates capacity.
-	CalibratedTokenCapacity bool `json:"calibratedTokenCapacity,omitempty"`
-	// Replicas (static) is the count per variant name, for every model.
-	Replicas map[string]int `json:"replicas,omitempty"`
-	// Variant (static-search) is the variant whose count is searched (default: the
-	// variant with the lowest cost per sustainable request rate).
-	Variant string `json:"variant,omitempty"`
-	// SearchMax (static-search) bounds the search (default 256).
-	SearchMax int `json:"searchMax,omitempty"`
-	// Target (hpa) is the per-replica target of waiting+running requests.
-	Target float64 `json:"target,omitempty"`
-	// Tolerance (hpa) is HPA's tolerance (default 0.1).
-	Tolerance *float64 `json:"tolerance,omitempty"`
-	// ScaleDownStabilization (hpa) is HPA's scale-down stabilisation window (default 5m).
-	ScaleDownStabilization *Duration `json:"scaleDownStabilization,omitempty"`
+	// Tune says whether the benchmark suite tunes the policy's main knob (default: when
+	// its kind has one).
+	Tune *bool `json:"tune,omitempty"`
+	// Setting, when set, is the value of the policy's main knob per model (in
+	// configuration order; one value applies to every model), overriding the entry's own
+	// key: what the suite's tuner writes, and a way to reproduce a tuned row.
+	Setting []float64 `json:"setting,omitempty"`
+	// Spec is the entry as written (JSON), for the kind to decode its own keys from.
+	Spec json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON reads the common keys and keeps the whole entry for the kind.
+func (p *PolicyConfig) UnmarshalJSON(b []byte) error {
+	type common PolicyConfig // without this method
+	var c common
+	if err := json.Unmarshal(b, &c); err != nil {
+		return fmt.Errorf("policy entry: %w", err)
+	}
+	*p = PolicyConfig(c)
+	p.Spec = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// SettingFor returns the knob's value for model mi from Setting, if set.
+func (p *PolicyConfig) SettingFor(mi int) (float64, bool) {
+	switch {
+	case len(p.Setting) == 0:
+		return 0, false
+	case len(p.Setting) == 1:
+		return p.Setting[0], true
+	case mi < len(p.Setting):
+		return p.Setting[mi], true
+	}
+	return 0, false
 }
 
 // StepDetection says what counts as a load step in a trace: the arrival rate over one

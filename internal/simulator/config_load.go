@@ -10,20 +10,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Policy types a PolicyConfig may name.
-const (
-	// PolicyWVA runs WVA's saturation analyser (v1 or v2 by Saturation.Version).
-	PolicyWVA = "wva"
-	// PolicyHPA runs the HPA-style rule on waiting+running requests per replica.
-	PolicyHPA = "hpa"
-	// PolicyStatic keeps a given count per variant.
-	PolicyStatic = "static"
-	// PolicyStaticSearch finds the smallest static count meeting the SLO.
-	PolicyStaticSearch = "static-search"
-	// PolicyOracle is the lower bound: future load known, instant start.
-	PolicyOracle = "oracle"
-)
-
 // ErrConfig marks every configuration error.
 var ErrConfig = errors.New("invalid simulator config")
 
@@ -42,7 +28,9 @@ func LoadConfigFile(path string) (Config, error) {
 	return c, nil
 }
 
-// ParseConfig decodes a YAML (or JSON) config, rejecting unknown keys, and fills defaults.
+// ParseConfig decodes a YAML (or JSON) config, rejecting unknown keys, and fills
+// defaults. Policy entries are checked for their common keys here and for their own
+// keys by their kind when built.
 func ParseConfig(data []byte) (Config, error) {
 	var c Config
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
@@ -52,17 +40,23 @@ func ParseConfig(data []byte) (Config, error) {
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
-	if len(c.Policies) == 0 {
-		return Config{}, fmt.Errorf("%w: no policies to compare", ErrConfig)
-	}
 	return c, nil
 }
 
 // resolvePaths makes relative trace paths relative to dir.
 func (c *Config) resolvePaths(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
 	fix := func(l *LoadConfig) {
-		if l != nil && l.Trace != "" && !filepath.IsAbs(l.Trace) {
-			l.Trace = filepath.Join(dir, l.Trace)
+		if l == nil {
+			return
+		}
+		abs(&l.Trace)
+		if l.Pattern != nil {
+			abs(&l.Pattern.LengthsFrom)
 		}
 	}
 	fix(&c.Load)
@@ -108,6 +102,11 @@ func (m *ModelConfig) setDefaults() {
 	if m.AttainmentTarget == 0 {
 		m.AttainmentTarget = 0.95
 	}
+	for i := range m.Classes {
+		if m.Classes[i].AttainmentTarget == 0 {
+			m.Classes[i].AttainmentTarget = m.AttainmentTarget
+		}
+	}
 	for i := range m.Variants {
 		if m.Variants[i].GPUsPerReplica == 0 {
 			m.Variants[i].GPUsPerReplica = 1
@@ -138,6 +137,16 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: model %q: %w", ErrConfig, m.Name, err)
 		}
 	}
+	if err := c.Load.validate("load"); err != nil {
+		return err
+	}
+	for _, m := range c.Models {
+		if m.Load != nil {
+			if err := m.Load.validate(fmt.Sprintf("model %q: load", m.Name)); err != nil {
+				return err
+			}
+		}
+	}
 	return c.validatePolicies()
 }
 
@@ -148,12 +157,23 @@ func (m *ModelConfig) validate() error {
 	if err := m.SLO.validate(); err != nil && len(m.Classes) == 0 {
 		return fmt.Errorf("slo: %w", err)
 	}
+	classes := map[string]bool{}
 	for _, cl := range m.Classes {
 		if cl.Name == "" || cl.Weight <= 0 {
 			return fmt.Errorf("class %q needs a name and a positive weight", cl.Name)
 		}
+		if classes[cl.Name] {
+			return fmt.Errorf("class %q listed twice", cl.Name)
+		}
+		classes[cl.Name] = true
 		if err := cl.SLO.validate(); err != nil {
 			return fmt.Errorf("class %q: %w", cl.Name, err)
+		}
+		if cl.Priority < 0 {
+			return fmt.Errorf("class %q: priority %d is negative (1 is served first)", cl.Name, cl.Priority)
+		}
+		if cl.AttainmentTarget < 0 || cl.AttainmentTarget > 1 {
+			return fmt.Errorf("class %q: attainmentTarget %g outside (0, 1]", cl.Name, cl.AttainmentTarget)
 		}
 	}
 	if m.AttainmentTarget <= 0 || m.AttainmentTarget > 1 {
@@ -207,25 +227,14 @@ func (c *Config) validatePolicies() error {
 			return fmt.Errorf("%w: policy name %q used twice", ErrConfig, p.Name)
 		}
 		names[p.Name] = true
-		if err := p.validate(); err != nil {
-			return fmt.Errorf("%w: policy %q: %w", ErrConfig, p.Name, err)
+		switch {
+		case p.Type == "":
+			return fmt.Errorf("%w: policy %q: type is required", ErrConfig, p.Name)
+		case p.Interval < 0:
+			return fmt.Errorf("%w: policy %q: interval %v is negative", ErrConfig, p.Name, p.Interval.D())
+		case len(p.Setting) > 1 && len(p.Setting) != len(c.Models):
+			return fmt.Errorf("%w: policy %q: setting has %d values for %d models (give one, or one per model)", ErrConfig, p.Name, len(p.Setting), len(c.Models))
 		}
-	}
-	return nil
-}
-
-func (p PolicyConfig) validate() error {
-	switch p.Type {
-	case PolicyWVA, PolicyStatic, PolicyStaticSearch, PolicyOracle:
-	case PolicyHPA:
-		if p.Target <= 0 {
-			return errors.New("hpa needs a positive target (waiting+running requests per replica)")
-		}
-	default:
-		return fmt.Errorf("unknown type %q (want wva, hpa, static, static-search or oracle)", p.Type)
-	}
-	if p.Interval < 0 {
-		return errors.New("interval is negative")
 	}
 	return nil
 }

@@ -1,34 +1,16 @@
 package simulator
 
 import (
-	"os"
-	"path/filepath"
-	"testing"
+	"math"
 	"time"
 )
-
-// sharedTracePath is the shared trace, relative to this package (the repository's
-// sibling directory shared/, as CI checks it out).
-const sharedTracePath = "../../../shared/traces/azure-llm-2023-conv.csv"
-
-// requireSharedTrace fails with a clear message when the shared trace is missing.
-func requireSharedTrace(tb testing.TB) string {
-	tb.Helper()
-	p, err := filepath.Abs(sharedTracePath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		tb.Fatalf("shared trace missing at %s (check out the shared/ directory beside the repository): %v", p, err)
-	}
-	return p
-}
 
 // intp returns a pointer to n.
 func intp(n int) *int { return &n }
 
-// testConfig is a one-model scenario with an H100 and an A100 variant under a
-// synthetic pattern; tests adjust it.
+// testConfig is a one-model scenario with an H100 variant under a synthetic pattern;
+// tests adjust it. (simtest.Config is the same for the packages above this one, which
+// this package's own tests cannot import.)
 func testConfig(pattern PatternConfig, policies ...PolicyConfig) Config {
 	return Config{
 		Seed:             7,
@@ -46,28 +28,4 @@ func testConfig(pattern PatternConfig, policies ...PolicyConfig) Config {
 	}
 }
 
-// compare builds the scenario and runs every policy.
-func compare(t *testing.T, c Config) *Result {
-	t.Helper()
-	sc, err := NewScenario(c, "")
-	if err != nil {
-		t.Fatalf("scenario: %v", err)
-	}
-	res, err := sc.Compare(CompareOptions{})
-	if err != nil {
-		t.Fatalf("compare: %v", err)
-	}
-	return res
-}
-
-// policy returns the named policy's result.
-func policy(t *testing.T, r *Result, name string) PolicyResult {
-	t.Helper()
-	for _, p := range r.Policies {
-		if p.Name == name {
-			return p
-		}
-	}
-	t.Fatalf("no policy %q in result", name)
-	return PolicyResult{}
-}
+func relDiff(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b), 1e-12) }

@@ -1,8 +1,9 @@
 package simulator
 
 import (
-	"github.com/workload-variant-autoscaler/wva/internal/latency"
 	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/latency"
 )
 
 // measure turns a finished run into its PolicyResult.
@@ -16,13 +17,28 @@ func (s *sim) measure(sc *Scenario) PolicyResult {
 	s.measureActions(&res)
 	res.Reactions = s.reactions()
 	res.Series = s.seriesResult()
-	res.MeetsSLO = true
-	for mi := range s.models {
-		if s.modelAttainment(mi) < s.models[mi].cfg.AttainmentTarget {
-			res.MeetsSLO = false
-		}
+	s.measureModels(&res)
+	if p, ok := s.policy.(Plotter); ok {
+		res.Plots = p.Plots(&res, sc.LoadSeries())
 	}
 	return res
+}
+
+// measureModels judges each model against its target and its classes against theirs.
+func (s *sim) measureModels(res *PolicyResult) {
+	res.MeetsSLO = true
+	for mi, m := range s.models {
+		mr := ModelResult{Model: m.cfg.Name, Requests: s.wl.perModel[mi], Attainment: s.modelAttainment(mi),
+			Target: m.cfg.AttainmentTarget}
+		mr.MeetsTarget = mr.Attainment >= mr.Target
+		for _, c := range res.Classes {
+			if c.Model == m.cfg.Name && !c.MeetsTarget {
+				mr.MeetsTarget = false
+			}
+		}
+		res.MeetsSLO = res.MeetsSLO && mr.MeetsTarget
+		res.Models = append(res.Models, mr)
+	}
 }
 
 // slo returns the objective a request is judged by: its class's, else its model's.
@@ -76,8 +92,13 @@ func (s *sim) measureRequests(res *PolicyResult) {
 	res.TTFT, res.ITL, res.E2E = percentiles(ttft), percentiles(itl), percentiles(e2e)
 	for mi, m := range s.models {
 		for ci, c := range m.cfg.Classes {
-			res.Classes = append(res.Classes, ClassResult{Model: m.cfg.Name, Class: c.Name, Requests: classN[mi][ci],
-				Attainment: float64(classMet[mi][ci]) / float64(max(1, classN[mi][ci]))})
+			cr := ClassResult{Model: m.cfg.Name, Class: c.Name, Priority: c.Priority, Requests: classN[mi][ci],
+				Attainment: 1, Target: c.AttainmentTarget}
+			if classN[mi][ci] > 0 {
+				cr.Attainment = float64(classMet[mi][ci]) / float64(classN[mi][ci])
+			}
+			cr.MeetsTarget = cr.Attainment >= cr.Target
+			res.Classes = append(res.Classes, cr)
 		}
 	}
 }

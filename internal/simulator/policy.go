@@ -75,8 +75,8 @@ type PodView struct {
 	Waiting, Running float64
 }
 
-// newDesired returns a zeroed Desired shaped like the config.
-func newDesired(c *Config) Desired {
+// NewDesired returns a zeroed Desired shaped like the config.
+func NewDesired(c *Config) Desired {
 	d := make(Desired, len(c.Models))
 	for i := range c.Models {
 		d[i] = make([]int, len(c.Models[i].Variants))
@@ -84,11 +84,11 @@ func newDesired(c *Config) Desired {
 	return d
 }
 
-// initialReplicas is the starting point of the adaptive policies: each variant's
+// InitialReplicas is the starting point of the adaptive policies: each variant's
 // InitialReplicas, else its minimum; a model left with none gets one replica of its
 // first variant so it can serve from the start.
-func initialReplicas(c *Config) Desired {
-	d := newDesired(c)
+func InitialReplicas(c *Config) Desired {
+	d := NewDesired(c)
 	for mi := range c.Models {
 		total := 0
 		for vi, v := range c.Models[mi].Variants {
@@ -105,4 +105,33 @@ func initialReplicas(c *Config) Desired {
 		}
 	}
 	return d
+}
+
+// Plotter is implemented by a policy that records its own time series during a run (a
+// forecast, a predicted latency) to be shown next to what happened. After the run the
+// simulator calls Plots with the run's measured result and the scenario's load; the
+// plots go into the result (JSON) and every report draws them under the policy.
+type Plotter interface {
+	Plots(observed *PolicyResult, load []LoadSeries) []Plot
+}
+
+// Plot is one chart a policy contributes: lines over time or any x.
+type Plot struct {
+	// Title, XLabel and YLabel describe the chart; LogY draws the y axis in decades.
+	Title  string `json:"title"`
+	XLabel string `json:"xLabel"`
+	YLabel string `json:"yLabel"`
+	LogY   bool   `json:"logY,omitempty"`
+	// Lines are the chart's series.
+	Lines []PlotLine `json:"lines"`
+}
+
+// PlotLine is one series of a Plot; NaN leaves a gap (encoded as null).
+type PlotLine struct {
+	// Name is the legend entry; Dashed draws it dashed (e.g. the predicted twin of an
+	// observed line).
+	Name   string     `json:"name"`
+	Dashed bool       `json:"dashed,omitempty"`
+	X      []float64  `json:"x"`
+	Y      []*float64 `json:"y"`
 }

@@ -33,6 +33,7 @@ type replica struct {
 	// billFrom and billTo bound the billed interval; billTo is set when it ends.
 	billFrom, billTo time.Duration
 	billed           bool
+	gpusReleased     bool
 	readyAt          time.Duration
 	removedAt        time.Duration
 	// assigned lists the requests routed here, so a drain timeout can abort them.

@@ -11,8 +11,8 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/plot"
 )
 
-// reportCSS styles the report; inline, so the page is one self-contained file.
-const reportCSS = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1400px}
+// ReportCSS styles the report; inline, so the page is one self-contained file.
+const ReportCSS = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:8px}
@@ -23,7 +23,7 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.grid{displa
 // over time.
 func (r *Result) WriteHTML(w io.Writer) error {
 	var b strings.Builder
-	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>wva-sim report</title><style>` + reportCSS + `</style></head><body>`)
+	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>wva-sim report</title><style>` + ReportCSS + `</style></head><body>`)
 	b.WriteString(`<h1>WVA trace simulator: policy comparison</h1>`)
 	r.htmlScenario(&b)
 	b.WriteString(`<h2 id="comparison">Comparison</h2>`)
@@ -42,6 +42,7 @@ func (r *Result) WriteHTML(w io.Writer) error {
 	b.WriteString(`</div><h2 id="cost">Cost over time</h2>`)
 	b.WriteString(r.costChart().Render())
 	r.htmlReactions(&b)
+	r.htmlPolicyPlots(&b)
 	if r.Scenario.Credit != "" {
 		fmt.Fprintf(&b, `<p class="credit">Trace: %s.</p>`, html.EscapeString(r.Scenario.Credit))
 	}
@@ -117,6 +118,34 @@ func (r *Result) htmlReactions(b *strings.Builder) {
 		b.WriteString(`</tr>`)
 	}
 	b.WriteString(`</table>`)
+}
+
+// htmlPolicyPlots draws the charts policies contributed (see Plotter).
+func (r *Result) htmlPolicyPlots(b *strings.Builder) {
+	for _, p := range r.Policies {
+		if len(p.Plots) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, `<h2>%s: its own view</h2><div class="grid">`, html.EscapeString(p.Name))
+		for _, pl := range p.Plots {
+			b.WriteString(pl.Chart(660, 300).Render())
+		}
+		b.WriteString(`</div>`)
+	}
+}
+
+// Chart turns a policy's plot into an SVG chart of the given size; a dashed line takes
+// the colour of the line before it, so a predicted series pairs with its observed one.
+func (p Plot) Chart(width, height int) plot.Chart {
+	c := plot.Chart{Title: p.Title, XLabel: p.XLabel, YLabel: p.YLabel, LogY: p.LogY, Width: width, Height: height}
+	colour := -1
+	for i, l := range p.Lines {
+		if !l.Dashed || i == 0 { // a dashed line takes the colour of the line before it
+			colour++
+		}
+		c.Series = append(c.Series, plot.Series{Name: l.Name, Color: plot.Palette(colour), X: l.X, Y: opts(l.Y), Dashed: l.Dashed})
+	}
+	return c
 }
 
 // optSeconds prints an optional number of seconds.

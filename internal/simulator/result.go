@@ -90,8 +90,10 @@ type PolicyResult struct {
 	Attainment     float64 `json:"attainment"`
 	TTFTAttainment float64 `json:"ttftAttainment"`
 	ITLAttainment  float64 `json:"itlAttainment"`
-	// MeetsSLO is true when Attainment reaches every model's attainment target.
+	// MeetsSLO is true when every model meets its target (see ModelResult).
 	MeetsSLO bool `json:"meetsSLO"`
+	// Models break attainment down by model.
+	Models []ModelResult `json:"models"`
 	// Classes break attainment down by service class (when classes are configured).
 	Classes []ClassResult `json:"classes,omitempty"`
 	// TTFT, ITL and E2E are latency percentiles of finished requests, in seconds.
@@ -114,16 +116,35 @@ type PolicyResult struct {
 	Reactions []Reaction `json:"reactions"`
 	// Series are the policy's time series.
 	Series Series `json:"series"`
+	// Plots are the policy's own charts (see Plotter), absent for most policies.
+	Plots []Plot `json:"plots,omitempty"`
+}
+
+// ModelResult is attainment within one model. A model meets its target when the share
+// of its requests within their SLO (each judged by its class's SLO) reaches the model's
+// attainment target and every class of the model reaches its own.
+type ModelResult struct {
+	// Model names the model; Requests counts its requests; Attainment is the share of
+	// them within their SLO; Target the model's attainment target.
+	Model       string  `json:"model"`
+	Requests    int     `json:"requests"`
+	Attainment  float64 `json:"attainment"`
+	Target      float64 `json:"target"`
+	MeetsTarget bool    `json:"meetsTarget"`
 }
 
 // ClassResult is attainment within one service class.
 type ClassResult struct {
-	// Model and Class name the class; Requests counts its requests; Attainment is the
-	// share of them within the class's SLO.
-	Model      string  `json:"model"`
-	Class      string  `json:"class"`
-	Requests   int     `json:"requests"`
-	Attainment float64 `json:"attainment"`
+	// Model and Class name the class; Priority is its priority; Requests counts its
+	// requests; Attainment is the share of them within the class's SLO, Target the
+	// share required.
+	Model       string  `json:"model"`
+	Class       string  `json:"class"`
+	Priority    int     `json:"priority,omitempty"`
+	Requests    int     `json:"requests"`
+	Attainment  float64 `json:"attainment"`
+	Target      float64 `json:"target"`
+	MeetsTarget bool    `json:"meetsTarget"`
 }
 
 // Percentiles summarise one latency distribution in seconds (see package latency).

@@ -181,15 +181,21 @@ func (s *sim) advanceAll(t time.Duration) error {
 }
 
 // retireDrained terminates draining replicas that have finished their last request and
-// drops terminated replicas from the active list.
+// drops terminated replicas from the active list. Terminating frees GPUs, which may
+// make pending pods ready and add them to the active list, so the list is pruned only
+// after every termination.
 func (s *sim) retireDrained() {
 	s.retired = false
-	s.active = slices.DeleteFunc(s.active, func(r *replica) bool {
+	var drained []*replica
+	for _, r := range s.active {
 		if r.state == stateDraining && r.srv.Idle() {
-			s.terminate(r, max(r.lastEvent, r.removedAt))
+			drained = append(drained, r)
 		}
-		return r.state == stateGone
-	})
+	}
+	for _, r := range drained {
+		s.terminate(r, max(r.lastEvent, r.removedAt))
+	}
+	s.active = slices.DeleteFunc(s.active, func(r *replica) bool { return r.state == stateGone })
 }
 
 // fire handles one timer.

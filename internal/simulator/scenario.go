@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/servermodel"
@@ -24,8 +25,10 @@ type Scenario struct {
 
 	params       [][]servermodel.Params
 	accelerators [][]string
-	capacity     [][]float64 // sustainable requests/s per replica; nil until calibrated
-	tokens       [][]float64 // mean KV tokens in use at that rate
+
+	calibration sync.Mutex  // guards the lazy calibration below, so runs may share the scenario
+	capacity    [][]float64 // sustainable requests/s per replica; nil until calibrated
+	tokens      [][]float64 // mean KV tokens in use at that rate
 }
 
 // NewScenario resolves the config's profiles and builds its workload. trace, when not
@@ -69,8 +72,16 @@ func NewScenario(c Config, trace string) (*Scenario, error) {
 
 // Capacities returns, per model and variant, the request rate one replica sustains
 // within the model's SLO at its attainment target, calibrated once by simulating the
-// model's own request mix through the variant's engine model.
+// model's own request mix through the variant's engine model. It is safe to call from
+// concurrent runs.
 func (sc *Scenario) Capacities() ([][]float64, error) {
+	sc.calibration.Lock()
+	defer sc.calibration.Unlock()
+	return sc.calibrate()
+}
+
+// calibrate computes the capacities once; the caller holds the lock.
+func (sc *Scenario) calibrate() ([][]float64, error) {
 	if sc.capacity != nil {
 		return sc.capacity, nil
 	}
@@ -87,9 +98,11 @@ func (sc *Scenario) Capacities() ([][]float64, error) {
 			}
 			held := 0.0
 			if rate > 0 {
-				if _, held, err = trial(sc.params[mi][vi], fitting(mix, sc.params[mi][vi]), m, rate, seed); err != nil {
+				r, err := trial(sc.params[mi][vi], fitting(mix, sc.params[mi][vi]), m, rate, seed)
+				if err != nil {
 					return nil, fmt.Errorf("calibrate %s/%s: %w", m.Name, m.Variants[vi].Name, err)
 				}
+				held = r.held
 			}
 			out[mi], tokens[mi] = append(out[mi], rate), append(tokens[mi], held)
 		}
@@ -101,7 +114,9 @@ func (sc *Scenario) Capacities() ([][]float64, error) {
 // TokensAtCapacity returns, per model and variant, the mean KV-cache tokens one replica
 // holds when serving its sustainable rate: a compute-bound token capacity for WVA v2.
 func (sc *Scenario) TokensAtCapacity() ([][]float64, error) {
-	if _, err := sc.Capacities(); err != nil {
+	sc.calibration.Lock()
+	defer sc.calibration.Unlock()
+	if _, err := sc.calibrate(); err != nil {
 		return nil, err
 	}
 	return sc.tokens, nil
@@ -127,9 +142,23 @@ func (sc *Scenario) mix(mi int) []arrival {
 	return out
 }
 
-// summary describes the scenario for the result.
-func (sc *Scenario) summary() ScenarioSummary {
+// Accelerator is the GPU type of model mi's variant vi.
+func (sc *Scenario) Accelerator(mi, vi int) string { return sc.accelerators[mi][vi] }
+
+// Interval is the policy's own decision interval, else the config's.
+func (sc *Scenario) Interval(pc PolicyConfig) time.Duration {
+	if pc.Interval > 0 {
+		return pc.Interval.D()
+	}
+	return sc.Config.DecisionInterval.D()
+}
+
+// Summary describes the scenario for results.
+func (sc *Scenario) Summary() ScenarioSummary {
 	c := &sc.Config
+	sc.calibration.Lock()
+	caps, tokens := sc.capacity, sc.tokens
+	sc.calibration.Unlock()
 	s := ScenarioSummary{
 		Requests: sc.Workload.Len(), DurationSeconds: sc.Workload.End.Seconds(), Seed: c.Seed,
 		DecisionIntervalSeconds: c.DecisionInterval.D().Seconds(), ScrapeIntervalSeconds: c.ScrapeInterval.D().Seconds(),
@@ -145,8 +174,8 @@ func (sc *Scenario) summary() ScenarioSummary {
 		for vi, v := range m.Variants {
 			vs := VariantSummary{Name: v.Name, Profile: v.Profile, Accelerator: sc.accelerators[mi][vi], Cost: v.Cost,
 				StartupDelay: v.StartupDelay.D().String()}
-			if sc.capacity != nil {
-				vs.SustainableRate, vs.TokensAtSustainableRate = sc.capacity[mi][vi], sc.tokens[mi][vi]
+			if caps != nil {
+				vs.SustainableRate, vs.TokensAtSustainableRate = caps[mi][vi], tokens[mi][vi]
 			}
 			ms.Variants = append(ms.Variants, vs)
 		}
@@ -168,8 +197,8 @@ func (sc *Scenario) usesTrace() bool {
 	return false
 }
 
-// loadSeries is each model's arrival rate per resolution bucket.
-func (sc *Scenario) loadSeries() []LoadSeries {
+// LoadSeries is each model's arrival rate per resolution bucket.
+func (sc *Scenario) LoadSeries() []LoadSeries {
 	res := sc.Config.Resolution.D()
 	n := int(sc.Workload.End/res) + 1
 	out := make([]LoadSeries, len(sc.Config.Models))
@@ -179,8 +208,14 @@ func (sc *Scenario) loadSeries() []LoadSeries {
 			out[mi].TimesSeconds = append(out[mi].TimesSeconds, (time.Duration(b) * res).Seconds())
 		}
 	}
+	last := sc.Workload.End - time.Duration(n-1)*res // the last bucket may be partial
 	for _, a := range sc.Workload.arrivals {
-		out[a.model].Rate[min(int(a.at/res), n-1)] += 1 / res.Seconds()
+		b := min(int(a.at/res), n-1)
+		span := res
+		if b == n-1 && last > 0 {
+			span = last
+		}
+		out[a.model].Rate[b] += 1 / span.Seconds()
 	}
 	return out
 }

@@ -13,11 +13,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 	for i := range r.Policies {
 		rows = append(rows, tableRow(&r.Policies[i]))
 	}
-	return writeAligned(w, rows)
+	return WriteAligned(w, rows)
 }
 
-// writeAligned prints rows as right-aligned columns.
-func writeAligned(w io.Writer, rows [][]string) error {
+// WriteAligned prints rows as right-aligned columns.
+func WriteAligned(w io.Writer, rows [][]string) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, row := range rows {
@@ -77,15 +77,15 @@ func tableRow(p *PolicyResult) []string {
 		strings.Join(hours, ", "),
 		fmt.Sprintf("%d (%d/%d)", p.ScaleActions, p.ScaleUps, p.ScaleDowns),
 		fmt.Sprintf("%d", p.Reversals),
-		reactionSummary(p.Reactions),
+		ReactionSummary(p.Reactions),
 		fmt.Sprintf("%d", p.WaitedNoReplica),
 		fmt.Sprintf("%d", p.Failed),
 	}
 }
 
-// reactionSummary is the mean time to the first scale-up decision and to ready capacity
+// ReactionSummary is the mean time to the first scale-up decision and to ready capacity
 // over the load steps, with the count of steps left unanswered.
-func reactionSummary(rs []Reaction) string {
+func ReactionSummary(rs []Reaction) string {
 	if len(rs) == 0 {
 		return "no steps"
 	}

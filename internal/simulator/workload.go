@@ -35,6 +35,33 @@ type Workload struct {
 // Len is the number of requests.
 func (w *Workload) Len() int { return len(w.arrivals) }
 
+// Requests is the number of model mi's requests.
+func (w *Workload) Requests(mi int) int { return w.perModel[mi] }
+
+// Rates is each model's arrival rate (requests/s) in consecutive windows of length iv
+// from the start, indexed [window][model]: what a policy that knows the future sees.
+func (w *Workload) Rates(iv time.Duration) [][]float64 {
+	n := int(w.End/iv) + 1
+	out := make([][]float64, n)
+	for k := range out {
+		out[k] = make([]float64, len(w.perModel))
+	}
+	for _, a := range w.arrivals {
+		out[min(int(a.at/iv), n-1)][a.model] += 1 / iv.Seconds()
+	}
+	return out
+}
+
+// PeakRate is model mi's highest arrival rate over any window of length win starting
+// at a multiple of win: the peak a capacity planner sizes for.
+func (w *Workload) PeakRate(mi int, win time.Duration) float64 {
+	peak := 0.0
+	for _, r := range w.Rates(win) {
+		peak = max(peak, r[mi])
+	}
+	return peak
+}
+
 // BuildWorkload reads traces (each file once) or generates patterns, scales them, and
 // merges the models' arrivals in time order. trace, when not empty, overrides the trace
 // path of every trace-driven load (the command's --trace flag).
@@ -54,13 +81,16 @@ func BuildWorkload(c *Config, trace string) (*Workload, error) {
 		if err != nil {
 			return nil, fmt.Errorf("model %q: %w", m.Name, err)
 		}
+		if err := drawLengths(reqs, load.Pattern, cache, c.Seed+uint64(mi)*7919); err != nil {
+			return nil, fmt.Errorf("model %q: %w", m.Name, err)
+		}
 		w.End = max(w.End, end)
 		rng := rand.New(rand.NewPCG(c.Seed, 0xc1a55+uint64(mi)))
 		for _, r := range reqs {
 			w.arrivals = append(w.arrivals, arrival{at: r.At, model: mi, class: pickClass(m.Classes, rng), prompt: r.PromptTokens, output: r.OutputTokens})
 		}
 		w.perModel[mi] = len(reqs)
-		w.Steps[mi] = loadSteps(load, reqs, end, c.Steps)
+		w.Steps[mi] = loadSteps(load, reqs, end, c.Steps, c.Seed+uint64(mi)*7919)
 	}
 	slices.SortStableFunc(w.arrivals, func(a, b arrival) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.model, b.model))
@@ -75,11 +105,7 @@ func BuildWorkload(c *Config, trace string) (*Workload, error) {
 func schedule(l LoadConfig, cache map[string][]loadgen.Request, seed uint64) ([]loadgen.Request, time.Duration, error) {
 	if l.Pattern != nil {
 		p := l.Pattern
-		reqs, err := loadgen.Synthetic(loadgen.Pattern{
-			Kind: loadgen.PatternKind(p.Kind), Rate: p.Rate, Rate2: p.Rate2, Duration: p.Duration.D(),
-			StepAt: p.StepAt.D(), BurstEvery: p.BurstEvery.D(), BurstLength: p.BurstLength.D(),
-			PromptTokens: p.PromptTokens, OutputTokens: p.OutputTokens, Seed: seed,
-		})
+		reqs, err := loadgen.Synthetic(arrivalPattern(p, seed))
 		if err != nil {
 			return nil, 0, fmt.Errorf("pattern: %w", err)
 		}
@@ -88,13 +114,9 @@ func schedule(l LoadConfig, cache map[string][]loadgen.Request, seed uint64) ([]
 	if l.Trace == "" {
 		return nil, 0, fmt.Errorf("%w: load needs a trace or a pattern", ErrConfig)
 	}
-	trace, ok := cache[l.Trace]
-	if !ok {
-		var err error
-		if trace, err = readTrace(l.Trace); err != nil {
-			return nil, 0, err
-		}
-		cache[l.Trace] = trace
+	trace, err := cachedTrace(l.Trace, cache)
+	if err != nil {
+		return nil, 0, err
 	}
 	reqs, err := loadgen.FromTrace(trace, loadgen.TraceOptions{
 		Offset: l.Offset.D(), Duration: l.Duration.D(), SpeedUp: l.SpeedUp, Seed: seed,
@@ -144,6 +166,34 @@ func scaleRate(reqs []loadgen.Request, k float64, seed uint64) []loadgen.Request
 	}
 	slices.SortStableFunc(out, func(a, b loadgen.Request) int { return cmp.Compare(a.At, b.At) })
 	return out
+}
+
+// arrivalPattern is the loadgen pattern of a synthetic load. Lengths drawn per request
+// are set afterwards (drawLengths); the pattern then carries placeholders.
+func arrivalPattern(p *PatternConfig, seed uint64) loadgen.Pattern {
+	lp := loadgen.Pattern{
+		Kind: loadgen.PatternKind(p.Kind), Rate: p.Rate, Rate2: p.Rate2, Duration: p.Duration.D(),
+		StepAt: p.StepAt.D(), BurstEvery: p.BurstEvery.D(), BurstLength: p.BurstLength.D(),
+		OnMean: p.OnMean.D(), OffMean: p.OffMean.D(),
+		PromptTokens: max(1, p.PromptTokens), OutputTokens: max(1, p.OutputTokens), Seed: seed,
+	}
+	for _, pt := range p.Points {
+		lp.Points = append(lp.Points, loadgen.RatePoint{At: pt.At.D(), Rate: pt.Rate})
+	}
+	return lp
+}
+
+// cachedTrace reads a trace file once per workload.
+func cachedTrace(path string, cache map[string][]loadgen.Request) ([]loadgen.Request, error) {
+	if trace, ok := cache[path]; ok {
+		return trace, nil
+	}
+	trace, err := readTrace(path)
+	if err != nil {
+		return nil, err
+	}
+	cache[path] = trace
+	return trace, nil
 }
 
 // readTrace reads an Azure-format trace file.
@@ -196,31 +246,11 @@ func pickClass(classes []ClassConfig, rng *rand.Rand) int {
 	return len(classes) - 1
 }
 
-// loadSteps returns the instants the load stepped up: the known switch of a synthetic
-// step or burst pattern, or steps detected in the arrivals of a trace.
-func loadSteps(l LoadConfig, reqs []loadgen.Request, end time.Duration, d StepDetection) []time.Duration {
+// loadSteps returns the instants the load stepped up: the known steps of a synthetic
+// pattern (see loadgen.Pattern.Steps), or steps detected in the arrivals of a trace.
+func loadSteps(l LoadConfig, reqs []loadgen.Request, end time.Duration, d StepDetection, seed uint64) []time.Duration {
 	if p := l.Pattern; p != nil {
-		switch loadgen.PatternKind(p.Kind) {
-		case loadgen.Step:
-			at := p.StepAt.D()
-			if at == 0 {
-				at = p.Duration.D() / 2
-			}
-			if p.Rate2 > p.Rate {
-				return []time.Duration{at}
-			}
-		case loadgen.Burst:
-			every := p.BurstEvery.D()
-			if every == 0 {
-				every = p.Duration.D() / 4
-			}
-			var out []time.Duration
-			for t := every; t < p.Duration.D() && p.Rate2 > p.Rate; t += every {
-				out = append(out, t)
-			}
-			return out
-		}
-		return nil
+		return arrivalPattern(p, seed).Steps()
 	}
 	return detectSteps(reqs, end, d)
 }

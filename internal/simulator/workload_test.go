@@ -72,16 +72,18 @@ policies: [{type: wva}, {name: hpa, type: hpa, target: 10, scaleDownStabilizatio
 	}
 	if c.DecisionInterval.D() != 30*time.Second || c.ScrapeInterval.D() != 15*time.Second || c.MetricsWindow.D() != time.Minute ||
 		c.Policies[0].Name != "wva" || c.Models[0].AttainmentTarget != 0.95 || c.Models[0].Variants[0].GPUsPerReplica != 1 ||
-		c.Policies[1].ScaleDownStabilization.D() != 2*time.Minute {
+		!strings.Contains(string(c.Policies[1].Spec), `"scaleDownStabilization":"2m"`) {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	for name, bad := range map[string]string{
 		"unknown key":      ok + "bogus: 1\n",
-		"hpa no target":    strings1(ok, "target: 10, ", ""),
 		"bad duration":     strings1(ok, "startupDelay: 30s", "startupDelay: soon"),
-		"unknown policy":   strings1(ok, "type: wva", "type: magic"),
+		"no policy type":   strings1(ok, "type: wva", "name: x"),
 		"no slo":           strings1(ok, "slo: {ttft: 1s, itl: 50ms}", "slo: {ttft: 1s}"),
 		"duplicate policy": strings1(ok, "name: hpa", "name: wva"),
+		"no lengths":       strings1(ok, "promptTokens: 10, ", ""),
+		"bad distribution": strings1(ok, "promptTokens: 10", "prompt: {mean: 2000, sigma: -1}"),
+		"duplicate class":  strings1(ok, "slo: {ttft: 1s, itl: 50ms}", "slo: {ttft: 1s, itl: 50ms}\n  classes: [{name: a, weight: 1, slo: {ttft: 1s, itl: 1s}}, {name: a, weight: 1, slo: {ttft: 1s, itl: 1s}}]"),
 	} {
 		if _, err := ParseConfig([]byte(bad)); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: error %v, want ErrConfig", name, err)

@@ -1,17 +1,19 @@
-package simulator
+package policy
 
 import (
-	"math"
 	"testing"
 	"time"
 
+	"github.com/workload-variant-autoscaler/wva/internal/latency"
 	"github.com/workload-variant-autoscaler/wva/internal/loadgen"
 	"github.com/workload-variant-autoscaler/wva/internal/servermodel"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator/simtest"
 )
 
 // directLatencies drives servermodel replicas directly with the schedule, sending
 // request i to replica i mod n, and returns TTFT, ITL and E2E percentiles.
-func directLatencies(t *testing.T, profile string, schedule []loadgen.Request, n int) (ttft, itl, e2e Percentiles) {
+func directLatencies(t *testing.T, profile string, schedule []loadgen.Request, n int) (ttft, itl, e2e simulator.Percentiles) {
 	t.Helper()
 	prof, err := servermodel.LoadProfile(profile)
 	if err != nil {
@@ -50,7 +52,7 @@ func directLatencies(t *testing.T, profile string, schedule []loadgen.Request, n
 		for rep.Step(sink) {
 		}
 	}
-	return percentiles(ttfts), percentiles(itls), percentiles(e2es)
+	return latency.Summarise(ttfts), latency.Summarise(itls), latency.Summarise(e2es)
 }
 
 // TestStaticReproducesServerModel: with a static count and a constant load, the
@@ -69,9 +71,8 @@ func TestStaticReproducesServerModel(t *testing.T) {
 		{"three replicas", 3, 12, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pat := PatternConfig{Kind: "constant", Rate: tc.rate, Duration: Duration(3 * time.Minute), PromptTokens: 1000, OutputTokens: 200}
-			c := testConfig(pat, PolicyConfig{Name: "static", Type: PolicyStatic, Replicas: map[string]int{"h100": tc.replicas}})
-			sim := policy(t, compare(t, c), "static")
+			pat := simulator.PatternConfig{Kind: "constant", Rate: tc.rate, Duration: simulator.Duration(3 * time.Minute), PromptTokens: 1000, OutputTokens: 200}
+			_, sim := run(t, simtest.Config(pat), Entry("static", TypeStatic, StaticSpec{Replicas: map[string]int{"h100": tc.replicas}}))
 			schedule, err := loadgen.Synthetic(loadgen.Pattern{Kind: loadgen.Constant, Rate: tc.rate, Duration: 3 * time.Minute, PromptTokens: 1000, OutputTokens: 200})
 			if err != nil {
 				t.Fatal(err)
@@ -82,17 +83,15 @@ func TestStaticReproducesServerModel(t *testing.T) {
 			}
 			for _, c := range []struct {
 				what      string
-				got, want Percentiles
+				got, want simulator.Percentiles
 			}{{"TTFT", sim.TTFT, ttft}, {"ITL", sim.ITL, itl}, {"E2E", sim.E2E, e2e}} {
 				if tc.exact && c.got != c.want {
 					t.Errorf("%s: simulator %+v, server model %+v", c.what, c.got, c.want)
 				}
-				if !tc.exact && (relDiff(c.got.P50, c.want.P50) > 0.05 || relDiff(c.got.P99, c.want.P99) > 0.10) {
+				if !tc.exact && (simtest.RelDiff(c.got.P50, c.want.P50) > 0.05 || simtest.RelDiff(c.got.P99, c.want.P99) > 0.10) {
 					t.Errorf("%s: simulator p50 %.4f p99 %.4f, server model p50 %.4f p99 %.4f", c.what, c.got.P50, c.got.P99, c.want.P50, c.want.P99)
 				}
 			}
 		})
 	}
 }
-
-func relDiff(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b), 1e-12) }

@@ -1,10 +1,12 @@
-package simulator
+package policy
 
 import (
 	"testing"
 	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator/simtest"
 )
 
 // TestStepLoadScalesUpWVA: a step from a light load to more than one replica can serve
@@ -19,21 +21,20 @@ func TestStepLoadScalesUpWVA(t *testing.T) {
 	)
 	for _, version := range []decision.SaturationVersion{decision.SaturationV1, decision.SaturationV2} {
 		t.Run(string(version), func(t *testing.T) {
-			pat := PatternConfig{Kind: "step", Rate: 2, Rate2: 16, Duration: Duration(14 * time.Minute), StepAt: Duration(stepAt),
-				PromptTokens: 1000, OutputTokens: 200}
-			c := testConfig(pat, PolicyConfig{Name: "wva", Type: PolicyWVA, Saturation: &decision.SaturationConfig{Version: version}})
-			c.DecisionInterval = Duration(interval)
-			res := compare(t, c)
-			if got := res.Scenario.Models[0].LoadStepsSeconds; len(got) != 1 || got[0] != stepAt.Seconds() {
+			pat := simulator.PatternConfig{Kind: "step", Rate: 2, Rate2: 16, Duration: simulator.Duration(14 * time.Minute),
+				StepAt: simulator.Duration(stepAt), PromptTokens: 1000, OutputTokens: 200}
+			c := simtest.Config(pat)
+			c.DecisionInterval = simulator.Duration(interval)
+			sc, p := run(t, c, Entry("wva", TypeWVA, WVASpec{Saturation: &decision.SaturationConfig{Version: version}}))
+			if got := sc.Summary().Models[0].LoadStepsSeconds; len(got) != 1 || got[0] != stepAt.Seconds() {
 				t.Fatalf("load steps %v, want [%v]", got, stepAt.Seconds())
 			}
-			p := policy(t, res, "wva")
 			if len(p.Reactions) != 1 || p.Reactions[0].FirstScaleUp == nil || p.Reactions[0].ReadyCapacity == nil {
 				t.Fatalf("no reaction to the step: %+v", p.Reactions)
 			}
 			decide, ready := *p.Reactions[0].FirstScaleUp, *p.Reactions[0].ReadyCapacity
 			t.Logf("%s: first scale-up %.0fs after the step, capacity ready after %.0fs", version, decide, ready)
-			bound := (3*interval + c.MetricsWindow.D()).Seconds()
+			bound := (3*interval + sc.Config.MetricsWindow.D()).Seconds()
 			if decide < 0 || decide > bound {
 				t.Errorf("first scale-up %.0fs after the step, want within [0, %.0f]", decide, bound)
 			}

@@ -1,23 +1,26 @@
-package simulator
+package suite
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/plot"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator"
+	"github.com/workload-variant-autoscaler/wva/internal/simulator/policy"
 )
 
-// SweepSpec varies one threshold of one configured policy.
+// SweepSpec varies one key of one configured policy.
 type SweepSpec struct {
-	// Policy names a configured policy (wva or hpa).
+	// Policy names a configured policy.
 	Policy string
-	// Param is the threshold: for wva kvCacheThreshold, queueLengthThreshold,
-	// kvSpareTrigger, queueSpareTrigger, scaleUpThreshold or scaleDownBoundary; for hpa
-	// target or tolerance; for either interval (seconds).
+	// Param is the key: interval (seconds) for any policy; for wva a saturation key
+	// (kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger,
+	// scaleUpThreshold, scaleDownBoundary); otherwise any numeric key of the policy's
+	// entry (hpa: target, tolerance; oracle: headroom).
 	Param string
 	// Values are the settings to try, in order.
 	Values []float64
@@ -26,11 +29,11 @@ type SweepSpec struct {
 // SweepResult is the attainment and cost of each setting.
 type SweepResult struct {
 	// Scenario describes what was simulated; Policy and Param what was varied.
-	Scenario ScenarioSummary `json:"scenario"`
-	Policy   string          `json:"policy"`
-	Param    string          `json:"param"`
-	// OracleCost is the lower bound the costs are compared with, and OracleAttainment
-	// what the oracle's plan attained.
+	Scenario simulator.ScenarioSummary `json:"scenario"`
+	Policy   string                    `json:"policy"`
+	Param    string                    `json:"param"`
+	// OracleCost is the reference the costs are compared with (the oracle tuned to the
+	// target), and OracleAttainment what it attained.
 	OracleCost       float64      `json:"oracleCost"`
 	OracleAttainment float64      `json:"oracleAttainment"`
 	Points           []SweepPoint `json:"points"`
@@ -49,21 +52,23 @@ type SweepPoint struct {
 	TTFTP95Seconds float64 `json:"ttftP95Seconds"`
 }
 
-// Sweep runs the named policy once per value of the parameter, plus the oracle once.
-func (sc *Scenario) Sweep(spec SweepSpec, opt CompareOptions) (*SweepResult, error) {
-	var base *PolicyConfig
+// Sweep runs the named policy once per value of the parameter, plus the oracle tuned to
+// the target.
+func Sweep(sc *simulator.Scenario, reg *policy.Registry, spec SweepSpec, opt Options) (*SweepResult, error) {
+	var base *simulator.PolicyConfig
 	for i := range sc.Config.Policies {
 		if sc.Config.Policies[i].Name == spec.Policy {
 			base = &sc.Config.Policies[i]
 		}
 	}
 	if base == nil {
-		return nil, fmt.Errorf("%w: sweep: no policy named %q in the config", ErrConfig, spec.Policy)
+		return nil, fmt.Errorf("%w: sweep: no policy named %q in the config", simulator.ErrConfig, spec.Policy)
 	}
 	if len(spec.Values) == 0 {
-		return nil, fmt.Errorf("%w: sweep: no values", ErrConfig)
+		return nil, fmt.Errorf("%w: sweep: no values", simulator.ErrConfig)
 	}
-	oracle, err := sc.runConfigured(PolicyConfig{Name: "oracle", Type: PolicyOracle}, opt)
+	tune := true
+	oracle, err := runEntry(sc, reg, simulator.PolicyConfig{Name: "oracle", Type: policy.TypeOracle, Tune: &tune}, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func (sc *Scenario) Sweep(spec SweepSpec, opt CompareOptions) (*SweepResult, err
 			return nil, err
 		}
 		pc.Name = fmt.Sprintf("%s %s=%g", base.Name, spec.Param, v)
-		r, err := sc.runConfigured(pc, opt)
+		r, err := runEntry(sc, reg, pc, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -88,53 +93,47 @@ func (sc *Scenario) Sweep(spec SweepSpec, opt CompareOptions) (*SweepResult, err
 			opt.Log(fmt.Sprintf("sweep %s=%g: attainment %.4f, cost %.2f", spec.Param, v, r.Attainment, r.Cost))
 		}
 	}
-	out.Scenario = sc.summary()
+	out.Scenario = sc.Summary()
 	return out, nil
 }
 
-// withParam returns a copy of the policy config with one threshold set.
-func withParam(pc PolicyConfig, param string, v float64) (PolicyConfig, error) {
+// withParam returns a copy of the entry with one key set.
+func withParam(pc simulator.PolicyConfig, param string, v float64) (simulator.PolicyConfig, error) {
 	if param == "interval" {
-		pc.Interval = Duration(v * float64(time.Second))
+		pc.Interval = simulator.Duration(v * float64(time.Second))
 		return pc, nil
 	}
-	switch pc.Type {
-	case PolicyWVA:
-		sat := decision.SaturationConfig{}
-		if pc.Saturation != nil {
-			sat = *pc.Saturation
-		}
-		if err := setSaturation(&sat, param, v); err != nil {
-			return pc, err
-		}
-		pc.Saturation = &sat
-		return pc, nil
-	case PolicyHPA:
-		switch param {
-		case "target":
-			pc.Target = v
-			return pc, nil
-		case "tolerance":
-			pc.Tolerance = &v
-			return pc, nil
+	fields := map[string]any{}
+	if len(pc.Spec) > 0 {
+		if err := json.Unmarshal(pc.Spec, &fields); err != nil {
+			return pc, fmt.Errorf("sweep: policy %q: %w", pc.Name, err)
 		}
 	}
-	return pc, fmt.Errorf("%w: sweep: policy type %q has no parameter %q", ErrConfig, pc.Type, param)
+	if pc.Type == policy.TypeWVA && saturationKey(param) {
+		sat, _ := fields["saturation"].(map[string]any)
+		if sat == nil {
+			sat = map[string]any{}
+		}
+		sat[param] = v
+		fields["saturation"] = sat
+	} else {
+		fields[param] = v
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return pc, fmt.Errorf("sweep: %w", err)
+	}
+	pc.Spec = b
+	return pc, nil
 }
 
-// setSaturation sets one saturation key by its ConfigMap name.
-func setSaturation(s *decision.SaturationConfig, key string, v float64) error {
-	fields := map[string]*float64{
-		"kvCacheThreshold": &s.KvCacheThreshold, "queueLengthThreshold": &s.QueueLengthThreshold,
-		"kvSpareTrigger": &s.KvSpareTrigger, "queueSpareTrigger": &s.QueueSpareTrigger,
-		"scaleUpThreshold": &s.ScaleUpThreshold, "scaleDownBoundary": &s.ScaleDownBoundary,
+// saturationKey reports whether key is one of WVA's saturation thresholds.
+func saturationKey(key string) bool {
+	switch key {
+	case "kvCacheThreshold", "queueLengthThreshold", "kvSpareTrigger", "queueSpareTrigger", "scaleUpThreshold", "scaleDownBoundary":
+		return true
 	}
-	f, ok := fields[key]
-	if !ok {
-		return fmt.Errorf("%w: sweep: unknown saturation key %q", ErrConfig, key)
-	}
-	*f = v
-	return nil
+	return false
 }
 
 // WriteTable prints the sweep as a text table.
@@ -145,7 +144,7 @@ func (r *SweepResult) WriteTable(w io.Writer) error {
 			fmt.Sprintf("%.2f", p.CostRatio), fmt.Sprintf("%v", p.MeetsSLO), fmt.Sprintf("%d", p.ScaleActions),
 			fmt.Sprintf("%d", p.Reversals), fmt.Sprintf("%.2f", p.TTFTP95Seconds)})
 	}
-	return writeAligned(w, rows)
+	return simulator.WriteAligned(w, rows)
 }
 
 // WriteHTML renders the sweep as a self-contained page: attainment against cost, one
@@ -158,12 +157,12 @@ func (r *SweepResult) WriteHTML(w io.Writer) error {
 		s.X, s.Y = append(s.X, p.Cost), append(s.Y, p.Attainment)
 		s.Labels = append(s.Labels, fmt.Sprintf("%s=%g", r.Param, p.Value))
 	}
-	c.Series = []plot.Series{s, {Name: "oracle (lower bound)", Color: plot.Palette(1), X: []float64{r.OracleCost}, Y: []float64{r.OracleAttainment}, Labels: []string{"oracle"}}}
+	c.Series = []plot.Series{s, {Name: "oracle (at target)", Color: plot.Palette(1), X: []float64{r.OracleCost}, Y: []float64{r.OracleAttainment}, Labels: []string{"oracle"}}}
 	if t := attainmentTarget(r.Scenario); t > 0 {
 		c.HLines = []plot.HLine{{Y: t, Label: fmt.Sprintf("target %.0f%%", 100*t), Color: "#b00"}}
 	}
 	var b strings.Builder
-	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>wva-sim sweep</title><style>` + reportCSS + `</style></head><body>`)
+	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>wva-sim sweep</title><style>` + simulator.ReportCSS + `</style></head><body>`)
 	fmt.Fprintf(&b, `<h1>Sweep of %s for %s</h1>`, html.EscapeString(r.Param), html.EscapeString(r.Policy))
 	b.WriteString(c.Render())
 	b.WriteString(`<table><tr><th>` + html.EscapeString(r.Param) + `</th><th>SLO attainment</th><th>cost</th><th>× oracle</th><th>meets SLO</th><th>actions</th><th>reversals</th></tr>`)
@@ -183,7 +182,7 @@ func (r *SweepResult) WriteHTML(w io.Writer) error {
 }
 
 // attainmentTarget is the first model's target, the reference line of the sweep plot.
-func attainmentTarget(s ScenarioSummary) float64 {
+func attainmentTarget(s simulator.ScenarioSummary) float64 {
 	if len(s.Models) == 0 {
 		return 0
 	}
