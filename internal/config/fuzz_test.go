@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzParseSaturation: no panic; an error (skipped entry) for every entry not in force; every
-// configuration in force passes ValidateSaturation; the Store never holds an invalid one.
+// configuration in force passes the core's validator (decision.SaturationConfig.Validate); the Store never holds an invalid one.
 func FuzzParseSaturation(f *testing.F) {
 	f.Add("kvCacheThreshold: 0.9", "m", "model_id: m\nkvSpareTrigger: 0.2")
 	f.Add("", "x", "model_id: x\nnamespace: n\nanalyzerVersion: v2\nscaleUpThreshold: 0.9")
@@ -19,17 +19,17 @@ func FuzzParseSaturation(f *testing.F) {
 		if s.Entries+len(skipped) != len(data) {
 			t.Fatalf("%d entries in force + %d skipped != %d entries given", s.Entries, len(skipped), len(data))
 		}
-		if err := ValidateSaturation(s.Default); err != nil {
+		if err := s.Default.Validate(); err != nil {
 			t.Fatalf("invalid default in force: %v", err)
 		}
 		for mk, c := range s.Overrides {
-			if err := ValidateSaturation(c); err != nil {
+			if err := c.Validate(); err != nil {
 				t.Fatalf("invalid override %v in force: %v", mk, err)
 			}
 		}
 		store := NewStore(Config{Dynamic: DynamicConfig{Saturation: builtinSaturation()}})
 		store.ApplySaturation(ConfigMapContent{Name: "cm", Present: true, Data: data}, ConfigMapContent{})
-		if got := store.SaturationFor(key, ""); ValidateSaturation(got) != nil {
+		if got := store.SaturationFor(key, ""); got.Validate() != nil {
 			t.Fatalf("store holds an invalid configuration: %+v", got)
 		}
 	})

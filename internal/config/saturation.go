@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"sigs.k8s.io/yaml"
@@ -27,8 +26,8 @@ func builtinSaturation() SaturationSettings {
 // ParseSaturation reads the saturation ConfigMap's data. The "default" entry is merged over
 // the built-in defaults; every other entry names model_id (and optionally namespace) and is
 // merged over the default, so a partial override inherits the rest. Entries that are not
-// valid YAML, have unknown fields, or break a rule of ValidateSaturation are skipped and
-// reported (an invalid default falls back to the built-in one); the rest apply.
+// valid YAML, have unknown fields, or break a rule of decision.SaturationConfig.Validate
+// (the validator the core uses too) are skipped and reported (an invalid default falls back to the built-in one); the rest apply.
 func ParseSaturation(configMap string, data map[string]string) (SaturationSettings, []*EntryError) {
 	out := builtinSaturation()
 	out.Source = configMap
@@ -81,38 +80,14 @@ func decodeSaturation(raw string, base decision.SaturationConfig) (saturationEnt
 	e := saturationEntry{SaturationConfig: base}
 	if err := yaml.UnmarshalStrict([]byte(raw), &e); err != nil {
 		return e, fmt.Errorf("expected a YAML mapping of saturation fields (kvCacheThreshold, queueLengthThreshold, "+
-			"kvSpareTrigger, queueSpareTrigger, analyzerVersion, scaleUpThreshold, scaleDownBoundary, model_id, namespace): %w", err)
+			"kvSpareTrigger, queueSpareTrigger, analyzerVersion, scaleUpThreshold, scaleDownBoundary, scaleDownMinCoverage, "+
+			"maxScaleUpStep, inFlightExpiryIntervals, model_id, namespace): %w", err)
 	}
-	if err := ValidateSaturation(e.SaturationConfig); err != nil {
+	// The core's own validator: an entry it would reject never reaches it.
+	if err := e.Validate(); err != nil {
 		return e, err
 	}
 	return e, nil
-}
-
-// ValidateSaturation checks the rules a saturation configuration must meet for the analysers
-// to behave: thresholds within range, and triggers that do not make scaling up permanent.
-func ValidateSaturation(c decision.SaturationConfig) error {
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	switch {
-	case !finite(c.KvCacheThreshold) || c.KvCacheThreshold <= 0 || c.KvCacheThreshold > 1:
-		return fmt.Errorf("kvCacheThreshold must be in (0, 1], got %v", c.KvCacheThreshold)
-	case !finite(c.KvSpareTrigger) || c.KvSpareTrigger < 0 || c.KvSpareTrigger >= 1:
-		return fmt.Errorf("kvSpareTrigger must be in [0, 1), got %v", c.KvSpareTrigger)
-	case c.KvSpareTrigger >= c.KvCacheThreshold:
-		return fmt.Errorf("kvSpareTrigger (%v) must be below kvCacheThreshold (%v), or every cycle scales up",
-			c.KvSpareTrigger, c.KvCacheThreshold)
-	case !finite(c.QueueLengthThreshold) || c.QueueLengthThreshold < 0:
-		return fmt.Errorf("queueLengthThreshold must be >= 0, got %v", c.QueueLengthThreshold)
-	case !finite(c.QueueSpareTrigger) || c.QueueSpareTrigger < 0:
-		return fmt.Errorf("queueSpareTrigger must be >= 0, got %v", c.QueueSpareTrigger)
-	case !slices.Contains([]decision.SaturationVersion{"", decision.SaturationV1, decision.SaturationV2}, c.Version):
-		return fmt.Errorf("analyzerVersion must be %q or %q, got %q", decision.SaturationV1, decision.SaturationV2, c.Version)
-	case !finite(c.ScaleUpThreshold) || c.ScaleUpThreshold <= 0 || c.ScaleUpThreshold > 1:
-		return fmt.Errorf("scaleUpThreshold must be in (0, 1], got %v", c.ScaleUpThreshold)
-	case !finite(c.ScaleDownBoundary) || c.ScaleDownBoundary <= 0 || c.ScaleDownBoundary >= c.ScaleUpThreshold:
-		return fmt.Errorf("scaleDownBoundary must be in (0, scaleUpThreshold=%v), got %v", c.ScaleUpThreshold, c.ScaleDownBoundary)
-	}
-	return nil
 }
 
 // sortedKeys returns a map's keys in order, so parsing is deterministic.

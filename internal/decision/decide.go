@@ -77,6 +77,9 @@ func (p *plan) finish() Decision {
 	}
 	for i := range p.variants {
 		v := &p.variants[i]
+		if v.expired != "" {
+			v.reason += "; " + v.expired
+		}
 		v.applyBounds()
 		d.Variants[i] = v.result()
 	}

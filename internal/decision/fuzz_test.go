@@ -71,6 +71,12 @@ func fuzzSnapshot(data []byte) Snapshot {
 		s.FreeGPUs = map[string]int{"acc-a": r.u8() % 4, "acc-b": r.u8() % 4}
 	}
 	s.WaitingDemand = Demand{Known: r.u8()%2 == 1, Requests: r.u8() % 4}
+	s.Interval = time.Duration(r.u8()%3) * 30 * time.Second
+	s.ModelSuccesses = float64(r.u8() % 3)
+	if r.u8()%3 == 0 {
+		s.Saturation.MaxScaleUpStep = r.u8() % 3
+		s.Saturation.InFlightExpiryIntervals = r.u8() % 3
+	}
 	return s
 }
 
@@ -81,7 +87,18 @@ func fuzzVariant(r *bytesIn) VariantState {
 		CurrentReplicas: r.u8() % 5, ReadyReplicas: r.u8() % 6, PreviousDesired: r.optInt(6),
 		GPUsPerReplica: r.u8() % 3, MinReplicas: r.optInt(3), MaxReplicas: r.optInt(6),
 		TokenCapacity: float64(r.u8()%3) * 5000,
+		InFlightSince: t0.Add(-time.Duration(r.u8()%4) * 45 * time.Second),
+		Scaler:        fuzzScaler(r),
 	}
+}
+
+// fuzzScaler is an HPA or ScaledObject on the target one time in three.
+func fuzzScaler(r *bytesIn) *ScalerBounds {
+	if r.u8()%3 != 0 {
+		return nil
+	}
+	lo := r.u8() % 3
+	return &ScalerBounds{Kind: "HorizontalPodAutoscaler", Name: "hpa", MinReplicas: lo, MaxReplicas: lo + r.u8()%4}
 }
 
 func fuzzReplica(r *bytesIn, i int) ReplicaSignals {
@@ -106,15 +123,36 @@ func shuffled(s Snapshot) Snapshot {
 	return s
 }
 
-// clampTo applies optional bounds to n, as the core must.
-func clampTo(n int, v VariantState) int {
-	if v.MaxReplicas != nil {
-		n = min(n, *v.MaxReplicas)
-	}
+// boundsOf are the bounds a variant's desired count must respect: the VA's optional
+// min/max intersected with its autoscaler's; where they do not intersect, the
+// autoscaler's alone (the target never leaves them).
+func boundsOf(v VariantState) (lo, hi int) {
+	lo, hi = 0, math.MaxInt
 	if v.MinReplicas != nil {
-		n = max(n, *v.MinReplicas)
+		lo = *v.MinReplicas
 	}
-	return n
+	if v.MaxReplicas != nil {
+		hi = *v.MaxReplicas
+	}
+	if sc := v.Scaler; sc != nil {
+		lo, hi = max(lo, sc.MinReplicas), min(hi, sc.MaxReplicas)
+		if lo > hi {
+			lo, hi = sc.MinReplicas, sc.MaxReplicas
+			if v.MinReplicas != nil && *v.MinReplicas <= sc.MaxReplicas {
+				lo = max(lo, *v.MinReplicas)
+			}
+			if v.MaxReplicas != nil && *v.MaxReplicas >= sc.MinReplicas {
+				hi = min(hi, *v.MaxReplicas)
+			}
+		}
+	}
+	return lo, hi
+}
+
+// clampTo applies a variant's bounds to n, as the core must.
+func clampTo(n int, v VariantState) int {
+	lo, hi := boundsOf(v)
+	return max(lo, min(n, hi))
 }
 
 // checkInvariants asserts the properties every decision must have.
@@ -159,6 +197,20 @@ func checkVariant(t *testing.T, s Snapshot, d Decision, total int, vd VariantDec
 	}
 	if !s.Signals.Usable && total > 0 && !d.SafetyNet {
 		t.Fatalf("unusable signals without safety net: %+v", d)
+	}
+	if sc := v.Scaler; sc != nil && (vd.DesiredReplicas < sc.MinReplicas || vd.DesiredReplicas > sc.MaxReplicas) {
+		t.Fatalf("desired %d outside the autoscaler's bounds [%d, %d]: %+v", vd.DesiredReplicas, sc.MinReplicas, sc.MaxReplicas, vd)
+	}
+	if d.Analysis.Analyzer == AnalyzerSaturationV2 && !d.SafetyNet {
+		base := v.CurrentReplicas
+		if v.PreviousDesired != nil {
+			base = *v.PreviousDesired
+		}
+		lo, _ := boundsOf(v)
+		step := max(s.Saturation.Effective().MaxScaleUpStep, v.CurrentReplicas)
+		if vd.DesiredReplicas > max(base+step, lo) {
+			t.Fatalf("v2 step from %d to %d exceeds the step bound %d: %+v", base, vd.DesiredReplicas, step, vd)
+		}
 	}
 	if d.SafetyNet {
 		// No new decision without usable signals: the previous desired if any, else

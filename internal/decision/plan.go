@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // plan is a decision being built: the analysers fill it, the limiter grants its
@@ -26,7 +27,8 @@ type variantPlan struct {
 	state        VariantState
 	pending      int     // current replicas that are not ready yet
 	inFlight     bool    // a previous desired different from current is being kept
-	base         int     // what holding means: previous desired when in flight, else current
+	expired      string  // why a change that was in flight no longer is, for the reason
+	base         int     // what holding means: previous desired when set, else current
 	desired      int     // the answer being built
 	reason       string  // why, for a person
 	samples      int     // replica samples used for this variant
@@ -53,22 +55,49 @@ func newPlan(s *Snapshot) *plan {
 		p.variants[i] = variantPlan{state: v}
 	}
 	slices.SortFunc(p.variants, func(a, b variantPlan) int { return cmp.Compare(a.state.Name, b.state.Name) })
+	expiry := flightExpiry{intervals: inFlightExpiry(s.Saturation), interval: s.Interval, now: s.Now}
 	for i := range p.variants {
-		initVariant(&p.variants[i])
+		initVariant(&p.variants[i], expiry)
 	}
 	return p
 }
 
-// initVariant sets the hold answer: keep a change in flight, else keep current.
-func initVariant(v *variantPlan) {
+// flightExpiry says when a change in flight without progress expires.
+type flightExpiry struct {
+	intervals int
+	interval  time.Duration
+	now       time.Time
+}
+
+// initVariant sets the hold answer: keep a change in flight until it expires, else keep
+// current. An expired change is decided afresh from the previous desired, so that a step
+// the target ignored (an HPA within its tolerance) is followed by a larger one.
+func initVariant(v *variantPlan, e flightExpiry) {
 	v.pending = max(0, v.state.CurrentReplicas-v.state.ReadyReplicas)
 	v.base = v.state.CurrentReplicas
-	if pd := v.state.PreviousDesired; pd != nil && *pd != v.state.CurrentReplicas {
-		v.inFlight = true
-		v.base = *pd
-		v.reason = fmt.Sprintf("hold: change in flight (previous desired %d, current %d)", *pd, v.state.CurrentReplicas)
+	pd := v.state.PreviousDesired
+	if pd == nil || *pd == v.state.CurrentReplicas {
+		v.desired = v.base
+		return
 	}
-	v.desired = v.base
+	v.base, v.desired = *pd, *pd
+	age, known := sinceOrZero(e.now, v.state.InFlightSince)
+	limit := time.Duration(e.intervals) * e.interval
+	switch {
+	case known && e.interval > 0 && age >= limit:
+		v.expired = fmt.Sprintf("change to %d in flight for %s without the target moving (current %d) expired after %d interval(s)",
+			*pd, age.Round(time.Second), v.state.CurrentReplicas, e.intervals)
+	case !known:
+		v.inFlight = true
+		v.reason = fmt.Sprintf("hold: change in flight for an unknown time (previous desired %d, current %d)", *pd, v.state.CurrentReplicas)
+	case e.interval <= 0:
+		v.inFlight = true
+		v.reason = fmt.Sprintf("hold: change in flight for %s (previous desired %d, current %d)", age.Round(time.Second), *pd, v.state.CurrentReplicas)
+	default:
+		v.inFlight = true
+		v.reason = fmt.Sprintf("hold: change in flight for %s (previous desired %d, current %d; expires after %d interval(s) (%s) without progress)",
+			age.Round(time.Second), *pd, v.state.CurrentReplicas, e.intervals, limit)
+	}
 }
 
 // setReason sets a variant's reason unless it keeps a change in flight, whose reason
@@ -99,19 +128,15 @@ func (p *plan) index() map[string]int {
 
 // headroom is how many replicas a variant may still gain above its desired count.
 func (v *variantPlan) headroom() int {
-	if v.state.MaxReplicas == nil {
-		return int(^uint(0) >> 2)
-	}
-	return max(0, *v.state.MaxReplicas-v.desired)
+	_, _, hi, _ := v.bounds()
+	return max(0, hi-v.desired)
 }
 
 // floor is the lowest count the analysers may take a variant to: one replica, or its
 // minimum if higher; only the zero policy goes below.
 func (v *variantPlan) floor() int {
-	if v.state.MinReplicas != nil && *v.state.MinReplicas > 1 {
-		return *v.state.MinReplicas
-	}
-	return 1
+	lo, _, _, _ := v.bounds()
+	return max(1, lo)
 }
 
 // fmtNum prints a number without noise but always with a decimal, e.g. 5.0, 15.5.

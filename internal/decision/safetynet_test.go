@@ -24,8 +24,8 @@ func TestSafetyNet(t *testing.T) {
 		{"unusable without a reason", func(s *Snapshot) { s.Signals = SignalStatus{} }, "signals unusable"},
 		{"no replica samples", func(s *Snapshot) { s.Replicas = nil }, "no usable replica signals"},
 		{"all samples of unknown variants", func(s *Snapshot) { s.Replicas = []ReplicaSignals{replica("gone", 0, 0.1, 0)} }, "1 sample(s) excluded"},
-		{"invalid configuration", func(s *Snapshot) { s.Saturation.KvCacheThreshold = math.NaN() }, "invalid saturation config: kvCacheThreshold NaN out of range"},
-		{"unknown analyser version", func(s *Snapshot) { s.Saturation.Version = "v9" }, `unknown analyzerVersion "v9"`},
+		{"invalid configuration", func(s *Snapshot) { s.Saturation.KvCacheThreshold = math.NaN() }, "invalid saturation config: kvCacheThreshold must be in (0, 1], got NaN"},
+		{"unknown analyser version", func(s *Snapshot) { s.Saturation.Version = "v9" }, `analyzerVersion must be "v1" or "v2", got v9`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestConfigValidation(t *testing.T) {
 		{"kv threshold above 1", func(c *SaturationConfig) { c.KvCacheThreshold = 1.2 }, false},
 		{"negative queue trigger", func(c *SaturationConfig) { c.QueueSpareTrigger = -1 }, false},
 		{"zero triggers are allowed", func(c *SaturationConfig) { c.KvSpareTrigger, c.QueueSpareTrigger = 0, 0 }, true},
-		{"v2 thresholds are not checked for v1", func(c *SaturationConfig) { c.ScaleUpThreshold = 7 }, true},
+		{"v2 thresholds are checked for v1 too (one validator)", func(c *SaturationConfig) { c.ScaleUpThreshold = 7 }, false},
 		{"v2 threshold out of range for v2", func(c *SaturationConfig) { c.Version, c.ScaleUpThreshold = SaturationV2, 7 }, false},
 	}
 	for _, tc := range cases {

@@ -28,9 +28,16 @@ type Snapshot struct {
 	// SuccessWindow is the window ReplicaSignals.SuccessCount covers; the zero policy only
 	// trusts counts whose window covers the retention period. Zero means unknown.
 	SuccessWindow time.Duration
+	// ModelSuccesses is the number of requests the model served successfully during
+	// SuccessWindow, counted over every series of the model, including Pods that are gone
+	// (a rolling restart); the zero policy never reads fewer successes than this.
+	ModelSuccesses float64
 	// MaxSampleAge, when positive, excludes replica samples older than it (or of unknown
 	// age) from the analysis. Zero disables the check.
 	MaxSampleAge time.Duration
+	// Interval is the decision interval; a change in flight expires after
+	// SaturationConfig.InFlightExpiryIntervals of them without progress. Zero: never.
+	Interval time.Duration
 	// Now is the decision time; the core never reads a clock.
 	Now time.Time
 	// Proactive, when set, runs the HYBRID mode for this model: the model-based
@@ -52,8 +59,17 @@ type VariantState struct {
 	// ReadyReplicas is how many replicas are ready (report metrics); the rest are pending.
 	ReadyReplicas int
 	// PreviousDesired is the desired count WVA published last time; nil when never set.
-	// When set and different from CurrentReplicas a change is in flight and is kept.
+	// When set and different from CurrentReplicas a change is in flight and is kept until
+	// it expires (see InFlightSince).
 	PreviousDesired *int
+	// InFlightSince is when the change to PreviousDesired was published or the target last
+	// moved toward it, whichever is later (see Progress); zero means unknown, which never
+	// expires. A change in flight for SaturationConfig.InFlightExpiryIntervals intervals
+	// without progress expires: the variant is decided afresh from PreviousDesired.
+	InFlightSince time.Time
+	// Scaler is the HPA or KEDA ScaledObject that scales the same target, if any: its
+	// bounds are the target's real bounds, so the desired count is clamped to them.
+	Scaler *ScalerBounds
 	// GPUsPerReplica is how many GPUs one replica needs, for the GPU limiter.
 	GPUsPerReplica int
 	// MinReplicas optionally bounds the desired count from below.
@@ -106,4 +122,18 @@ type Demand struct {
 	Known bool
 	// Requests is the number of waiting requests when Known.
 	Requests int
+}
+
+// ScalerBounds are the replica bounds of an autoscaler that acts on the same target (an
+// autoscaling/v2 HorizontalPodAutoscaler or a KEDA ScaledObject). The target never leaves
+// them, so a desired count outside them would stay in flight for ever.
+type ScalerBounds struct {
+	// Kind is "HorizontalPodAutoscaler" or "ScaledObject", for reasons.
+	Kind string
+	// Name is the autoscaler's name, for reasons.
+	Name string
+	// MinReplicas is the autoscaler's lower bound (HPA default 1, ScaledObject default 0).
+	MinReplicas int
+	// MaxReplicas is the autoscaler's upper bound.
+	MaxReplicas int
 }

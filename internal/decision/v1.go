@@ -136,7 +136,7 @@ func (p *plan) planV1Up(signal string) {
 		case v.pending > 0:
 			p.setReason(i, "hold: %d pending replica(s); scale-up needed (%s) goes elsewhere", v.pending, signal)
 		case v.headroom() == 0:
-			p.setReason(i, "hold: at maxReplicas; scale-up needed (%s) goes elsewhere", signal)
+			p.setReason(i, "hold: %s; scale-up needed (%s) goes elsewhere", v.atMax(), signal)
 		default:
 			cands = append(cands, i)
 		}

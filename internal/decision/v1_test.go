@@ -159,7 +159,7 @@ func TestV1PendingAndInFlight(t *testing.T) {
 		s := snap([]VariantState{cheap, variant("pricey", 20, 2)}, append(hot("cheap", 2), hot("pricey", 2)...)...)
 		d := mustDecide(t, s)
 		check(t, d, map[string]want{
-			"cheap":  {3, ActionScaleUp, "change in flight (previous desired 3, current 2)"},
+			"cheap":  {3, ActionScaleUp, "change in flight for an unknown time (previous desired 3, current 2)"},
 			"pricey": {3, ActionScaleUp, "cheapest variant pricey"},
 		})
 		if !variantByName(t, d, "cheap").InFlight || variantByName(t, d, "pricey").InFlight {

@@ -9,9 +9,27 @@ import (
 
 // v2Totals are the token figures of one model (reference section 4).
 type v2Totals struct {
-	demand      float64 // tokens in use plus queued prompt tokens
+	demand      float64 // tokens in use plus queued prompt tokens, extrapolated to silent replicas
 	supply      float64 // capacity of ready replicas
-	anticipated float64 // capacity of ready and pending replicas
+	anticipated float64 // capacity of ready, pending and desired-in-flight replicas
+	ready       int     // ready replicas of the model
+	reported    int     // ready replicas that reported (at most ready per variant)
+}
+
+// coverage is the fraction of ready replicas that reported; 1 when none is ready.
+func (t v2Totals) coverage() float64 {
+	if t.ready == 0 {
+		return 1
+	}
+	return float64(t.reported) / float64(t.ready)
+}
+
+// coverageText says how much of the model reported, when not all of it did.
+func (t v2Totals) coverageText() string {
+	if t.reported >= t.ready {
+		return ""
+	}
+	return fmt.Sprintf("; demand extrapolated from %d of %d ready replica(s) reported (coverage %.0f%%)", t.reported, t.ready, 100*t.coverage())
 }
 
 // analyseV2 runs the token-based analyser: it sizes the capacity to add or remove in
@@ -29,15 +47,19 @@ func (p *plan) analyseV2(samples []sample, cfg SaturationConfig) {
 	a.DemandTokens, a.SupplyTokens, a.AnticipatedSupplyTokens = t.demand, t.supply, t.anticipated
 	a.RequiredTokens = max(0, t.demand/cfg.ScaleUpThreshold-t.anticipated)
 	a.SpareTokens = max(0, t.supply-t.demand/cfg.ScaleDownBoundary)
-	figures := fmt.Sprintf("demand %.0f tokens, ready supply %.0f, with pending %.0f (scaleUpThreshold %.2f, scaleDownBoundary %.2f)",
-		t.demand, t.supply, t.anticipated, cfg.ScaleUpThreshold, cfg.ScaleDownBoundary)
+	figures := fmt.Sprintf("demand %.0f tokens, ready supply %.0f, with pending and in flight %.0f (scaleUpThreshold %.2f, scaleDownBoundary %.2f)%s",
+		t.demand, t.supply, t.anticipated, cfg.ScaleUpThreshold, cfg.ScaleDownBoundary, t.coverageText())
 	switch {
 	case a.RequiredTokens > tolerance:
 		a.ScaleUpNeeded = true
 		if t.demand > 0 {
 			a.Need = min(1, a.RequiredTokens/(t.demand/cfg.ScaleUpThreshold))
 		}
-		p.planV2Up(fmt.Sprintf("required %.0f tokens; %s", a.RequiredTokens, figures))
+		p.planV2Up(fmt.Sprintf("required %.0f tokens; %s", a.RequiredTokens, figures), cfg)
+	case a.SpareTokens > tolerance && t.coverage() < cfg.ScaleDownMinCoverage-tolerance:
+		p.reason = fmt.Sprintf("hold: scale-down not applied: %d of %d ready replica(s) reported (coverage %.0f%% < scaleDownMinCoverage %.0f%%); spare %.0f tokens; %s",
+			t.reported, t.ready, 100*t.coverage(), 100*cfg.ScaleDownMinCoverage, a.SpareTokens, figures)
+		p.holdAll(p.reason)
 	case a.SpareTokens > tolerance:
 		a.ScaleDownSafe = true
 		p.planV2Down(fmt.Sprintf("spare %.0f tokens; %s", a.SpareTokens, figures))
@@ -47,12 +69,22 @@ func (p *plan) analyseV2(samples []sample, cfg SaturationConfig) {
 	}
 }
 
+// variantLoad is what the replicas of one variant that reported add up to.
+type variantLoad struct {
+	demand   float64
+	reported int
+	caps     []float64
+}
+
 // v2Measure computes per-replica capacity and demand, each variant's capacity per
 // replica (median of its replicas, capped by a configured token capacity), and the
-// model totals. It returns the totals and the number of samples with KV cache size.
+// model totals. Ready replicas that did not report are given the demand of their
+// variant's reporting replicas (or the model's utilisation when none of the variant
+// reported), so that supply and demand count the same replicas. Replicas on their way
+// (pending, or desired by a change in flight) count as anticipated supply. It returns the
+// totals and the number of samples with KV cache size.
 func (p *plan) v2Measure(samples []sample, cfg SaturationConfig) (v2Totals, int) {
-	caps := make([][]float64, len(p.variants))
-	var t v2Totals
+	loads := make([]variantLoad, len(p.variants))
 	used := 0
 	for i := range samples {
 		r := &samples[i]
@@ -60,21 +92,48 @@ func (p *plan) v2Measure(samples []sample, cfg SaturationConfig) (v2Totals, int)
 			continue
 		}
 		used++
-		v := &p.variants[r.variant]
+		v, l := &p.variants[r.variant], &loads[r.variant]
 		total := float64(r.NumGPUBlocks) * float64(r.BlockSize)
 		inUse := r.KvCacheUsage * total
-		t.demand += inUse + r.Waiting*r.AvgInputTokens
-		caps[r.variant] = append(caps[r.variant], replicaCapacity(total, inUse, r.Waiting, v.state.TokenCapacity, cfg))
+		l.demand += inUse + r.Waiting*r.AvgInputTokens
+		l.reported++
+		l.caps = append(l.caps, replicaCapacity(total, inUse, r.Waiting, v.state.TokenCapacity, cfg))
 	}
+	var t v2Totals
+	var reportedCap, reportedDemand float64
 	for i := range p.variants {
-		v := &p.variants[i]
-		v.capacity = median(caps[i])
+		v, l := &p.variants[i], &loads[i]
+		v.capacity = median(l.caps)
 		if v.capacity == 0 {
 			v.capacity = v.state.TokenCapacity
 		}
-		ready := float64(v.state.ReadyReplicas)
-		t.supply += ready * v.capacity
-		t.anticipated += (ready + float64(v.pending)) * v.capacity
+		ready := v.state.ReadyReplicas
+		onTheWay := ready + v.pending
+		if v.inFlight {
+			onTheWay = max(onTheWay, v.base)
+		}
+		t.supply += float64(ready) * v.capacity
+		t.anticipated += float64(onTheWay) * v.capacity
+		t.demand += l.demand
+		t.ready += ready
+		t.reported += min(l.reported, ready)
+		reportedCap += float64(l.reported) * v.capacity
+		reportedDemand += l.demand
+	}
+	modelUtil := 0.0
+	if reportedCap > 0 {
+		modelUtil = reportedDemand / reportedCap
+	}
+	for i := range p.variants {
+		v, l := &p.variants[i], &loads[i]
+		silent := v.state.ReadyReplicas - l.reported
+		switch {
+		case silent <= 0:
+		case l.reported > 0:
+			t.demand += float64(silent) * l.demand / float64(l.reported)
+		default:
+			t.demand += float64(silent) * v.capacity * modelUtil
+		}
 	}
 	return t, used
 }
@@ -122,23 +181,36 @@ func (p *plan) costPerToken(a, b int) int {
 
 // planV2Up gives the required tokens to variants in ascending cost per token, rounding
 // each up to whole replicas, until the requirement is covered or no variant has room.
-func (p *plan) planV2Up(signal string) {
+// One decision adds at most max(maxScaleUpStep, current replicas) to a variant, so a
+// replica whose observed capacity is tiny (stalled, nearly empty KV cache) cannot ask for
+// thousands of replicas at once.
+func (p *plan) planV2Up(signal string, cfg SaturationConfig) {
 	cands := p.v2Candidates(func(v *variantPlan) bool { return v.headroom() > 0 })
 	slices.SortFunc(cands, p.costPerToken)
 	left := p.analysis.RequiredTokens
 	p.reason = "scale-up: " + signal
 	p.holdAll("hold: scale-up (" + signal + ") covered by more cost-effective variants")
+	for i := range p.variants {
+		if v := &p.variants[i]; !v.inFlight && v.capacity > 0 && v.headroom() == 0 {
+			p.setReason(i, "hold: %s; scale-up (%s) goes elsewhere", v.atMax(), signal)
+		}
+	}
 	for _, i := range cands {
 		if left <= tolerance {
 			break
 		}
 		v := &p.variants[i]
-		n := wholeReplicas(math.Ceil(left/v.capacity-tolerance), v.headroom())
+		step := max(cfg.MaxScaleUpStep, v.state.CurrentReplicas)
+		wanted := math.Ceil(left/v.capacity - tolerance)
+		n := wholeReplicas(wanted, min(v.headroom(), step))
 		left -= float64(n) * v.capacity
+		prefix := fmt.Sprintf("scale-up: %s; %.0f tokens per replica", signal, v.capacity)
+		if n == step && wanted > float64(step) {
+			prefix += fmt.Sprintf("; step bound: +%d of %.0f wanted (max(maxScaleUpStep %d, current %d))", n, wanted, cfg.MaxScaleUpStep, v.state.CurrentReplicas)
+		}
 		p.requests = append(p.requests, scaleUp{
-			variant: i, replicas: n,
-			prefix: fmt.Sprintf("scale-up: %s; %.0f tokens per replica", signal, v.capacity),
-			label:  "lowest cost-per-token variant",
+			variant: i, replicas: n, prefix: prefix,
+			label: "lowest cost-per-token variant",
 		})
 	}
 	if left > tolerance {

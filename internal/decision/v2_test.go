@@ -60,8 +60,8 @@ func TestV2Rules(t *testing.T) {
 			map[string]want{"l4": {3, ActionScaleUp, ""}, "a100": {2, ActionHold, ""}}},
 		{"GPU limit grants whole replicas and says what it could not", func(s *Snapshot) { s.FreeGPUs = map[string]int{"acc-l4": 1} },
 			map[string]want{"l4": {2, ActionScaleUp, "GPU limit: 1 of 2 replica(s) granted"}}},
-		{"variant with a change in flight is not given capacity", func(s *Snapshot) { s.Variants[1].PreviousDesired = ptr(5) },
-			map[string]want{"l4": {5, ActionScaleUp, "change in flight"}, "a100": {3, ActionScaleUp, ""}}},
+		{"variant with a change in flight is not given capacity; its desired counts: 41176-(25600+2*6400) = 2776 -> 1 a100", func(s *Snapshot) { s.Variants[1].PreviousDesired = ptr(2) },
+			map[string]want{"l4": {2, ActionScaleUp, "change in flight"}, "a100": {3, ActionScaleUp, ""}}},
 		{"configured token capacity caps the KV capacity", func(s *Snapshot) {
 			// l4 capacity min(6400, 3000) = 3000; supply 28600; required 12576.47;
 			// a100 10/12800 < l4 4/3000 per token: a100 gets ceil(12576.47/12800) = 1.

@@ -39,7 +39,7 @@ func validateSnapshot(s *Snapshot) error {
 	if firstErr != nil {
 		return fmt.Errorf("%w: model %s/%s: variant %q: %w", ErrInvalidSnapshot, s.Namespace, s.ModelID, first.Name, firstErr)
 	}
-	return nil
+	return validModelSuccesses(s)
 }
 
 // validateVariant checks one variant's counts, cost and bounds.
@@ -59,6 +59,8 @@ func validateVariant(v *VariantState) error {
 		return errors.New("negative bound")
 	case v.MinReplicas != nil && v.MaxReplicas != nil && *v.MinReplicas > *v.MaxReplicas:
 		return fmt.Errorf("minReplicas %d > maxReplicas %d", *v.MinReplicas, *v.MaxReplicas)
+	case v.Scaler != nil && (v.Scaler.MinReplicas < 0 || v.Scaler.MinReplicas > v.Scaler.MaxReplicas):
+		return fmt.Errorf("%s %s bounds [%d, %d] are not a range", v.Scaler.Kind, v.Scaler.Name, v.Scaler.MinReplicas, v.Scaler.MaxReplicas)
 	}
 	return nil
 }
@@ -75,4 +77,12 @@ func validReplica(r *ReplicaSignals) bool {
 		r.NumGPUBlocks >= 0 && r.BlockSize >= 0 &&
 		finiteNonNegative(r.AvgInputTokens) && finiteNonNegative(r.AvgOutputTokens) &&
 		finiteNonNegative(r.SuccessCount)
+}
+
+// validModelSuccesses checks the model-level success count.
+func validModelSuccesses(s *Snapshot) error {
+	if !finiteNonNegative(s.ModelSuccesses) {
+		return fmt.Errorf("%w: model %s/%s: model success count %v is not a finite non-negative number", ErrInvalidSnapshot, s.Namespace, s.ModelID, s.ModelSuccesses)
+	}
+	return nil
 }

@@ -102,6 +102,9 @@ func zeroVerdict(s *Snapshot, p *plan, samples []sample, excluded int) (bool, st
 		successes += samples[i].SuccessCount
 		busy += samples[i].Waiting + samples[i].Running
 	}
+	// Pods replaced within the retention period served requests too: the model-level
+	// count includes them, so it is never read as fewer than the live replicas' sum.
+	successes = max(successes, s.ModelSuccesses)
 	switch {
 	case successes > 0:
 		return false, fmt.Sprintf("traffic: %s successful request(s) in the last %s", fmtNum(successes), s.SuccessWindow)

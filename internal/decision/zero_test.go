@@ -122,3 +122,15 @@ func TestScaleFromZero(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroPolicyCountsSuccessesOfGonePods protects a model that served requests within its
+// retention period on Pods that a rolling restart has since replaced: the model-level
+// success count keeps it from going to zero.
+func TestZeroPolicyCountsSuccessesOfGonePods(t *testing.T) {
+	s := idleSnapshot()
+	s.ModelSuccesses = 7
+	d := mustDecide(t, s)
+	if d.Analysis.Analyzer == AnalyzerScaleToZero || !strings.Contains(d.Analysis.ZeroPolicy, "7.0 successful request(s)") {
+		t.Fatalf("model went to zero despite 7 successes on gone pods: %s / %s", d.Analysis.Analyzer, d.Analysis.ZeroPolicy)
+	}
+}

@@ -97,6 +97,7 @@ func TestWatcherAgainstAPIServer(t *testing.T) {
 	t.Run("interval change applies and logs old and new", h.testInterval)
 	t.Run("immutable change is rejected with a Warning event", h.testImmutable)
 	t.Run("saturation overrides, invalid entries and deletion", h.testSaturation)
+	t.Run("an entry the core would reject is skipped with a Warning event", h.testRejectedSaturationEntryEvent)
 	t.Run("immutable ConfigMaps and the legacy name are read", h.testImmutableConfigMap)
 }
 
@@ -260,4 +261,40 @@ func (h harness) testImmutableConfigMap(t *testing.T) {
 	eventually(t, "the legacy saturation ConfigMap in force", func() bool {
 		return store.SaturationFor("any", ns).QueueSpareTrigger == 2
 	})
+}
+
+// testRejectedSaturationEntryEvent protects the core from a per-model entry it would
+// reject (queueLengthThreshold 0 makes every decision a safety net): the entry is skipped,
+// the model keeps the default, and a Warning event names the entry, the key, the value
+// and the fix.
+func (h harness) testRejectedSaturationEntryEvent(t *testing.T) {
+	ns := "wva-saturation-rejected"
+	store, _ := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	h.put(t, ns, config.SaturationConfigMapName, map[string]string{
+		"good":   "model_id: meta/good\nqueueLengthThreshold: 8",
+		"queue0": "model_id: meta/llama\nqueueLengthThreshold: 0",
+	})
+	eventually(t, "the valid entry in force", func() bool {
+		return store.SaturationFor("meta/good", ns).QueueLengthThreshold == 8
+	})
+	if got := store.SaturationFor("meta/llama", ns); got != decision.DefaultSaturationConfig() {
+		t.Errorf("the rejected entry changed the model's configuration: %+v", got)
+	}
+	var note string
+	eventually(t, "a Warning event InvalidConfigEntry naming entry, key, value and fix", func() bool {
+		list, err := h.client.EventsV1().Events(ns).List(context.Background(), metav1.ListOptions{
+			FieldSelector: "reason=" + ReasonInvalidConfigEntry})
+		if err != nil {
+			return false
+		}
+		for _, e := range list.Items {
+			if e.Type == corev1.EventTypeWarning && e.Regarding.Name == config.SaturationConfigMapName {
+				note = e.Note
+				_, ok := containsAll(e.Note, `entry "queue0"`, "queueLengthThreshold", "got 0", "set it to")
+				return ok
+			}
+		}
+		return false
+	})
+	t.Logf("event: %s", note)
 }
