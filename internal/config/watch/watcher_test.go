@@ -282,15 +282,15 @@ func (h harness) testRejectedSaturationEntryEvent(t *testing.T) {
 	}
 	var note string
 	eventually(t, "a Warning event InvalidConfigEntry naming entry, key, value and fix", func() bool {
-		list, err := h.client.EventsV1().Events(ns).List(context.Background(), metav1.ListOptions{
+		list, err := h.client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{
 			FieldSelector: "reason=" + ReasonInvalidConfigEntry})
 		if err != nil {
 			return false
 		}
 		for _, e := range list.Items {
-			if e.Type == corev1.EventTypeWarning && e.Regarding.Name == config.SaturationConfigMapName {
-				note = e.Note
-				_, ok := containsAll(e.Note, `entry "queue0"`, "queueLengthThreshold", "got 0", "set it to")
+			if e.Type == corev1.EventTypeWarning && e.InvolvedObject.Name == config.SaturationConfigMapName {
+				note = e.Message
+				_, ok := containsAll(e.Message, `entry "queue0"`, "queueLengthThreshold", "got 0", "set it to")
 				return ok
 			}
 		}
