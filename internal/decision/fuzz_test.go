@@ -201,7 +201,7 @@ func checkVariant(t *testing.T, s Snapshot, d Decision, total int, vd VariantDec
 	if sc := v.Scaler; sc != nil && (vd.DesiredReplicas < sc.MinReplicas || vd.DesiredReplicas > sc.MaxReplicas) {
 		t.Fatalf("desired %d outside the autoscaler's bounds [%d, %d]: %+v", vd.DesiredReplicas, sc.MinReplicas, sc.MaxReplicas, vd)
 	}
-	if d.Analysis.Analyzer == AnalyzerSaturationV2 && !d.SafetyNet {
+	if d.Analysis.Analyzer == AnalyzerSaturationV2 && !d.SafetyNet && d.Proactive == nil { // HYBRID sizes by its own model
 		base := v.CurrentReplicas
 		if v.PreviousDesired != nil {
 			base = *v.PreviousDesired

@@ -230,12 +230,13 @@ func (h *hybrid) capacityAnswer() ([]int, bool) {
 func (h *hybrid) solverVariant(i int, rate float64, capAnswer int, up bool) solve.Variant {
 	v := &h.p.variants[i]
 	sv := solve.Variant{Name: v.state.Name, Cost: v.state.Cost, Rate: rate, Current: v.base, Max: -1}
-	if v.state.MaxReplicas != nil {
-		sv.Max = *v.state.MaxReplicas
+	// The VA's bounds and those of an HPA or ScaledObject on the target, so the solver
+	// never places replicas that the bounds would take away again.
+	lo, _, hi, _ := v.bounds()
+	if hi != unbounded {
+		sv.Max = hi
 	}
-	if v.state.MinReplicas != nil {
-		sv.Floor = *v.state.MinReplicas
-	}
+	sv.Floor = lo
 	switch {
 	case !h.known[i]:
 		sv.Floor, sv.Max, sv.Rate = capAnswer, capAnswer, 0
