@@ -57,8 +57,10 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		}
 	}
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
-		Scheme:                  scheme,
-		Cache:                   cacheOpts,
+		Scheme: scheme,
+		Cache:  cacheOpts,
+		// KEDA ScaledObjects are read as unstructured; from the cache like everything else.
+		Client:                  client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Metrics:                 metricsOptions(st),
 		HealthProbeBindAddress:  st.ProbeAddr,
 		LeaderElection:          st.LeaderElection.Enabled,
@@ -99,6 +101,8 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		LimitGPUs: st.Features.LimitedMode,
 		// Decide only once the saturation, scale-to-zero and service class ConfigMaps are read.
 		ConfigSynced: watcher.Synced(),
+		// ScaledObjects are read only where the KEDA CRD is installed.
+		RESTMapper: mgr.GetRESTMapper(),
 	}
 	if st.ActuationMode == config.ActuationDirect {
 		opts.Scaler = actuator.NewScaler(mgr.GetClient())

@@ -13,6 +13,10 @@ package controller
 // +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 //
+// Autoscalers on the same targets: their min/max bound WVA's desired replicas.
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch
+// +kubebuilder:rbac:groups=keda.sh,resources=scaledobjects,verbs=get;list;watch
+//
 // Limited mode counts the GPUs free on nodes.
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 //

@@ -31,10 +31,12 @@ const (
 
 // apply carries out one variant's decision: metrics, status, events, logs, and scaling in
 // direct mode.
-func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time) {
+// previous is the desired count this engine last published for the variant (see
+// flights), nil when it never published one: a change is counted and announced once, when
+// its status write succeeded, never again by a later cycle that reads a stale cache.
+func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int) {
 	logger := log.FromContext(ctx).WithValues("variant", v.VA.Name)
 	mv := actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator}
-	previous := previousDesired(v)
 	e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)
 
 	if d.SafetyNet {
@@ -47,17 +49,10 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 			"reason", vd.Reason)
 	}
 	changed := previous == nil || *previous != vd.DesiredReplicas
-	if changed && previous != nil {
-		dir := "up"
-		if vd.DesiredReplicas < *previous {
-			dir = "down"
-		}
-		e.opts.Metrics.CountScaling(mv, dir, string(d.Analysis.Analyzer))
-	}
 
 	applied := false
 	if e.opts.Scaler != nil && v.Target != nil {
-		done, err := e.opts.Scaler.Scale(ctx, v.Target, int32(vd.DesiredReplicas))
+		done, err := e.opts.Scaler.Scale(ctx, v.Target, replicas32(vd.DesiredReplicas))
 		if err != nil {
 			logger.Error(err, "Direct scaling failed", "desiredReplicas", vd.DesiredReplicas)
 		} else {
@@ -70,10 +65,10 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 
 	stamp := metav1.NewTime(now)
 	written, err := e.opts.Status.Update(ctx, v.Key(), func(st *v1alpha1.VariantAutoscalingStatus) {
-		st.CurrentReplicas = ptr.To(int32(vd.CurrentReplicas))
+		st.CurrentReplicas = ptr.To(replicas32(vd.CurrentReplicas))
 		if changed || st.DesiredOptimizedAlloc.LastRunTime == nil || !d.SafetyNet {
 			st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{
-				Accelerator: v.Accelerator, NumReplicas: ptr.To(int32(vd.DesiredReplicas)), LastRunTime: &stamp,
+				Accelerator: v.Accelerator, NumReplicas: ptr.To(replicas32(vd.DesiredReplicas)), LastRunTime: &stamp,
 			}
 		}
 		st.Actuation.Applied = applied
@@ -84,7 +79,18 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 		logger.Error(err, "Cannot write status")
 		return
 	}
-	if changed && written != nil {
+	if written == nil {
+		return // the VA is gone
+	}
+	e.flights.published(v, vd.DesiredReplicas, now)
+	if changed && previous != nil {
+		dir := "up"
+		if vd.DesiredReplicas < *previous {
+			dir = "down"
+		}
+		e.opts.Metrics.CountScaling(mv, dir, string(d.Analysis.Analyzer))
+	}
+	if changed {
 		from := "unset"
 		if previous != nil {
 			from = fmt.Sprint(*previous)

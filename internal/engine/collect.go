@@ -70,6 +70,9 @@ func convert(a collector.ModelSignals) ModelSignals {
 		SuccessWindow: a.SuccessWindow,
 		Variants:      make(map[string]VariantHealth, len(a.Variants)),
 	}
+	if a.SuccessWindow > 0 {
+		ms.ModelSuccesses = a.ModelSuccesses
+	}
 	for _, v := range a.Variants {
 		ms.Variants[v.Name] = VariantHealth{Usable: v.Health.Usable, Reason: v.Health.Reason, Message: v.Health.Message}
 		for _, r := range v.Replicas {

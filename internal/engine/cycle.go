@@ -6,7 +6,11 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
@@ -63,7 +67,44 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 	if err := e.opts.Reader.List(ctx, &pods); err != nil {
 		return nil, err
 	}
-	return inventory.Build(vas.Items, deps.Items, pods.Items), nil
+	models := inventory.Build(vas.Items, deps.Items, pods.Items)
+	scalers, err := e.scalers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inventory.AttachScalers(models, scalers)
+	keep := make(map[types.UID]bool, len(vas.Items))
+	for i := range vas.Items {
+		keep[vas.Items[i].UID] = true
+	}
+	e.flights.retain(keep)
+	return models, nil
+}
+
+// scalers lists the HPAs, and the KEDA ScaledObjects when their CRD is installed, whose
+// bounds the decisions respect.
+func (e *Engine) scalers(ctx context.Context) ([]inventory.Scaler, error) {
+	var hpas autoscalingv2.HorizontalPodAutoscalerList
+	if err := e.opts.Reader.List(ctx, &hpas); err != nil {
+		return nil, fmt.Errorf("list HorizontalPodAutoscalers: %w", err)
+	}
+	out := inventory.HPAScalers(hpas.Items)
+	if e.opts.RESTMapper == nil {
+		return out, nil
+	}
+	gvk := inventory.ScaledObjectGVK
+	if _, err := e.opts.RESTMapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+		if meta.IsNoMatchError(err) {
+			return out, nil // KEDA is not installed
+		}
+		return nil, fmt.Errorf("look up the ScaledObject API: %w", err)
+	}
+	var sos unstructured.UnstructuredList
+	sos.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err := e.opts.Reader.List(ctx, &sos); err != nil {
+		return nil, fmt.Errorf("list ScaledObjects: %w", err)
+	}
+	return append(out, inventory.ScaledObjectScalers(sos.Items)...), nil
 }
 
 // decide decides every active model in one call of the core, so that a GPU inventory
@@ -72,6 +113,8 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 	snaps := make([]decision.Snapshot, len(models))
 	sigs := make(map[ModelKey]ModelSignals, len(models))
 	byKey := make(map[ModelKey]*inventory.Model, len(models))
+	previous := map[types.UID]*int{}
+	interval := e.opts.Settings.Interval()
 	for i, m := range models {
 		key := ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}
 		sig, ok := signals[key]
@@ -80,6 +123,8 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 		}
 		sigs[key], byKey[key] = sig, m
 		snaps[i] = Snapshot(m, sig, e.opts.Settings.SaturationFor(m.ModelID, m.Namespace), e.opts.Settings.ZeroFor(m.ModelID, m.Namespace), now)
+		snaps[i].Interval = interval
+		e.withFlights(&snaps[i], m, now, previous)
 	}
 	free, err := e.freeGPUs(ctx)
 	if err != nil {
@@ -94,17 +139,45 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 			// A malformed snapshot is a bug on our side; keep every variant where it is.
 			logger.Error(r.Err, "Decision failed; applying the safety net")
 			snap := Snapshot(m, ModelSignals{Status: decision.SignalStatus{Reason: "AnalysisError"}}, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, now)
+			for i := range snap.Variants {
+				snap.Variants[i].PreviousDesired = previous[variantUID(m, snap.Variants[i].Name)]
+			}
 			if d, err = decision.Decide(snap); err != nil {
 				logger.Error(err, "Safety net failed; variants left untouched")
 				continue
 			}
 		}
-		e.applyModel(log.IntoContext(ctx, logger), m, d, sigs[key], now)
+		e.applyModel(log.IntoContext(ctx, logger), m, d, sigs[key], now, previous)
 	}
 }
 
+// withFlights gives each variant of a snapshot the desired count this engine last
+// published (not the cached status, which may lag) and since when its change has been in
+// flight, and records the previous desired per VA for applying the decision.
+func (e *Engine) withFlights(s *decision.Snapshot, m *inventory.Model, now time.Time, previous map[types.UID]*int) {
+	for i := range s.Variants {
+		vs := &s.Variants[i]
+		for _, v := range m.Variants {
+			if v.VA.Name == vs.Name {
+				vs.PreviousDesired, vs.InFlightSince = e.flights.observe(v, now)
+				previous[v.VA.UID] = vs.PreviousDesired
+			}
+		}
+	}
+}
+
+// variantUID is the UID of the model's VA of that name.
+func variantUID(m *inventory.Model, name string) types.UID {
+	for _, v := range m.Variants {
+		if v.VA.Name == name {
+			return v.VA.UID
+		}
+	}
+	return ""
+}
+
 // applyModel carries out one model's decision, variant by variant.
-func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.Decision, sig ModelSignals, now time.Time) {
+func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.Decision, sig ModelSignals, now time.Time, previous map[types.UID]*int) {
 	byName := map[string]*inventory.Variant{}
 	for _, v := range m.Variants {
 		byName[v.VA.Name] = v
@@ -112,7 +185,7 @@ func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.
 	for i := range d.Variants {
 		vd := &d.Variants[i]
 		if v := byName[vd.Name]; v != nil {
-			e.apply(ctx, v, vd, &d, sig, now)
+			e.apply(ctx, v, vd, &d, sig, now, previous[v.VA.UID])
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,17 +38,21 @@ type Options struct {
 	// ConfigSynced, when set, is closed once the dynamic configuration has been read; the
 	// first cycle waits for it so it never decides on built-in defaults by mistake.
 	ConfigSynced <-chan struct{}
+	// RESTMapper, when set, tells whether the KEDA ScaledObject CRD is installed; only then
+	// are ScaledObjects read (as unstructured, through Reader). Nil: HPAs only.
+	RESTMapper meta.RESTMapper
 }
 
 // Engine runs the decision cycle. Start it with a manager: it only runs on the leader.
 type Engine struct {
 	opts    Options
 	trigger chan string
+	flights *flights
 }
 
 // New returns an Engine.
 func New(opts Options) *Engine {
-	return &Engine{opts: opts, trigger: make(chan string, 1)}
+	return &Engine{opts: opts, trigger: make(chan string, 1), flights: newFlights()}
 }
 
 // Trigger asks for a cycle as soon as possible, e.g. because a target appeared. Calls

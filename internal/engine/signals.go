@@ -27,6 +27,9 @@ type ModelSignals struct {
 	Message string
 	// SuccessWindow is the window Replicas' SuccessCount covers.
 	SuccessWindow time.Duration
+	// ModelSuccesses counts the model's successful requests over SuccessWindow across
+	// every series, Pods that are gone included; meaningful when SuccessWindow is set.
+	ModelSuccesses float64
 	// Demand is the number of requests waiting upstream for the model, if known.
 	Demand decision.Demand
 	// Variants is the health of each variant's data by VA name, for its MetricsAvailable

@@ -11,14 +11,15 @@ import (
 // collector's signals. Only actionable variants take part; it is a pure function.
 func Snapshot(m *inventory.Model, sig ModelSignals, sat decision.SaturationConfig, zero decision.ZeroConfig, now time.Time) decision.Snapshot {
 	s := decision.Snapshot{
-		ModelID:       m.ModelID,
-		Namespace:     m.Namespace,
-		Signals:       sig.Status,
-		Saturation:    sat,
-		Zero:          zero,
-		WaitingDemand: sig.Demand,
-		SuccessWindow: sig.SuccessWindow,
-		Now:           now,
+		ModelID:        m.ModelID,
+		Namespace:      m.Namespace,
+		Signals:        sig.Status,
+		Saturation:     sat,
+		Zero:           zero,
+		WaitingDemand:  sig.Demand,
+		SuccessWindow:  sig.SuccessWindow,
+		ModelSuccesses: sig.ModelSuccesses,
+		Now:            now,
 	}
 	names := map[string]bool{}
 	for _, v := range m.Variants {
@@ -34,6 +35,7 @@ func Snapshot(m *inventory.Model, sig ModelSignals, sat decision.SaturationConfi
 			ReadyReplicas:   min(v.ReadyReplicas(), v.CurrentReplicas()),
 			PreviousDesired: previousDesired(v),
 			GPUsPerReplica:  v.GPUsPerReplica,
+			Scaler:          scalerBounds(v.Scaler),
 		})
 	}
 	for _, r := range sig.Replicas {
@@ -52,4 +54,12 @@ func previousDesired(v *inventory.Variant) *int {
 	}
 	n := int(*alloc.NumReplicas)
 	return &n
+}
+
+// scalerBounds is the core's view of the autoscaler on a variant's target, if any.
+func scalerBounds(s *inventory.Scaler) *decision.ScalerBounds {
+	if s == nil {
+		return nil
+	}
+	return &decision.ScalerBounds{Kind: s.Kind, Name: s.Name, MinReplicas: s.MinReplicas, MaxReplicas: s.MaxReplicas}
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/collector"
 	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/inventory"
 )
@@ -59,5 +60,54 @@ func TestSnapshotTakesActionableVariantsAndTheirSignalsOnly(t *testing.T) {
 	}
 	if !s.Now.Equal(now) || s.SuccessWindow != 10*time.Minute || s.ModelID != "llama" || s.Namespace != "ns" {
 		t.Errorf("snapshot = %+v", s)
+	}
+}
+
+// TestZeroPolicyReadsModelSuccessesOfGonePods protects a model after a rolling restart:
+// the collector's model-level success count (Pods gone included) reaches the core, so a
+// model that served requests within its retention period does not go to zero.
+func TestZeroPolicyReadsModelSuccessesOfGonePods(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Name: "a100"}}
+	m := &inventory.Model{Namespace: "ns", ModelID: "llama", Variants: []*inventory.Variant{
+		{VA: v, Target: &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](1)}}, Cost: 5,
+			Pods: []*corev1.Pod{readyPod("new-0", true)}},
+	}}
+	answer := collector.ModelSignals{Namespace: "ns", ModelID: "llama", Health: collector.Health{Usable: true},
+		SuccessWindow: 10 * time.Minute, ModelSuccesses: 40, // served by the Pods the restart replaced
+		Variants: []collector.VariantSignals{{Name: "a100", Health: collector.Health{Usable: true},
+			Replicas: []collector.ReplicaSignals{{Pod: "new-0", SuccessKnown: true, SampleTime: now}}}}}
+	zero := decision.ZeroConfig{Enabled: true, RetentionPeriod: 10 * time.Minute}
+	d, err := decision.Decide(Snapshot(m, convert(answer), decision.DefaultSaturationConfig(), zero, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Analysis.Analyzer == decision.AnalyzerScaleToZero || d.Variants[0].DesiredReplicas == 0 {
+		t.Fatalf("model that served 40 requests on replaced Pods went to zero: %s", d.Analysis.ZeroPolicy)
+	}
+}
+
+// TestSnapshotCarriesAutoscalerBounds protects the clamp: the bounds of the HPA or
+// ScaledObject on a variant's target reach the core as plain data.
+func TestSnapshotCarriesAutoscalerBounds(t *testing.T) {
+	v := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Name: "a100"}}
+	m := &inventory.Model{Namespace: "ns", ModelID: "llama", Variants: []*inventory.Variant{
+		{VA: v, Target: &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](1)}},
+			Scaler: &inventory.Scaler{Kind: inventory.KindHPA, Name: "a100-hpa", MinReplicas: 1, MaxReplicas: 10}},
+	}}
+	s := Snapshot(m, ModelSignals{}, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, time.Time{})
+	want := decision.ScalerBounds{Kind: inventory.KindHPA, Name: "a100-hpa", MinReplicas: 1, MaxReplicas: 10}
+	if got := s.Variants[0].Scaler; got == nil || *got != want {
+		t.Fatalf("scaler = %+v, want %+v", got, want)
+	}
+}
+
+// TestReplicas32ClampsAtTheAPIBoundary protects the int32 fields of the API from counts
+// that would wrap around.
+func TestReplicas32ClampsAtTheAPIBoundary(t *testing.T) {
+	for in, want := range map[int]int32{-3: 0, 0: 0, 7: 7, 1 << 40: 1<<31 - 1} {
+		if got := replicas32(in); got != want {
+			t.Errorf("replicas32(%d) = %d, want %d", in, got, want)
+		}
 	}
 }

@@ -39,6 +39,8 @@ type Variant struct {
 	GPUsPerReplica int
 	// Pods are the target's pods (matched by its selector, not being deleted), sorted by name.
 	Pods []*corev1.Pod
+	// Scaler is the HPA or ScaledObject that scales the target, if any (AttachScalers).
+	Scaler *Scaler
 }
 
 // Key is the VA's namespace and name.
