@@ -30,8 +30,7 @@ const (
 )
 
 // apply carries out one variant's decision: metrics, status, events, logs, and scaling in
-// direct mode.
-// previous is the desired count this engine last published for the variant (see
+// direct mode. previous is the desired count this engine last published for the variant (see
 // flights), nil when it never published one: a change is counted and announced once, when
 // its status write succeeded, never again by a later cycle that reads a stale cache.
 func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int) {
