@@ -68,9 +68,13 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 		return nil, err
 	}
 	models := inventory.Build(vas.Items, deps.Items, pods.Items)
-	scalers, err := e.scalers(ctx)
+	// Without the autoscalers' bounds the cycle still decides (as before they were read);
+	// a cache that cannot sync them (RBAC not granted) must not stall every cycle.
+	listCtx, cancel := context.WithTimeout(ctx, scalerListTimeout)
+	defer cancel()
+	scalers, err := e.scalers(listCtx)
 	if err != nil {
-		return nil, err
+		log.FromContext(ctx).Error(err, "Cannot read the HPAs and ScaledObjects on the targets; deciding without their bounds this cycle")
 	}
 	inventory.AttachScalers(models, scalers)
 	keep := make(map[types.UID]bool, len(vas.Items))
@@ -80,6 +84,10 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 	e.flights.retain(keep)
 	return models, nil
 }
+
+// scalerListTimeout bounds the wait for the autoscalers' informers: they sync in well
+// under a second when the manager may list them, and never when it may not.
+const scalerListTimeout = 10 * time.Second
 
 // scalers lists the HPAs, and the KEDA ScaledObjects when their CRD is installed, whose
 // bounds the decisions respect.
@@ -97,12 +105,12 @@ func (e *Engine) scalers(ctx context.Context) ([]inventory.Scaler, error) {
 		if meta.IsNoMatchError(err) {
 			return out, nil // KEDA is not installed
 		}
-		return nil, fmt.Errorf("look up the ScaledObject API: %w", err)
+		return out, fmt.Errorf("look up the ScaledObject API: %w", err)
 	}
 	var sos unstructured.UnstructuredList
 	sos.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	if err := e.opts.Reader.List(ctx, &sos); err != nil {
-		return nil, fmt.Errorf("list ScaledObjects: %w", err)
+		return out, fmt.Errorf("list ScaledObjects: %w", err)
 	}
 	return append(out, inventory.ScaledObjectScalers(sos.Items)...), nil
 }
