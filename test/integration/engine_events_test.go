@@ -223,4 +223,3 @@ func scalingCount(t *testing.T, g prometheus.Gatherer, ns, variant string) float
 	}
 	return total
 }
-
