@@ -36,7 +36,7 @@ func TestHPAMaxReplicasBoundsDesired(t *testing.T) {
 	if err := s.client.Create(ctx, hpa); err != nil {
 		t.Fatal(err)
 	}
-	startManager(t, "hpa-bounds", "GLOBAL_OPT_INTERVAL=2s")
+	startManager(t, "hpa-bounds", "GLOBAL_OPT_INTERVAL=3s")
 	twoVariants(t, ns, nil)
 	loadAll(t, ns, 0.95, 8)
 	wantDesired(t, ns, "llama-h100", 2, time.Minute)

@@ -13,7 +13,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/utils/clock"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
@@ -97,13 +97,21 @@ func (staticSettings) SaturationFor(string, string) decision.SaturationConfig {
 }
 func (staticSettings) ZeroFor(string, string) decision.ZeroConfig { return decision.ZeroConfig{} }
 
-// Two cycles in quick succession, the second reading a cache that has not seen the
-// first's status write, announce the change 2 -> 3 once and count it once: the engine
-// remembers what it published, instead of trusting the stale status.
-func TestOneEventAndOneCountPerChange(t *testing.T) {
+// engineFixture is an engine deciding one variant (2 ready replicas) on the real API
+// server, with a cache that can be frozen, fixed signals and a fake clock.
+type engineFixture struct {
+	ns       string
+	eng      *engine.Engine
+	cache    *laggingCache
+	signals  *fixedSignals
+	clock    *clocktesting.FakeClock
+	recorder events.EventRecorder
+	registry *prometheus.Registry
+}
+
+func newEngineFixture(t *testing.T, ctx context.Context) *engineFixture {
+	t.Helper()
 	ns := newNamespace(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	if err := s.client.Create(ctx, newDeployment(ns, "llama-a100", "NVIDIA-A100-SXM4-80GB", 2)); err != nil {
 		t.Fatal(err)
 	}
@@ -123,69 +131,121 @@ func TestOneEventAndOneCountPerChange(t *testing.T) {
 		}
 		return nil
 	})
-
 	cs, err := kubernetes.NewForConfig(s.env.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
 	broadcaster.StartRecordingToSink(ctx.Done())
-	defer broadcaster.Shutdown()
-	recorder := broadcaster.NewRecorder(s.client.Scheme(), "wva-integration")
+	t.Cleanup(broadcaster.Shutdown)
+	f := &engineFixture{
+		ns: ns, cache: &laggingCache{Reader: namespaced{s.client, ns}}, signals: &fixedSignals{kv: 0.5},
+		clock:    clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+		recorder: broadcaster.NewRecorder(s.client.Scheme(), "wva-integration"),
+		registry: prometheus.NewRegistry(),
+	}
 	metrics := actuator.NewMetrics("")
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(metrics.Collectors()...)
-	cache := &laggingCache{Reader: namespaced{s.client, ns}}
-	signals := &fixedSignals{kv: 0.5}
-	eng := engine.New(engine.Options{
-		Reader: cache, Signals: signals, Settings: staticSettings{},
-		Status:  status.NewWriter(s.client, s.client, recorder),
-		Metrics: metrics, Recorder: recorder, Clock: clock.RealClock{},
+	f.registry.MustRegister(metrics.Collectors()...)
+	f.eng = engine.New(engine.Options{
+		Reader: f.cache, Signals: f.signals, Settings: staticSettings{},
+		Status:  status.NewWriter(s.client, s.client, f.recorder),
+		Metrics: metrics, Recorder: f.recorder, Clock: f.clock,
 	})
+	return f
+}
 
-	eng.RunOnce(ctx, "first") // unsaturated: publishes 2
-	wantDesired(t, ns, "llama-a100", 2, 10*time.Second)
-	if err := cache.freeze(ctx, ns); err != nil { // the cache sees desired 2 from now on
+// publishTwoThenSaturate runs a first cycle at moderate load (desired 2 published),
+// freezes the cache there, and saturates every replica.
+func (f *engineFixture) publishTwoThenSaturate(t *testing.T, ctx context.Context) {
+	t.Helper()
+	f.eng.RunOnce(ctx, "first")
+	wantDesired(t, f.ns, "llama-a100", 2, 10*time.Second)
+	if err := f.cache.freeze(ctx, f.ns); err != nil { // the cache sees desired 2 from now on
 		t.Fatal(err)
 	}
-	signals.set(0.95, 8)
-	eng.RunOnce(ctx, "saturated")
-	eng.RunOnce(ctx, "again, before the cache catches up")
-	wantDesired(t, ns, "llama-a100", 3, 10*time.Second)
+	f.signals.set(0.95, 8)
+}
 
-	if got := scalingCount(t, registry, ns, "llama-a100"); got != 1 {
-		t.Errorf("wva_replica_scaling_total = %v after one change, want 1", got)
-	}
-	// Events are recorded asynchronously: a sentinel recorded after the cycles shows the
-	// recorder has caught up once it is on the API server.
-	va := getVA(t, ns, "llama-a100")
-	recorder.Eventf(va, nil, corev1.EventTypeNormal, "Sentinel", "Test", "after the cycles")
-	var changes int32
+// changeEvents counts the DesiredReplicasChanged events with the note's prefix on the API
+// server, series included, once a sentinel recorded after them has arrived (events are
+// recorded asynchronously).
+func (f *engineFixture) changeEvents(t *testing.T, ctx context.Context, prefix string) int32 {
+	t.Helper()
+	va := getVA(t, f.ns, "llama-a100")
+	sentinel := fmt.Sprintf("sentinel %d", time.Now().UnixNano())
+	f.recorder.Eventf(va, nil, corev1.EventTypeNormal, "Sentinel", "Test", sentinel)
+	var n int32
 	eventually(t, 30*time.Second, func() error {
 		var list eventsv1.EventList
-		if err := s.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		if err := s.client.List(ctx, &list, client.InNamespace(f.ns)); err != nil {
 			return err
 		}
-		sentinel := false
-		changes = 0
+		seen := false
+		n = 0
 		for _, e := range list.Items {
 			switch {
-			case e.Reason == "Sentinel":
-				sentinel = true
-			case e.Reason == engine.ReasonDesiredChanged && strings.HasPrefix(e.Note, "Desired replicas 2 -> 3"):
-				changes++
+			case e.Reason == "Sentinel" && e.Note == sentinel:
+				seen = true
+			case e.Reason == engine.ReasonDesiredChanged && strings.HasPrefix(e.Note, prefix):
+				n++
 				if e.Series != nil {
-					changes += e.Series.Count - 1
+					n += e.Series.Count - 1
 				}
 			}
 		}
-		if !sentinel || changes == 0 {
-			return fmt.Errorf("sentinel seen %v, %d DesiredReplicasChanged 2 -> 3 event(s)", sentinel, changes)
+		if !seen || n == 0 {
+			return fmt.Errorf("sentinel seen %v, %d %q event(s)", seen, n, prefix)
 		}
 		return nil
 	})
-	if changes != 1 {
-		t.Errorf("DesiredReplicasChanged \"2 -> 3\" recorded %d times on the API server, want once", changes)
+	return n
+}
+
+// Two cycles in quick succession, the second reading a cache that has not seen the
+// first's status write, announce the change 2 -> 3 once and count it once: the engine
+// remembers what it published, instead of trusting the stale status.
+func TestOneEventAndOneCountPerChange(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newEngineFixture(t, ctx)
+	f.publishTwoThenSaturate(t, ctx)
+	f.eng.RunOnce(ctx, "saturated")
+	f.eng.RunOnce(ctx, "again, before the cache catches up")
+	wantDesired(t, f.ns, "llama-a100", 3, 10*time.Second)
+
+	if got := scalingCount(t, f.registry, f.ns, "llama-a100"); got != 1 {
+		t.Errorf("wva_replica_scaling_total = %v after one change, want 1", got)
+	}
+	if n := f.changeEvents(t, ctx, "Desired replicas 2 -> 3"); n != 1 {
+		t.Errorf("DesiredReplicasChanged \"2 -> 3\" recorded %d times on the API server, want once", n)
+	}
+}
+
+// A change the target never follows (no HPA acts on it here, as an HPA within its
+// tolerance would not) is held while young, saying for how long, and expires after
+// inFlightExpiryIntervals (3 x 30 s) without progress: the variant is decided afresh from
+// the previous desired count, 3 -> 4.
+func TestChangeInFlightExpiresWhenTheTargetDoesNotMove(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newEngineFixture(t, ctx)
+	f.publishTwoThenSaturate(t, ctx)
+	f.eng.RunOnce(ctx, "saturated") // 2 -> 3; the Deployment stays at 2
+	f.clock.Step(time.Minute)
+	f.eng.RunOnce(ctx, "held")
+	wantDesired(t, f.ns, "llama-a100", 3, 10*time.Second)
+	if c, err := condition(getVA(t, f.ns, "llama-a100"), v1alpha1.ConditionReady); err != nil || !strings.Contains(c.Message, "change in flight for 1m0s") {
+		t.Errorf("Ready condition %+v (%v) does not say how long the change has been in flight", c, err)
+	}
+	f.clock.Step(30 * time.Second)
+	f.eng.RunOnce(ctx, "expired")
+	wantDesired(t, f.ns, "llama-a100", 4, 10*time.Second)
+	c, err := condition(getVA(t, f.ns, "llama-a100"), v1alpha1.ConditionReady)
+	if err != nil || !strings.Contains(c.Message, "expired after 3 interval(s)") {
+		t.Errorf("Ready condition %+v (%v) does not say the change expired", c, err)
+	}
+	if got := scalingCount(t, f.registry, f.ns, "llama-a100"); got != 2 {
+		t.Errorf("wva_replica_scaling_total = %v after 2 -> 3 -> 4, want 2", got)
 	}
 }
 
