@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
+	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/inventory"
+)
+
+// variantWithStatus is a VA (uid) whose status says desired, on a target at current.
+func variantWithStatus(uid types.UID, desired, current int32, at time.Time) *inventory.Variant {
+	va := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Name: "a100", UID: uid}}
+	va.Status.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{NumReplicas: ptr.To(desired), LastRunTime: &metav1.Time{Time: at}}
+	return &inventory.Variant{VA: va, Target: &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To(current)}}}
+}
+
+// TestFlightsPreferWhatWasPublishedOverAStaleStatus protects one event and one count per
+// change: once a desired count is published, a cached status that still shows the old one
+// does not make it "previous" again; a VA created anew under the same name starts afresh.
+func TestFlightsPreferWhatWasPublishedOverAStaleStatus(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newFlights()
+	stale := variantWithStatus("uid-1", 2, 2, t0)
+	if prev, since := f.observe(stale, t0); prev == nil || *prev != 2 || !since.Equal(t0) {
+		t.Fatalf("first observation: previous %v since %v, want the status's 2", prev, since)
+	}
+	f.published(stale, 3, t0)
+	prev, since := f.observe(stale, t0.Add(time.Second))
+	if prev == nil || *prev != 3 || !since.Equal(t0) {
+		t.Fatalf("after publishing 3 the stale status (2) won: previous %v since %v", prev, since)
+	}
+	recreated := variantWithStatus("uid-2", 7, 2, t0)
+	if prev, _ := f.observe(recreated, t0.Add(2*time.Second)); prev == nil || *prev != 7 {
+		t.Fatalf("a new VA of the same name inherited the old memory: %v", prev)
+	}
+	f.retain(map[types.UID]bool{"uid-2": true})
+	if _, ok := f.m["uid-1"]; ok {
+		t.Error("a VA that is gone is still remembered")
+	}
+}
