@@ -60,3 +60,35 @@ func TestClassesAndPlots(t *testing.T) {
 		t.Errorf("report lacks the policy's chart: %v", err)
 	}
 }
+
+// TestPerModelSeries: with several models the series carry each model's latency and
+// attainment per bucket, which together make up the overall ones.
+func TestPerModelSeries(t *testing.T) {
+	pat := PatternConfig{Kind: "constant", Rate: 3, Duration: Duration(3 * time.Minute), PromptTokens: 500, OutputTokens: 100}
+	c := testConfig(pat)
+	c.Models = append(c.Models, c.Models[0])
+	c.Models[1].Name = "other"
+	c.Models[1].SLO.TTFT = Duration(time.Microsecond) // nothing meets it
+	res, err := scenario(t, c).Run(&twoModels{}, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Series.Models) != 2 {
+		t.Fatalf("%d per-model series, want 2", len(res.Series.Models))
+	}
+	for b, att := range res.Series.Attainment {
+		first, second := res.Series.Models[0].Attainment[b], res.Series.Models[1].Attainment[b]
+		if att == nil || first == nil || second == nil {
+			continue
+		}
+		if *second != 0 || *first < 0.9 || *att > *first || *att < *second {
+			t.Errorf("bucket %d: overall %.2f, models %.2f and %.2f; want the second at 0 and the overall between", b, *att, *first, *second)
+		}
+	}
+}
+
+// twoModels keeps two replicas of each of two models.
+type twoModels struct{ scriptPolicy }
+
+func (p *twoModels) Initial() Desired              { return Desired{{2}, {2}} }
+func (p *twoModels) Decide(*View) (Desired, error) { return Desired{{2}, {2}}, nil }

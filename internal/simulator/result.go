@@ -184,6 +184,16 @@ type Series struct {
 	Attainment []*float64 `json:"attainment"`
 	// CumulativeCost is the cost billed up to each time.
 	CumulativeCost []float64 `json:"cumulativeCost"`
+	// Models are the latency series per model, when there are several.
+	Models []ModelSeries `json:"models,omitempty"`
+}
+
+// ModelSeries are one model's per-bucket latency and attainment (see Series).
+type ModelSeries struct {
+	Model      string     `json:"model"`
+	TTFTP95    []*float64 `json:"ttftP95Seconds"`
+	ITLP95     []*float64 `json:"itlP95Seconds"`
+	Attainment []*float64 `json:"attainment"`
 }
 
 // VariantSeries is one variant's replica counts over time.

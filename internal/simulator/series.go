@@ -21,7 +21,14 @@ func (s *sim) seriesResult() Series {
 			out.Replicas = append(out.Replicas, vs)
 		}
 	}
-	out.TTFTP95, out.ITLP95, out.Attainment = s.latencyBuckets(len(s.series), res)
+	out.TTFTP95, out.ITLP95, out.Attainment = s.latencyBuckets(len(s.series), res, -1)
+	if len(s.models) > 1 {
+		for mi, m := range s.models {
+			ms := ModelSeries{Model: m.cfg.Name}
+			ms.TTFTP95, ms.ITLP95, ms.Attainment = s.latencyBuckets(len(s.series), res, mi)
+			out.Models = append(out.Models, ms)
+		}
+	}
 	for _, p := range s.series {
 		cost := 0.0
 		for _, r := range s.replicas {
@@ -32,16 +39,17 @@ func (s *sim) seriesResult() Series {
 	return out
 }
 
-// latencyBuckets groups requests by arrival bucket and returns each bucket's p95 TTFT,
-// p95 ITL and attainment (nil for buckets without requests).
-func (s *sim) latencyBuckets(n int, res time.Duration) (ttft, itl, att []*float64) {
+// latencyBuckets groups the requests of model mi (every model when negative) by arrival
+// bucket and returns each bucket's p95 TTFT, p95 ITL and attainment (nil for buckets
+// without requests).
+func (s *sim) latencyBuckets(n int, res time.Duration, mi int) (ttft, itl, att []*float64) {
 	ttfts := make([][]time.Duration, n)
 	itls := make([][]time.Duration, n)
 	met := make([]int, n)
 	count := make([]int, n)
 	for i := range s.records {
 		b := min(int(s.wl.arrivals[i].at/res), n-1)
-		if b < 0 {
+		if b < 0 || (mi >= 0 && s.wl.arrivals[i].model != mi) {
 			continue
 		}
 		count[b]++
