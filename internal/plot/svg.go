@@ -14,8 +14,10 @@ type Chart struct {
 	Title, XLabel, YLabel string
 	// Width and Height are the SVG's size in pixels.
 	Width, Height int
-	// LogY draws the y axis in powers of ten (values <= 0 are left out).
+	// LogY draws the y axis in powers of ten (values <= 0 are left out); LogX the x
+	// axis likewise, with ticks at 1, 2 and 5 per decade (for costs spanning a wide range).
 	LogY bool
+	LogX bool
 	// YMax, when positive, fixes the top of the y axis (to compare small multiples).
 	YMax float64
 	// Series are the lines (or point sets); HLines the reference lines.
@@ -92,6 +94,10 @@ func (c Chart) Render() string {
 	}
 	pw, ph := float64(c.Width-padLeft-padRight), float64(c.Height-padTop-padBottom)
 	sx := func(x float64) float64 { return padLeft + (x-xmin)/(xmax-xmin)*pw }
+	if c.LogX {
+		lo, hi := math.Log10(xmin), math.Log10(xmax)
+		sx = func(x float64) float64 { return padLeft + (math.Log10(math.Max(x, xmin))-lo)/(hi-lo)*pw }
+	}
 	sy := func(y float64) float64 {
 		if c.LogY {
 			y = math.Log10(math.Max(y, ymin))
@@ -127,7 +133,7 @@ func (c Chart) bounds() (xmin, xmax, ymin, ymax float64) {
 	for _, s := range c.Series {
 		for i, x := range s.X {
 			y := s.Y[i]
-			if math.IsNaN(y) || (c.LogY && y <= 0) {
+			if c.skip(x, y) {
 				continue
 			}
 			xmin, xmax, ymin, ymax = math.Min(xmin, x), math.Max(xmax, x), math.Min(ymin, y), math.Max(ymax, y)
@@ -141,6 +147,10 @@ func (c Chart) bounds() (xmin, xmax, ymin, ymax float64) {
 	}
 	if xmax == xmin {
 		xmax = xmin + 1
+	}
+	if c.LogX { // a margin of a tenth of the span in log terms on both sides
+		span := math.Log10(xmax) - math.Log10(xmin)
+		xmin, xmax = xmin/math.Pow(10, 0.05*span+0.02), xmax*math.Pow(10, 0.12*span+0.02)
 	}
 	if c.LogY {
 		ymin = math.Pow(10, math.Floor(math.Log10(math.Max(ymin, 1e-4))))
@@ -159,8 +169,10 @@ func (c Chart) bounds() (xmin, xmax, ymin, ymax float64) {
 	span := ymax - ymin
 	if c.Scatter {
 		ymin -= 0.05 * span
-		xspan := xmax - xmin
-		xmin, xmax = xmin-0.05*xspan, xmax+0.12*xspan
+		if !c.LogX {
+			xspan := xmax - xmin
+			xmin, xmax = xmin-0.05*xspan, xmax+0.12*xspan
+		}
 	}
 	return xmin, xmax + 0, ymin, ymax + 0.05*span
 }
@@ -174,7 +186,11 @@ func (c Chart) axes(b *strings.Builder, padTop int, sx, sy func(float64) float64
 		fmt.Fprintf(b, `<line x1="%d" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#e5e5e5"/>`, padLeft, padLeft+pw, y, y)
 		fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end">%s</text>`, padLeft-6, y+4, fmtTick(t))
 	}
-	for _, t := range niceTicks(xmin, xmax, 8) {
+	xticks := niceTicks(xmin, xmax, 8)
+	if c.LogX {
+		xticks = logTicks(xmin, xmax)
+	}
+	for _, t := range xticks {
 		x := sx(t)
 		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%.1f" stroke="#e5e5e5"/>`, x, x, padTop, float64(padTop)+ph)
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle">%s</text>`, x, float64(padTop)+ph+16, fmtTick(t))
@@ -210,7 +226,7 @@ func (c Chart) line(b *strings.Builder, s Series, sx, sy func(float64) float64) 
 	}
 	for i, x := range s.X {
 		y := s.Y[i]
-		if math.IsNaN(y) || (c.LogY && y <= 0) {
+		if c.skip(x, y) {
 			flush()
 			continue
 		}
@@ -222,10 +238,28 @@ func (c Chart) line(b *strings.Builder, s Series, sx, sy func(float64) float64) 
 	flush()
 }
 
+// skip reports whether a point cannot be drawn: no value, or not positive on a log axis.
+func (c Chart) skip(x, y float64) bool {
+	return math.IsNaN(x) || math.IsNaN(y) || (c.LogY && y <= 0) || (c.LogX && x <= 0)
+}
+
+// logTicks are 1, 2 and 5 times the powers of ten within [lo, hi].
+func logTicks(lo, hi float64) []float64 {
+	var out []float64
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			if t := m * math.Pow(10, e); t >= lo && t <= hi {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
 // points draws a scatter series with labels.
 func (c Chart) points(b *strings.Builder, s Series, sx, sy func(float64) float64) {
 	for i, x := range s.X {
-		if math.IsNaN(s.Y[i]) || math.IsNaN(x) {
+		if c.skip(x, s.Y[i]) {
 			continue
 		}
 		marker(b, s.Marker, sx(x), sy(s.Y[i]), s.Color)

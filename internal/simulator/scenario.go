@@ -197,10 +197,12 @@ func (sc *Scenario) usesTrace() bool {
 	return false
 }
 
-// LoadSeries is each model's arrival rate per resolution bucket.
+// LoadSeries is each model's arrival rate per resolution bucket, from the start to the
+// end of the period (the last bucket may be shorter, its rate over its own length).
 func (sc *Scenario) LoadSeries() []LoadSeries {
 	res := sc.Config.Resolution.D()
-	n := int(sc.Workload.End/res) + 1
+	end := sc.Workload.End
+	n := max(1, int((end+res-1)/res))
 	out := make([]LoadSeries, len(sc.Config.Models))
 	for mi := range out {
 		out[mi] = LoadSeries{Model: sc.Config.Models[mi].Name, Rate: make([]float64, n)}
@@ -208,7 +210,7 @@ func (sc *Scenario) LoadSeries() []LoadSeries {
 			out[mi].TimesSeconds = append(out[mi].TimesSeconds, (time.Duration(b) * res).Seconds())
 		}
 	}
-	last := sc.Workload.End - time.Duration(n-1)*res // the last bucket may be partial
+	last := end - time.Duration(n-1)*res
 	for _, a := range sc.Workload.arrivals {
 		b := min(int(a.at/res), n-1)
 		span := res

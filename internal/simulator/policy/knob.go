@@ -60,8 +60,7 @@ func linear(from, to, step float64) []float64 {
 	}
 	out := make([]float64, n)
 	for i := range out {
-		out[i] = math.Round((from+sign*float64(i)*step)/step*1e6) / 1e6 * step
-		out[i] = math.Round(out[i]*1e9) / 1e9
+		out[i] = math.Round((from+sign*float64(i)*step)*1e9) / 1e9 // 0.1+0.2 prints as 0.3
 	}
 	return out
 }

@@ -98,8 +98,8 @@ func (s *ScenarioResult) html(b *strings.Builder) {
 // scatter plots attainment against cost: per policy its probes (small), its default
 // (ring) and its tuned run (dot); the oracle's rows as diamonds; the target as a line.
 func (s *ScenarioResult) scatter() plot.Chart {
-	c := plot.Chart{Title: "SLO attainment against cost", XLabel: "cost (replica-hours × variant cost)", YLabel: "SLO attainment",
-		Width: 660, Height: 420, Scatter: true}
+	c := plot.Chart{Title: "SLO attainment against cost", XLabel: "cost (replica-hours × variant cost, log scale)", YLabel: "SLO attainment",
+		Width: 660, Height: 420, Scatter: true, LogX: true}
 	colour := 0
 	for pi := range s.Policies {
 		p := &s.Policies[pi]
