@@ -35,7 +35,7 @@ type SaturationConfig struct {
 	// ScaleDownBoundary (v2) is the utilisation below which spare capacity is removed.
 	ScaleDownBoundary float64 `json:"scaleDownBoundary,omitempty"`
 	// ScaleDownMinCoverage (v2) is the fraction of ready replicas that must have reported
-	// for capacity to be removed; demand of the others is extrapolated. Zero: default.
+	// for capacity to be removed; the others count only as capacity on its way. Zero: default.
 	ScaleDownMinCoverage float64 `json:"scaleDownMinCoverage,omitempty"`
 	// MaxScaleUpStep (v2) bounds one decision: a variant gains at most
 	// max(MaxScaleUpStep, its current replicas) replicas at once. Zero: default.

@@ -9,8 +9,8 @@ import (
 
 // v2Totals are the token figures of one model (reference section 4).
 type v2Totals struct {
-	demand      float64 // tokens in use plus queued prompt tokens, extrapolated to silent replicas
-	supply      float64 // capacity of ready replicas
+	demand      float64 // tokens in use plus queued prompt tokens of the replicas that reported
+	supply      float64 // capacity of the ready replicas that reported: the same replicas
 	anticipated float64 // capacity of ready, pending and desired-in-flight replicas
 	ready       int     // ready replicas of the model
 	reported    int     // ready replicas that reported (at most ready per variant)
@@ -29,7 +29,8 @@ func (t v2Totals) coverageText() string {
 	if t.reported >= t.ready {
 		return ""
 	}
-	return fmt.Sprintf("; demand extrapolated from %d of %d ready replica(s) reported (coverage %.0f%%)", t.reported, t.ready, 100*t.coverage())
+	return fmt.Sprintf("; supply and demand over the %d of %d ready replica(s) reported (coverage %.0f%%), the others count as capacity on its way",
+		t.reported, t.ready, 100*t.coverage())
 }
 
 // analyseV2 runs the token-based analyser: it sizes the capacity to add or remove in
@@ -78,11 +79,11 @@ type variantLoad struct {
 
 // v2Measure computes per-replica capacity and demand, each variant's capacity per
 // replica (median of its replicas, capped by a configured token capacity), and the
-// model totals. Ready replicas that did not report are given the demand of their
-// variant's reporting replicas (or the model's utilisation when none of the variant
-// reported), so that supply and demand count the same replicas. Replicas on their way
-// (pending, or desired by a change in flight) count as anticipated supply. It returns the
-// totals and the number of samples with KV cache size.
+// model totals. Supply and demand are counted over the same replicas, those that
+// reported: a ready replica that did not (typically one that has just become ready and
+// not been scraped yet) is not measured supply, only capacity on its way, like a pending
+// replica or one a change in flight has asked for. It returns the totals and the number
+// of samples with KV cache size.
 func (p *plan) v2Measure(samples []sample, cfg SaturationConfig) (v2Totals, int) {
 	loads := make([]variantLoad, len(p.variants))
 	used := 0
@@ -100,7 +101,6 @@ func (p *plan) v2Measure(samples []sample, cfg SaturationConfig) (v2Totals, int)
 		l.caps = append(l.caps, replicaCapacity(total, inUse, r.Waiting, v.state.TokenCapacity, cfg))
 	}
 	var t v2Totals
-	var reportedCap, reportedDemand float64
 	for i := range p.variants {
 		v, l := &p.variants[i], &loads[i]
 		v.capacity = median(l.caps)
@@ -112,28 +112,12 @@ func (p *plan) v2Measure(samples []sample, cfg SaturationConfig) (v2Totals, int)
 		if v.inFlight {
 			onTheWay = max(onTheWay, v.base)
 		}
-		t.supply += float64(ready) * v.capacity
+		measured := min(l.reported, ready)
+		t.supply += float64(measured) * v.capacity
 		t.anticipated += float64(onTheWay) * v.capacity
 		t.demand += l.demand
 		t.ready += ready
-		t.reported += min(l.reported, ready)
-		reportedCap += float64(l.reported) * v.capacity
-		reportedDemand += l.demand
-	}
-	modelUtil := 0.0
-	if reportedCap > 0 {
-		modelUtil = reportedDemand / reportedCap
-	}
-	for i := range p.variants {
-		v, l := &p.variants[i], &loads[i]
-		silent := v.state.ReadyReplicas - l.reported
-		switch {
-		case silent <= 0:
-		case l.reported > 0:
-			t.demand += float64(silent) * l.demand / float64(l.reported)
-		default:
-			t.demand += float64(silent) * v.capacity * modelUtil
-		}
+		t.reported += measured
 	}
 	return t, used
 }

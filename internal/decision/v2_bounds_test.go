@@ -16,8 +16,8 @@ func partialV2(reported int, kv float64) Snapshot {
 }
 
 // TestV2PartialDataDoesNotScaleDown protects a model from losing 8 of 10 replicas because
-// only 2 reported: demand of the silent replicas is extrapolated, and no scale-down rests
-// on less than scaleDownMinCoverage of the ready replicas.
+// only 2 reported: supply and demand are counted over the same (reporting) replicas, and
+// no scale-down rests on less than scaleDownMinCoverage of the ready replicas.
 func TestV2PartialDataDoesNotScaleDown(t *testing.T) {
 	// At 60% KV the two reporters stand for ten replicas in the dead band.
 	check(t, mustDecide(t, partialV2(2, 0.6)), map[string]want{"a": {10, ActionHold, "2 of 10 ready replica(s) reported"}})
@@ -27,18 +27,23 @@ func TestV2PartialDataDoesNotScaleDown(t *testing.T) {
 	if d.Analysis.ScaleDownSafe {
 		t.Error("scale-down judged safe on 20% coverage")
 	}
-	// The same load with 9 of 10 (90%) or all reporting does scale down.
-	check(t, mustDecide(t, partialV2(9, 0.05)), map[string]want{"a": {1, ActionScaleDown, "coverage 90%"}})
+	// The same load with 9 of 10 (90%) reporting scales down on the spare of those 9
+	// (115200 - 7200/0.7 = 104914 tokens: 8 replicas); all 10 reporting, down to 1.
+	check(t, mustDecide(t, partialV2(9, 0.05)), map[string]want{"a": {2, ActionScaleDown, "coverage 90%"}})
 	check(t, mustDecide(t, partialV2(10, 0.05)), map[string]want{"a": {1, ActionScaleDown, ""}})
 }
 
-// TestV2ExtrapolatesDemandOverSilentReplicas protects scale-up sizing: two saturated
-// reporters out of ten mean ten saturated replicas, not two.
-func TestV2ExtrapolatesDemandOverSilentReplicas(t *testing.T) {
+// TestV2SilentReadyReplicasAreCapacityOnItsWay protects against provisioning for demand
+// nobody measured: two saturated reporters out of ten (the other eight just became ready
+// and were not scraped yet) are not taken for ten saturated replicas; the eight count as
+// capacity on its way, like pending replicas, and the reason states the coverage.
+func TestV2SilentReadyReplicasAreCapacityOnItsWay(t *testing.T) {
 	d := mustDecide(t, partialV2(2, 0.95))
-	// Per replica: capacity 12800, demand 15200; extrapolated demand 152000;
-	// required 152000/0.85 - 128000 = 50823.5 -> 4 replicas (step bound max(4, 10) = 10).
-	check(t, d, map[string]want{"a": {14, ActionScaleUp, "demand extrapolated from 2 of 10 ready replica(s)"}})
+	// Demand 2 x 15200 = 30400; capacity on its way 10 x 12800: nothing required.
+	check(t, d, map[string]want{"a": {10, ActionHold, "supply and demand over the 2 of 10 ready replica(s) reported (coverage 20%)"}})
+	if d.Analysis.SupplyTokens != 2*12800 || d.Analysis.AnticipatedSupplyTokens != 10*12800 {
+		t.Errorf("supply %.0f / anticipated %.0f, want 25600 measured and 128000 on its way", d.Analysis.SupplyTokens, d.Analysis.AnticipatedSupplyTokens)
+	}
 }
 
 // TestV2CountsDesiredOfChangeInFlightAsSupply protects against provisioning twice: a
