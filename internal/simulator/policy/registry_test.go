@@ -36,8 +36,8 @@ func TestRegistry(t *testing.T) {
 	if _, err := reg.Build(sc, Entry("x", "magic", nil)); !errors.Is(err, simulator.ErrConfig) || !strings.Contains(err.Error(), "known: always-two, hpa") {
 		t.Errorf("unknown type: %v", err)
 	}
-	_, err = reg.Build(sc, Entry("h", TypeHPA, map[string]any{"target": 10, "tolerence": 0.2}))
-	if !errors.Is(err, simulator.ErrConfig) || !strings.Contains(err.Error(), `unknown field "tolerence"`) || !strings.Contains(err.Error(), "target, tolerance, scaleDownStabilization") {
+	_, err = reg.Build(sc, Entry("h", TypeHPA, map[string]any{"target": 10, "tolerancePercent": 20}))
+	if !errors.Is(err, simulator.ErrConfig) || !strings.Contains(err.Error(), `unknown field "tolerancePercent"`) || !strings.Contains(err.Error(), "target, tolerance, scaleDownStabilization") {
 		t.Errorf("misspelt key: %v", err)
 	}
 	if _, err := NewRegistry(HPA(), HPA()); err == nil {
