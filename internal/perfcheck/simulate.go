@@ -32,6 +32,13 @@ const stepJitter = 0.02
 // through one simulated replica for span after a warm-up of a tenth of it, and measures
 // the requests that arrived after the warm-up (every one runs to completion).
 func Simulate(v Variant, mix Mix, rate float64, span time.Duration, seed uint64) (Measured, error) {
+	return SimulateClumped(v, mix, rate, 1, span, seed)
+}
+
+// SimulateClumped is Simulate with arrivals in clumps of clump requests of one length
+// (a client's retries, a batch job, a replayed trace scaled up by copying), the clumps
+// arriving as a Poisson process at rate/clump, their requests a millisecond apart.
+func SimulateClumped(v Variant, mix Mix, rate float64, clump int, span time.Duration, seed uint64) (Measured, error) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	rep, err := servermodel.NewReplica(v.Sim, servermodel.Options{Seed: seed, StepJitter: stepJitter})
 	if err != nil {
@@ -63,17 +70,24 @@ func Simulate(v Variant, mix Mix, rate float64, span time.Duration, seed uint64)
 	}
 	hi := v.Sim.MaxModelLen / 2
 	at := time.Duration(0)
-	for id := 0; ; id++ {
-		at += time.Duration(rng.ExpFloat64() / rate * float64(time.Second))
+	clump = max(clump, 1)
+	last := time.Duration(0)
+	for id := 0; ; {
+		at = max(at+time.Duration(rng.ExpFloat64()/rate*float64(clump)*float64(time.Second)), last)
 		if at > end {
 			break
 		}
-		if err := rep.Advance(at, sink); err != nil {
-			return Measured{}, fmt.Errorf("perfcheck: %w", err)
-		}
-		req := servermodel.Request{ID: servermodel.RequestID(id), PromptTokens: draw(rng, mix.Tokens.Input, hi), OutputTokens: draw(rng, mix.Tokens.Output, hi)}
-		if err := rep.Submit(req, at); err != nil {
-			return Measured{}, fmt.Errorf("perfcheck: %w", err)
+		in, out := draw(rng, mix.Tokens.Input, hi), draw(rng, mix.Tokens.Output, hi)
+		for k := range clump {
+			t := at + time.Duration(k)*time.Millisecond
+			last = t
+			if err := rep.Advance(t, sink); err != nil {
+				return Measured{}, fmt.Errorf("perfcheck: %w", err)
+			}
+			if err := rep.Submit(servermodel.Request{ID: servermodel.RequestID(id), PromptTokens: in, OutputTokens: out}, t); err != nil {
+				return Measured{}, fmt.Errorf("perfcheck: %w", err)
+			}
+			id++
 		}
 	}
 	for rep.Step(sink) {

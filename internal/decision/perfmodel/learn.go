@@ -24,6 +24,9 @@ const (
 	iterations = 2
 )
 
+// nParams is how many parameters are learned: ln α, ln β, ln γ and ln dispersion.
+const nParams = 4
+
 // gate is the 97.5% quantile of the χ² distribution with m degrees of freedom: an
 // update whose normalised innovation squared reaches it is rejected as an outlier
 // (7.378 for the two latencies, as the reference filter uses).
@@ -36,8 +39,9 @@ var gate = [...]float64{0, 5.024, 7.378}
 type State struct {
 	// Params are the current estimates.
 	Params Params `json:"params"`
-	// Cov is the covariance of (ln α, ln β, ln γ): the relative uncertainty squared.
-	Cov [3][3]float64 `json:"cov"`
+	// Cov is the covariance of (ln α, ln β, ln γ, ln dispersion): the relative
+	// uncertainty squared.
+	Cov [nParams][nParams]float64 `json:"cov"`
 	// Updates counts accepted updates since the state was created.
 	Updates int `json:"updates"`
 	// Rejections counts consecutive rejected updates.
@@ -70,11 +74,18 @@ func NewState(prior Params, uncertainty float64, source string) State {
 		prior = expParams(clampLog(logParams(prior)))
 	}
 	s := State{Params: prior, Source: source}
-	for i := range 3 {
+	for i := range nParams {
 		s.Cov[i][i] = uncertainty * uncertainty
 	}
+	// Arrivals are taken as Poisson until the windows say otherwise.
+	u := math.Min(uncertainty, dispersionUncertainty)
+	s.Cov[3][3] = u * u
 	return s
 }
+
+// dispersionUncertainty is the prior relative uncertainty of the dispersion (clumps of
+// up to about two requests at one standard deviation).
+const dispersionUncertainty = 0.7
 
 // Outcome says what a learning step did.
 type Outcome string
@@ -134,7 +145,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 	step.PredictedTTFT, step.PredictedITL = pred.TTFTMean, pred.ITLMean
 	h0 := measure(pred, obs)
 	P := s.Cov
-	for i := range 3 {
+	for i := range nParams {
 		P[i][i] += processNoise * processNoise
 	}
 	H := jacobian(x0, h0, obs, e, rate)
@@ -151,7 +162,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 		step.Outcome, step.Why = OutcomeRejected, fmt.Sprintf("normalised innovation %.2f >= gate %.3f", step.NIS, gate[len(z)])
 		if s.Rejections >= resetAfter {
 			// Persistent disagreement: the replica changed. Widen and learn again.
-			for i := range 3 {
+			for i := range nParams {
 				s.Cov[i][i] = math.Max(s.Cov[i][i], 0.5)
 			}
 			s.Rejections = 0
@@ -160,7 +171,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 		return s, step
 	}
 	x := x0
-	var K [3][]float64
+	var K [nParams][]float64
 	for it := range iterations {
 		if it > 0 {
 			p := predictMeans(expParams(x), e, obs.Mix, rate)
@@ -172,7 +183,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 			// Linearise around x: ν = z − h(x) − H(x0 − x).
 			nu = sub(z, h)
 			for r := range nu {
-				for c := range 3 {
+				for c := range nParams {
 					nu[r] -= H[r][c] * (x0[c] - x[c])
 				}
 			}
@@ -182,7 +193,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 			}
 		}
 		K = gain(P, H, Sinv)
-		for r := range 3 {
+		for r := range nParams {
 			x[r] = x0[r]
 			for c := range nu {
 				x[r] += K[r][c] * nu[c]
@@ -229,10 +240,10 @@ func measure(p Prediction, obs Observation) []float64 {
 }
 
 // jacobian differentiates the log measurements by the log parameters numerically.
-func jacobian(x [3]float64, h0 []float64, obs Observation, e Engine, rate float64) [][3]float64 {
+func jacobian(x [nParams]float64, h0 []float64, obs Observation, e Engine, rate float64) [][nParams]float64 {
 	const eps = 1e-3
-	H := make([][3]float64, len(h0))
-	for c := range 3 {
+	H := make([][nParams]float64, len(h0))
+	for c := range nParams {
 		xe := x
 		xe[c] += eps
 		p := predictMeans(expParams(xe), e, obs.Mix, rate)
@@ -256,7 +267,7 @@ func rescale(s State, obs Observation, e Engine, now time.Time, step Step) (Stat
 		return s, Step{Outcome: OutcomeSkipped, Why: "parameters predict an overload and no rescaling fits the window"}
 	}
 	s.Params = expParams(clampLog(logParams(s.Params.Scaled(k, k, k))))
-	for i := range 3 {
+	for i := range nParams {
 		s.Cov[i][i] = math.Max(s.Cov[i][i], 0.5)
 	}
 	s.LastUpdate = now
@@ -326,20 +337,21 @@ func relError(nu []float64) float64 {
 }
 
 // Parameter bounds in log space: a step overhead between 10 µs and 2 s, a token cost
-// between 10 ns and 10 ms, a KV read between 1 ps and 100 µs per token.
-var logLo, logHi = [3]float64{math.Log(1e-5), math.Log(1e-8), math.Log(1e-12)}, [3]float64{math.Log(2), math.Log(1e-2), math.Log(1e-4)}
+// between 10 ns and 10 ms, a KV read between 1 ps and 100 µs per token, clumps of 1 to
+// 64 requests.
+var logLo, logHi = [nParams]float64{math.Log(1e-5), math.Log(1e-8), math.Log(1e-12), 0}, [nParams]float64{math.Log(2), math.Log(1e-2), math.Log(1e-4), math.Log(64)}
 
-func clampLog(x [3]float64) [3]float64 {
+func clampLog(x [nParams]float64) [nParams]float64 {
 	for i := range x {
 		x[i] = math.Min(math.Max(x[i], logLo[i]), logHi[i])
 	}
 	return x
 }
 
-func logParams(p Params) [3]float64 {
-	return [3]float64{math.Log(p.Alpha), math.Log(p.Beta), math.Log(p.Gamma)}
+func logParams(p Params) [nParams]float64 {
+	return [nParams]float64{math.Log(p.Alpha), math.Log(p.Beta), math.Log(p.Gamma), math.Log(p.clump())}
 }
 
-func expParams(x [3]float64) Params {
-	return Params{Alpha: math.Exp(x[0]), Beta: math.Exp(x[1]), Gamma: math.Exp(x[2])}
+func expParams(x [nParams]float64) Params {
+	return Params{Alpha: math.Exp(x[0]), Beta: math.Exp(x[1]), Gamma: math.Exp(x[2]), Dispersion: math.Exp(x[3])}
 }

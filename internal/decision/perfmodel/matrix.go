@@ -13,15 +13,15 @@ func sub(a, b []float64) []float64 {
 }
 
 // innovationCov is H·P·Hᵀ + diag(σ²).
-func innovationCov(h [][3]float64, p [3][3]float64, sigma []float64) [][]float64 {
+func innovationCov(h [][nParams]float64, p [nParams][nParams]float64, sigma []float64) [][]float64 {
 	m := len(h)
 	s := make([][]float64, m)
 	for r := range m {
 		s[r] = make([]float64, m)
 		for c := range m {
 			v := 0.0
-			for i := range 3 {
-				for j := range 3 {
+			for i := range nParams {
+				for j := range nParams {
 					v += h[r][i] * p[i][j] * h[c][j]
 				}
 			}
@@ -85,19 +85,19 @@ func quad(nu []float64, a [][]float64) float64 {
 }
 
 // gain is K = P·Hᵀ·S⁻¹.
-func gain(p [3][3]float64, h [][3]float64, sinv [][]float64) [3][]float64 {
+func gain(p [nParams][nParams]float64, h [][nParams]float64, sinv [][]float64) [nParams][]float64 {
 	m := len(h)
-	var pht [3][]float64
-	for i := range 3 {
+	var pht [nParams][]float64
+	for i := range nParams {
 		pht[i] = make([]float64, m)
 		for c := range m {
-			for j := range 3 {
+			for j := range nParams {
 				pht[i][c] += p[i][j] * h[c][j]
 			}
 		}
 	}
-	var g [3][]float64
-	for i := range 3 {
+	var g [nParams][]float64
+	for i := range nParams {
 		g[i] = make([]float64, m)
 		for c := range m {
 			for k := range m {
@@ -110,10 +110,10 @@ func gain(p [3][3]float64, h [][3]float64, sinv [][]float64) [3][]float64 {
 
 // josephUpdate is (I−KH)·P·(I−KH)ᵀ + K·R·Kᵀ, the covariance update that stays
 // symmetric and positive under rounding.
-func josephUpdate(p [3][3]float64, k [3][]float64, h [][3]float64, sigma []float64) [3][3]float64 {
-	var ikh [3][3]float64 // I − KH
-	for i := range 3 {
-		for j := range 3 {
+func josephUpdate(p [nParams][nParams]float64, k [nParams][]float64, h [][nParams]float64, sigma []float64) [nParams][nParams]float64 {
+	var ikh [nParams][nParams]float64 // I − KH
+	for i := range nParams {
+		for j := range nParams {
 			v := 0.0
 			if i == j {
 				v = 1
@@ -124,12 +124,12 @@ func josephUpdate(p [3][3]float64, k [3][]float64, h [][3]float64, sigma []float
 			ikh[i][j] = v
 		}
 	}
-	var out [3][3]float64
-	for i := range 3 {
-		for j := range 3 {
+	var out [nParams][nParams]float64
+	for i := range nParams {
+		for j := range nParams {
 			v := 0.0
-			for a := range 3 {
-				for b := range 3 {
+			for a := range nParams {
+				for b := range nParams {
 					v += ikh[i][a] * p[a][b] * ikh[j][b]
 				}
 			}
@@ -139,8 +139,8 @@ func josephUpdate(p [3][3]float64, k [3][]float64, h [][3]float64, sigma []float
 			out[i][j] = v
 		}
 	}
-	for i := range 3 { // symmetrise
-		for j := i + 1; j < 3; j++ {
+	for i := range nParams { // symmetrise
+		for j := i + 1; j < nParams; j++ {
 			m := (out[i][j] + out[j][i]) / 2
 			out[i][j], out[j][i] = m, m
 		}

@@ -15,10 +15,21 @@ type Params struct {
 	Beta float64 `json:"beta"`
 	// Gamma is the cost of each KV-cache token attention reads, seconds.
 	Gamma float64 `json:"gamma"`
+	// Dispersion describes how clumped arrivals are: requests come in clumps of about
+	// this many (1, or 0, is Poisson). Clumps make prompts queue for prefill without
+	// adding work, so it moves the time to first token and the tails, not the means of
+	// decoding. Learned with the others from the windows.
+	Dispersion float64 `json:"dispersion,omitempty"`
 }
+
+// clump returns the dispersion, at least 1.
+func (p Params) clump() float64 { return math.Max(1, p.Dispersion) }
 
 // Validate reports parameters the model cannot use.
 func (p Params) Validate() error {
+	if !(p.Dispersion >= 0) || math.IsInf(p.Dispersion, 0) {
+		return fmt.Errorf("parameter dispersion %v: must be a finite number >= 1 (or 0 for Poisson arrivals)", p.Dispersion)
+	}
 	for _, f := range []struct {
 		name string
 		v    float64
@@ -30,9 +41,10 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Scaled returns the parameters multiplied by k each, e.g. a prior for a card twice as fast.
+// Scaled returns the step coefficients multiplied by ka, kb and kg (the dispersion is
+// kept), e.g. a prior for a card twice as fast.
 func (p Params) Scaled(ka, kb, kg float64) Params {
-	return Params{Alpha: p.Alpha * ka, Beta: p.Beta * kb, Gamma: p.Gamma * kg}
+	return Params{Alpha: p.Alpha * ka, Beta: p.Beta * kb, Gamma: p.Gamma * kg, Dispersion: p.Dispersion}
 }
 
 // Engine holds the limits of one replica's engine that are configuration, not learned:

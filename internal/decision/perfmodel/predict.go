@@ -58,6 +58,7 @@ type dists struct {
 	inM         [4]float64                  // raw moments of the prompt length
 	rhoP        float64                     // prefill utilisation
 	firstStep   [len(coarseWeights)]float64 // its own prefill step, per coarse prompt slice
+	mates       float64                     // other requests in an arrival's clump
 	waitTail    tail                        // wait, fitted
 	fifoTail    tail                        // fifoWait, fitted
 	itl         [points][len(coarseWeights)]itlCell
@@ -87,6 +88,14 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 	}
 	perDecode := p.Beta + p.Gamma*ctx
 	rhoP := lam * cp * in1
+	// Arrivals come in clumps of about D requests of one length: clumps arrive at λ/D
+	// and carry D times a prompt's tokens (moments Dʲ·E[Iʲ]).
+	clump := p.clump()
+	evRate := lam / clump
+	var evM [4]float64
+	for j := range evM {
+		evM[j] = math.Pow(clump, float64(j+1)) * inM[j]
+	}
 	pr := Prediction{Rate: lam, Utilisation: rhoP + lam*dec*perDecode, Stable: true}
 	if pr.Utilisation >= 1-1e-9 {
 		return unstable(pr)
@@ -94,7 +103,7 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 
 	// Idle time: the prompt queue is empty (an M/G/1 server at load ρ_p) and no request
 	// is still decoding (those that left the queue within one unhurried decode).
-	idle := (1 - rhoP) * math.Exp(-lam*dec*(p.Alpha+perDecode))
+	idle := (1 - rhoP) * math.Exp(-evRate*dec*(p.Alpha+perDecode))
 	busy := math.Max(1-idle, math.Min(1, pr.Utilisation+lam*p.Alpha))
 	if busy-pr.Utilisation < 1e-9 {
 		busy = 1
@@ -103,15 +112,15 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 	// A share of the steps start a busy period with one prompt; the others carry the
 	// prompts that arrived during the step before. Choose the base step (α + decode
 	// work) so that the mean step matches the time identity above.
-	start := math.Min(lam*(1-busy)*step/busy, 1)
-	base := math.Max(p.Alpha, (step-start*(p.Alpha+cp*in1))/math.Max(1e-9, 1-start)-rhoP*step)
+	start := math.Min(evRate*(1-busy)*step/busy, 1)
+	base := math.Max(p.Alpha, (step-start*(p.Alpha+cp*clump*in1))/math.Max(1e-9, 1-start)-rhoP*step)
 	if start >= 1 {
 		base = p.Alpha
 	}
 	decoding := (base - p.Alpha) / perDecode
 	pr.Busy, pr.StepTime = busy, step
 
-	d := dists{busy: busy, alpha: p.Alpha, base: base, prefillCost: cp, rate: lam, inM: inM, rhoP: rhoP}
+	d := dists{busy: busy, alpha: p.Alpha, base: base, prefillCost: cp, rate: evRate, inM: evM, rhoP: rhoP, mates: clump - 1}
 	// The number decoding swings (more decoders make every step, and so every decode,
 	// longer, which keeps more decoding: the swing grows as 1/(1−ρ_d)).
 	d.decodeNoise = perDecode * perDecode * decoding / math.Max(1-(pr.Utilisation-rhoP), 0.05)
@@ -134,15 +143,15 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 	if lam*cpq*in1 >= 1-1e-9 {
 		return unstable(pr) // prompts, with their chunk overhead, arrive faster than they are prefilled
 	}
-	steps := stepMoments(lam, cpq, p.Alpha, base, start, inM)
-	d.wait = waitMoments(steps, lam, cpq, inM)
+	steps := stepMoments(evRate, cpq, p.Alpha, base, start, evM)
+	d.wait = waitMoments(steps, evRate, cpq, evM)
 	d.stepCap = cp * budget
 	queued := d.wait.mean / cpq // prompt tokens ahead of or with ours, roughly
 	// When the prompts to prefill overflow a step's budget, the engine works through
 	// them first come, first served, budget tokens per step: a FIFO queue (M/G/1) with
 	// service cpFull per prompt token. Blend the two views by the chance that a prompt
 	// and those batched with it overflow the budget.
-	if fifo := overflow(steps, lam, inM, budget); fifo > 0 && lam > 0 {
+	if fifo := overflow(steps, evRate, evM, budget); fifo > 0 && lam > 0 {
 		cpFull := cp + base/budget
 		rhoQ := lam * cpFull * in1
 		if rhoQ >= 1-1e-9 {
@@ -151,15 +160,15 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 		d.fifoWeight = fifo
 		d.fifoBusy = rhoQ
 		d.fifoCost = cpFull
-		d.fifoWait = fifoWait(lam, cpFull, inM, rhoQ)
+		d.fifoWait = fifoWait(evRate, cpFull, evM, rhoQ)
 	}
 	ttft, firstMean := 0.0, 0.0
 	for i := range d.out {
 		d.out[i] = math.Max(d.out[i]-1, 0)
-		d.chunk[i] = math.Floor((d.in[i]+queued)/budget) * base
-		own := cp*d.in[i] + d.chunk[i]
+		d.chunk[i] = math.Floor((clump*d.in[i]+queued)/budget) * base
+		own := cp*clump*d.in[i] + d.chunk[i] // its clump is prefilled in the same step
 		gated := (1-busy)*(p.Alpha+own) + busy*(base+d.wait.mean+own)
-		fifo := base + d.fifoBusy*d.fifoWait.mean + d.fifoCost*d.in[i]
+		fifo := base + d.fifoBusy*d.fifoWait.mean + d.fifoCost*(1+d.mates/2)*d.in[i] // half its clump ahead
 		ttft += sliceWeights[i] * ((1-d.fifoWeight)*gated + d.fifoWeight*fifo)
 	}
 	// The prompts that arrive during a request's own prefill step are prefilled in its
@@ -167,7 +176,7 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 	var coarse [len(coarseWeights)]float64
 	m.Input.slicesOn(coarseEdges[:], coarseZ, coarse[:])
 	for j, in := range coarse {
-		d.firstStep[j] = (1-busy)*(p.Alpha+cp*in) + busy*(base+d.wait.mean+cp*in)
+		d.firstStep[j] = (1-busy)*(p.Alpha+cp*clump*in) + busy*(base+d.wait.mean+cp*clump*in)
 		firstMean += coarseWeights[j] * d.firstStep[j]
 	}
 	if full {
@@ -238,15 +247,15 @@ func waitMoments(t [4]float64, lam, cp float64, inM [4]float64) moments3 {
 	return fromRaw(r1, r2, r3)
 }
 
-// overflow is the chance that a prompt plus the prompts that arrived during the step
-// in progress (length-biased, moments from stepMoments) exceed the step's token budget,
+// overflow is the chance that a prompt's clump plus the clumps that arrived during the
+// step in progress (length-biased, moments from stepMoments) exceed the step's token budget,
 // with a gamma fitted to their token count.
 func overflow(t [4]float64, lam float64, inM [4]float64, budget float64) float64 {
 	if math.IsInf(budget, 1) {
 		return 0
 	}
 	b1, b2 := t[1]/t[0], t[2]/t[0]
-	mean := lam*inM[0]*b1 + inM[0]
+	mean := lam*inM[0]*b1 + inM[0] // clumps arriving during the step, and its own
 	v := lam*inM[1]*b1 + lam*inM[0]*lam*inM[0]*(b2-b1*b1) + inM[1] - inM[0]*inM[0]
 	return moments3{mean: mean, variance: v, third: 2 * v * v / mean}.survival(budget)
 }
@@ -279,14 +288,14 @@ func (pr *Prediction) TTFTSurvival(t float64) float64 {
 	d := &pr.d
 	s := 0.0
 	for i, in := range d.in {
-		own := d.prefillCost*in + d.chunk[i]
+		own := d.prefillCost*(1+d.mates)*in + d.chunk[i]
 		idle := 0.0
 		if d.alpha+own > t { // an idle engine starts the prompt at once
 			idle = 1
 		}
 		gated := (1-d.busy)*idle + d.busy*d.waitTail.survival(t-d.base-own)
 		if d.fifoWeight > 0 {
-			rest := t - d.base - d.fifoCost*in
+			rest := t - d.base - d.fifoCost*(1+d.mates/2)*in
 			fifo := d.fifoBusy * d.fifoTail.survival(rest)
 			if rest < 0 {
 				fifo = 1
