@@ -87,6 +87,7 @@ func grantInOrderOfNeed(plans []*plan, freeGPUs map[string]int) {
 	for _, p := range order {
 		p.grant(pool)
 	}
+	giveBack(order)
 }
 
 // compareResults orders results by namespace, then model ID, then error text, so the

@@ -91,6 +91,11 @@ func (h *hybrid) run() {
 	res := solve.Solve(problem)
 	out.Short = res.Short
 	h.apply(res, capacity, rates, fo, keepWhy)
+	// What the model would keep without the stabilisation period, for a cycle whose
+	// shared GPUs run short elsewhere (giveBack).
+	problem.Keep = problem.Demand
+	lean := solve.Solve(problem)
+	p.lean = lean.Counts
 }
 
 // forecast updates the traffic forecast with the window and reads it at the horizon new
@@ -131,7 +136,7 @@ func (h *hybrid) learn(mix perfmodel.Mix, mixOK bool) []float64 {
 	for i := range p.variants {
 		name := p.variants[i].state.Name
 		vm := models[name]
-		ps, step := h.learnOne(st.Variants[name], vm)
+		ps, step := h.learnOne(st.Variants[name], vm, h.transferFor(i))
 		if ps.Known() {
 			st.Variants[name] = ps
 			h.known[i] = true
@@ -160,12 +165,16 @@ func (h *hybrid) sustainable(name string, p perfmodel.Params, e perfmodel.Engine
 	return r
 }
 
-// learnOne starts or continues learning for one variant.
-func (h *hybrid) learnOne(ps perfmodel.State, vm VariantModel) (perfmodel.State, perfmodel.Step) {
+// learnOne starts or continues learning for one variant: from its prior when it has
+// one, else from a sibling variant's parameters carried over by datasheet, else from
+// its first window; then it learns from the window.
+func (h *hybrid) learnOne(ps perfmodel.State, vm VariantModel, transfer *perfmodel.State) (perfmodel.State, perfmodel.Step) {
 	if !ps.Known() {
 		switch {
 		case vm.Prior != nil && vm.Prior.Validate() == nil:
 			ps = perfmodel.NewState(*vm.Prior, h.settings.PriorUncertainty, "prior")
+		case transfer != nil:
+			ps = *transfer
 		case vm.Observation.Requests > 0:
 			first, err := perfmodel.FromObservation(h.settings.Shape, vm.Observation, vm.Engine)
 			if err != nil {
@@ -173,10 +182,40 @@ func (h *hybrid) learnOne(ps perfmodel.State, vm VariantModel) (perfmodel.State,
 			}
 			return first, perfmodel.Step{Outcome: perfmodel.OutcomeRescaled, Why: "started from the first window"}
 		default:
-			return ps, perfmodel.Step{Outcome: perfmodel.OutcomeSkipped, Why: "no prior and no window to start from"}
+			return ps, perfmodel.Step{Outcome: perfmodel.OutcomeSkipped, Why: "no prior, no known sibling and no window to start from"}
 		}
 	}
 	return perfmodel.Learn(ps, vm.Observation, vm.Engine, h.s.Now)
+}
+
+// transferFor is a starting state for variant i carried over from the sibling variant
+// learned from most, when both accelerators have datasheets; nil otherwise.
+func (h *hybrid) transferFor(i int) *perfmodel.State {
+	to, ok := perfmodel.LookupDatasheet(h.p.variants[i].state.Accelerator)
+	if !ok {
+		return nil
+	}
+	var best *perfmodel.State
+	var from string
+	for j := range h.p.variants {
+		sib := h.p.variants[j].state
+		st, known := h.out.State.Variants[sib.Name]
+		if j == i || !known || !st.Known() || st.Updates == 0 {
+			continue
+		}
+		if _, ok := perfmodel.LookupDatasheet(sib.Accelerator); !ok {
+			continue
+		}
+		if best == nil || st.Updates > best.Updates {
+			best, from = &st, sib.Accelerator
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	fs, _ := perfmodel.LookupDatasheet(from)
+	st := perfmodel.NewState(perfmodel.Transfer(best.Params, fs, to), h.settings.PriorUncertainty, "datasheet transfer from "+from)
+	return &st
 }
 
 // stabilise records the planned rate and returns the rate capacity must still cover

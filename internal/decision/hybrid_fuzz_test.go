@@ -83,7 +83,7 @@ func FuzzDecideHybrid(f *testing.F) {
 			}
 		}
 		fs := d.Proactive.State.Forecast
-		for _, v := range []float64{fs.Level, fs.Trend, fs.ErrorVar, fs.Burst, d.Proactive.Forecast.Planned} {
+		for _, v := range []float64{fs.Level, fs.Trend, fs.ErrorAbs, fs.Burst, d.Proactive.Forecast.Planned} {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Fatalf("forecast state not finite: %+v / %+v", fs, d.Proactive.Forecast)
 			}

@@ -271,3 +271,39 @@ func within(got, want, rel float64) bool {
 	}
 	return d <= rel*want
 }
+
+// TestHybridGivesBackWhenGPUsAreShort: a model holding H100s only for its stabilisation
+// period releases them when another model of the same priority cannot get H100s.
+func TestHybridGivesBackWhenGPUsAreShort(t *testing.T) {
+	holder := hybridSnap(0, 4, 0.2, 0, 5) // four H100s, little traffic
+	holder.ModelID = "holder"
+	holder.Proactive.State.Since = t0.Add(-time.Minute) // stabilisation not yet observed: it would keep them
+	needy := hybridSnap(0, 1, 0.5, 0, 40)
+	needy.ModelID = "needy"
+	res := DecideCycle([]Snapshot{holder, needy}, map[string]int{"acc-h100": 0, "acc-a100": 0})
+	got := map[string]VariantDecision{}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		for _, v := range r.Decision.Variants {
+			got[r.ModelID+"/"+v.Name] = v
+		}
+	}
+	h := got["holder/h100"]
+	if h.DesiredReplicas >= 4 || !strings.Contains(h.Reason, "gives back") || !strings.Contains(h.Reason, "needy") {
+		t.Errorf("holder h100 %d (%s): want H100s given back to the needy model", h.DesiredReplicas, h.Reason)
+	}
+	if n := got["needy/h100"]; n.GPUShortfall == 0 {
+		t.Errorf("needy h100 %+v: want a shortfall this cycle", n)
+	}
+	// With GPUs to spare, nothing is given back.
+	res = DecideCycle([]Snapshot{holder, needy}, map[string]int{"acc-h100": 20, "acc-a100": 20})
+	for _, r := range res {
+		for _, v := range r.Decision.Variants {
+			if strings.Contains(v.Reason, "gives back") {
+				t.Errorf("%s/%s gave back with GPUs to spare: %s", r.ModelID, v.Name, v.Reason)
+			}
+		}
+	}
+}

@@ -20,6 +20,7 @@ type plan struct {
 	reason    string
 	freeGPUs  map[string]int
 	proactive *ProactiveOutcome // HYBRID mode only
+	lean      []int             // HYBRID: desired per variant without the stabilisation period
 }
 
 // variantPlan is the working state of one variant.

@@ -43,9 +43,10 @@ type ServiceClass struct {
 	TTFT time.Duration
 	// ITL is the objective for a request's mean inter-token latency (slo-itl).
 	ITL time.Duration
-	// Share is the class's share of the model's requests when known (0 = unknown). When
-	// every class's share is known the model is sized for the share-weighted miss;
-	// otherwise for its tightest class.
+	// Share is the class's share of the model's requests when known (0 = unknown). Every
+	// class must meet its objective; when every class's share is known, classes with
+	// less than 1% of the traffic do not constrain the model, otherwise the tightest
+	// objectives over the classes apply to all requests.
 	Share float64
 }
 

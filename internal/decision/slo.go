@@ -12,13 +12,17 @@ import (
 // shareTolerance is how far the known class shares may sum from one.
 const shareTolerance = 0.05
 
-// resolveTargets turns a model's service classes into the objectives it is sized for:
-// with every class's share of traffic known, each class with its share (the
-// share-weighted miss must stay within budget); otherwise the tightest objectives over
-// the classes for all requests. No class means DefaultServiceClass. It returns the
-// targets, the model's priority (the smallest class priority, 0 without classes) and a
-// phrase for the reason. Classes with a non-positive objective are skipped (the
-// configuration layer has already warned about them).
+// minClassShare is the share of traffic below which a class does not constrain sizing.
+const minClassShare = 0.01
+
+// resolveTargets turns a model's service classes into the objectives it is sized for.
+// Every class must meet its own objective; with every class's share of traffic known,
+// each class that has traffic (1% or more) is a target of its own, and classes without
+// traffic do not constrain the model; otherwise the tightest objectives over the classes
+// apply to all requests. No class means DefaultServiceClass. It returns the targets,
+// the model's priority (the smallest class priority, 0 without classes) and a phrase
+// for the reason. Classes with a non-positive objective are skipped (the configuration
+// layer has already warned about them).
 func resolveTargets(classes []ServiceClass) ([]perfmodel.Target, int, string) {
 	var valid []ServiceClass
 	for _, c := range classes {
@@ -43,13 +47,16 @@ func resolveTargets(classes []ServiceClass) ([]perfmodel.Target, int, string) {
 		sum += c.Share
 	}
 	if known && math.Abs(sum-1) <= shareTolerance {
-		targets := make([]perfmodel.Target, len(valid))
-		names := make([]string, len(valid))
-		for i, c := range valid {
-			targets[i] = perfmodel.Target{TTFT: c.TTFT.Seconds(), ITL: c.ITL.Seconds(), Share: c.Share / sum}
-			names[i] = fmt.Sprintf("%s %.0f%% (TTFT %v, ITL %v)", c.Name, 100*c.Share/sum, c.TTFT, c.ITL)
+		var targets []perfmodel.Target
+		var names []string
+		for _, c := range valid {
+			if c.Share/sum < minClassShare {
+				continue
+			}
+			targets = append(targets, perfmodel.Target{TTFT: c.TTFT.Seconds(), ITL: c.ITL.Seconds(), Share: c.Share / sum})
+			names = append(names, fmt.Sprintf("%s %.0f%% (TTFT %v, ITL %v)", c.Name, 100*c.Share/sum, c.TTFT, c.ITL))
 		}
-		return targets, priority, "classes by share: " + strings.Join(names, ", ")
+		return targets, priority, "each class with traffic: " + strings.Join(names, ", ")
 	}
 	t := perfmodel.Target{TTFT: math.Inf(1), ITL: math.Inf(1), Share: 1}
 	var ttftFrom, itlFrom string

@@ -36,9 +36,12 @@ func TestResolveTargets(t *testing.T) {
 			{Name: "fast-start", Priority: 3, TTFT: 200 * time.Millisecond, ITL: 80 * time.Millisecond},
 			{Name: "fast-stream", Priority: 2, TTFT: 3 * time.Second, ITL: 20 * time.Millisecond},
 		}, []perfmodel.Target{{TTFT: 0.2, ITL: 0.02, Share: 1}}, 2, "TTFT 200ms from fast-start, ITL 20ms from fast-stream"},
-		{"shares known: each class with its share", guideClasses(0.1, 0.6, 0.3), []perfmodel.Target{
+		{"shares known: each class with traffic", guideClasses(0.1, 0.6, 0.3), []perfmodel.Target{
 			{TTFT: 2, ITL: 0.1, Share: 0.3}, {TTFT: 0.5, ITL: 0.024, Share: 0.1}, {TTFT: 1, ITL: 0.05, Share: 0.6},
-		}, 1, "classes by share"},
+		}, 1, "each class with traffic"},
+		{"a class with almost no traffic does not constrain", guideClasses(0.005, 0.695, 0.3), []perfmodel.Target{
+			{TTFT: 2, ITL: 0.1, Share: 0.3}, {TTFT: 1, ITL: 0.05, Share: 0.695},
+		}, 1, "Standard 70%"},
 		{"shares that do not sum to one: tightest", guideClasses(0.5, 0.5, 0.5), []perfmodel.Target{{TTFT: 0.5, ITL: 0.024, Share: 1}}, 1, "tightest"},
 		{"invalid objectives are skipped", []ServiceClass{{Name: "broken", Priority: 1}, {Name: "ok", Priority: 4, TTFT: time.Second, ITL: 40 * time.Millisecond}},
 			[]perfmodel.Target{{TTFT: 1, ITL: 0.04, Share: 1}}, 4, "from ok"},

@@ -42,8 +42,12 @@ type State struct {
 	Level float64 `json:"level"`
 	// Trend is its rate of change, requests per second per second.
 	Trend float64 `json:"trend"`
-	// ErrorVar is the smoothed square of one-window forecast errors, (requests/s)².
-	ErrorVar float64 `json:"errorVar"`
+	// ErrorAbs is the smoothed absolute one-window forecast error, requests/s (robust to
+	// the odd step: a squared error would let one step dominate the headroom for long).
+	ErrorAbs float64 `json:"errorAbs"`
+	// Rising counts the consecutive windows in which the level rose; a trend is only
+	// extrapolated in full once it has held for a few (a step is not a ramp).
+	Rising int `json:"rising,omitempty"`
 	// Burst is the smoothed excess of the short-time-scale peak over the window's mean.
 	Burst float64 `json:"burst"`
 	// Mix is the smoothed token mix.

@@ -138,3 +138,18 @@ func repeat(v float64, n int) []float64 {
 	}
 	return out
 }
+
+// TestHoltStepIsNotARamp: a burst starting (10 → 40 in one window) raises the level at
+// once; the trend it leaves is extrapolated only in part and at most by a quarter of the
+// level, and not at all once the level has stopped rising.
+func TestHoltStepIsNotARamp(t *testing.T) {
+	h := DefaultHolt()
+	s := feed(h, append(repeat(10, 20), 40, 40), 30*time.Second)
+	if f := h.At(s, 150*time.Second); f.Rate > 50.01 {
+		t.Errorf("after a step to 40 the forecast 150 s ahead is %.1f: more than a quarter above the level", f.Rate)
+	}
+	s = feed(h, append(repeat(10, 20), repeat(40, 6)...), 30*time.Second)
+	if f := h.At(s, 150*time.Second); f.Rate > 41 {
+		t.Errorf("after a step to 40 the forecast 150 s ahead is %.1f: a step is taken for a ramp", f.Rate)
+	}
+}

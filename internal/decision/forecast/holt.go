@@ -5,11 +5,14 @@ import (
 	"time"
 )
 
-// Holt is double exponential smoothing (level and trend) for irregular windows. The
-// level follows a rise within RiseTime and a fall within FallTime: capacity is added
-// for a rise at once and given back only when the fall has lasted. The headroom is Z
-// standard deviations of the one-window forecast error plus BurstWeight times the
-// smoothed excess of the short-time-scale peak over the mean.
+// Holt is double exponential smoothing (a level and its trend) for irregular windows.
+// The level follows a rise within RiseTime and a fall within FallTime: capacity is added
+// for a rise at once and given back only when the fall has lasted. The trend follows
+// the level's slope over TrendTime and is extrapolated in proportion to how many of the
+// last RampWindows windows kept rising, so that a step (a burst starting) does not
+// pass for a ramp. The headroom is Z standard deviations of the one-window forecast
+// error (from its smoothed absolute value) plus BurstWeight times the smoothed excess of
+// the short-time-scale peak over the mean.
 type Holt struct {
 	// RiseTime and FallTime are the level's time constants for rises and falls.
 	RiseTime, FallTime time.Duration
@@ -19,6 +22,10 @@ type Holt struct {
 	ErrorTime time.Duration
 	// MaxTrendHorizon caps how far the trend is extrapolated.
 	MaxTrendHorizon time.Duration
+	// RampWindows is how many consecutive rising windows make a trend count in full.
+	RampWindows int
+	// MaxGrowth caps the extrapolated rise over the horizon, as a share of the level.
+	MaxGrowth float64
 	// Z is the headroom in standard deviations of the forecast error.
 	Z float64
 	// BurstWeight scales the short-time-scale excess added as headroom.
@@ -28,10 +35,13 @@ type Holt struct {
 // DefaultHolt returns the tuned defaults (see docs/proactive-mode.md).
 func DefaultHolt() Holt {
 	return Holt{
-		RiseTime: 10 * time.Second, FallTime: 2 * time.Minute, TrendTime: 2 * time.Minute,
-		ErrorTime: 10 * time.Minute, MaxTrendHorizon: 5 * time.Minute, Z: 1, BurstWeight: 0.5,
+		RiseTime: 10 * time.Second, FallTime: 2 * time.Minute, TrendTime: 2 * time.Minute, RampWindows: 4, MaxGrowth: 0.25,
+		ErrorTime: 5 * time.Minute, MaxTrendHorizon: 5 * time.Minute, Z: 1, BurstWeight: 0.5,
 	}
 }
+
+// madToSD converts a mean absolute error to the standard deviation of a normal error.
+const madToSD = 1.2533
 
 // Name identifies the method.
 func (Holt) Name() string { return "holt" }
@@ -52,19 +62,24 @@ func (h Holt) Update(s State, o Observation, now time.Time) State {
 	if dt <= 0 {
 		return s // a repeated or out-of-order window teaches nothing
 	}
-	pred := s.Level + s.Trend*dt.Seconds()
-	err := o.Rate - pred
+	// The one-window forecast error, for the headroom; the level itself follows the
+	// observations alone (asymmetrically), so a trend cannot carry it past them.
+	err := o.Rate - (s.Level + s.Trend*dt.Seconds())
 	a := weight(dt, h.FallTime)
-	if err > 0 {
+	if o.Rate > s.Level {
 		a = weight(dt, h.RiseTime)
 	}
-	level := math.Max(0, pred+a*err)
+	level := math.Max(0, s.Level+a*(o.Rate-s.Level))
 	b := weight(dt, h.TrendTime)
 	trend := s.Trend + b*((level-s.Level)/dt.Seconds()-s.Trend)
 	w := weight(dt, h.ErrorTime)
+	rising := 0
+	if level > s.Level*1.01 { // rose by more than 1%
+		rising = s.Rising + 1
+	}
 	return State{
-		Level: level, Trend: trend,
-		ErrorVar: s.ErrorVar + w*(err*err-s.ErrorVar),
+		Level: level, Trend: trend, Rising: rising,
+		ErrorAbs: s.ErrorAbs + w*(math.Abs(err)-s.ErrorAbs),
 		Burst:    s.Burst + w*(peakExcess-s.Burst),
 		Mix:      smoothMix(s.Mix, o.Mix, weight(dt, mixTime), false),
 		Updated:  now, Windows: s.Windows + 1,
@@ -77,8 +92,16 @@ func (h Holt) At(s State, horizon time.Duration) Forecast {
 	if h.MaxTrendHorizon <= 0 {
 		ahead = horizon
 	}
-	rate := math.Max(0, s.Level+s.Trend*ahead.Seconds())
-	head := h.Z*math.Sqrt(math.Max(s.ErrorVar, 0)) + h.BurstWeight*math.Max(s.Burst, 0)
+	confidence := 1.0
+	if h.RampWindows > 0 {
+		confidence = math.Min(1, float64(s.Rising)/float64(h.RampWindows))
+	}
+	rise := confidence * s.Trend * ahead.Seconds()
+	if h.MaxGrowth > 0 {
+		rise = math.Min(rise, h.MaxGrowth*s.Level)
+	}
+	rate := math.Max(0, s.Level+rise)
+	head := h.Z*madToSD*math.Max(s.ErrorAbs, 0) + h.BurstWeight*math.Max(s.Burst, 0)
 	return Forecast{Horizon: horizon, Rate: rate, Headroom: head, Planned: math.Max(rate, s.Level) + head, Mix: s.Mix}
 }
 
@@ -102,11 +125,11 @@ func (n Naive) Update(s State, o Observation, now time.Time) State {
 	if first {
 		d = 0
 	}
-	return State{Level: o.Rate, ErrorVar: s.ErrorVar + 0.1*(d*d-s.ErrorVar), Mix: smoothMix(s.Mix, o.Mix, 1, true), Updated: now, Windows: s.Windows + 1}
+	return State{Level: o.Rate, ErrorAbs: s.ErrorAbs + 0.1*(math.Abs(d)-s.ErrorAbs), Mix: smoothMix(s.Mix, o.Mix, 1, true), Updated: now, Windows: s.Windows + 1}
 }
 
 // At forecasts the last rate.
 func (n Naive) At(s State, horizon time.Duration) Forecast {
-	head := n.Z * math.Sqrt(math.Max(s.ErrorVar, 0))
+	head := n.Z * madToSD * math.Max(s.ErrorAbs, 0)
 	return Forecast{Horizon: horizon, Rate: s.Level, Headroom: head, Planned: s.Level + head, Mix: s.Mix}
 }

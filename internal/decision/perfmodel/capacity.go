@@ -12,8 +12,8 @@ type Target struct {
 	TTFT float64 `json:"ttft"`
 	// ITL is the limit on a request's mean inter-token latency, seconds.
 	ITL float64 `json:"itl"`
-	// Share is the share of requests judged by this target (classes of one model); the
-	// shares of a model's targets sum to 1.
+	// Share is the share of requests judged by this target (classes of one model), for
+	// reasons; every target must be met whatever its share.
 	Share float64 `json:"share"`
 }
 
@@ -30,8 +30,9 @@ func (t Target) Validate() error {
 	return nil
 }
 
-// Miss is the predicted share of requests that miss their target: for each target, the
-// chance that TTFT or ITL exceeds its limit (taken as independent), weighted by share.
+// Miss is the predicted share of requests that miss their target, for the target that
+// fares worst: every class must meet its own objective. For one target it is the
+// chance that the TTFT or the ITL exceeds its limit (taken as independent).
 func (pr *Prediction) Miss(targets []Target) float64 {
 	if !pr.Stable {
 		return 1
@@ -39,7 +40,7 @@ func (pr *Prediction) Miss(targets []Target) float64 {
 	m := 0.0
 	for _, t := range targets {
 		a, b := pr.TTFTSurvival(t.TTFT), pr.ITLSurvival(t.ITL)
-		m += t.Share * (a + b - a*b)
+		m = math.Max(m, a+b-a*b)
 	}
 	return m
 }

@@ -15,17 +15,22 @@ const (
 	minRequests = 20
 	// noiseFloor is the relative error of a mean the filter always allows for.
 	noiseFloor = 0.08
-	// processNoise is the relative drift of each parameter allowed per update.
-	processNoise = 0.02
 	// resetAfter consecutive rejections mean the replica has changed, not that the
 	// windows were outliers: the filter then widens its uncertainty to learn again.
-	resetAfter = 4
+	resetAfter = 6
+	// widened is the variance the uncertainty is widened to (a factor of about 1.6).
+	widened = 0.25
 	// iterations of the iterated extended Kalman filter per update.
 	iterations = 2
 )
 
 // nParams is how many parameters are learned: ln α, ln β, ln γ and ln dispersion.
 const nParams = 4
+
+// processNoise is the relative drift allowed per update of each parameter: the step
+// overhead may follow a driver, kernel or clock change; the per-token costs and the
+// arrival dispersion are properties of the model and the traffic that move slowly.
+var processNoise = [nParams]float64{0.02, 0.005, 0.005, 0.01}
 
 // gate is the 97.5% quantile of the χ² distribution with m degrees of freedom: an
 // update whose normalised innovation squared reaches it is rejected as an outlier
@@ -84,8 +89,8 @@ func NewState(prior Params, uncertainty float64, source string) State {
 }
 
 // dispersionUncertainty is the prior relative uncertainty of the dispersion (clumps of
-// up to about two requests at one standard deviation).
-const dispersionUncertainty = 0.7
+// up to about 1.4 requests at one standard deviation).
+const dispersionUncertainty = 0.35
 
 // Outcome says what a learning step did.
 type Outcome string
@@ -135,6 +140,8 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 		return s, Step{Outcome: OutcomeSkipped, Why: "no ready replica or no traffic"}
 	case len(z) == 0:
 		return s, Step{Outcome: OutcomeSkipped, Why: "no latency reported"}
+	case math.Abs(obs.Replicas-math.Round(obs.Replicas)) > 0.1:
+		return s, Step{Outcome: OutcomeSkipped, Why: fmt.Sprintf("replicas changed during the window (%.2f on average)", obs.Replicas)}
 	}
 	step := Step{ObservedTTFT: obs.TTFTMean, ObservedITL: obs.ITLMean}
 	x0 := logParams(s.Params)
@@ -146,7 +153,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 	h0 := measure(pred, obs)
 	P := s.Cov
 	for i := range nParams {
-		P[i][i] += processNoise * processNoise
+		P[i][i] += processNoise[i] * processNoise[i]
 	}
 	H := jacobian(x0, h0, obs, e, rate)
 	nu := sub(z, h0)
@@ -163,7 +170,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 		if s.Rejections >= resetAfter {
 			// Persistent disagreement: the replica changed. Widen and learn again.
 			for i := range nParams {
-				s.Cov[i][i] = math.Max(s.Cov[i][i], 0.5)
+				s.Cov[i][i] = math.Max(s.Cov[i][i], widened)
 			}
 			s.Rejections = 0
 			step.Why += fmt.Sprintf("; %d in a row, uncertainty widened", resetAfter)
@@ -268,7 +275,7 @@ func rescale(s State, obs Observation, e Engine, now time.Time, step Step) (Stat
 	}
 	s.Params = expParams(clampLog(logParams(s.Params.Scaled(k, k, k))))
 	for i := range nParams {
-		s.Cov[i][i] = math.Max(s.Cov[i][i], 0.5)
+		s.Cov[i][i] = math.Max(s.Cov[i][i], widened)
 	}
 	s.LastUpdate = now
 	step.Outcome = OutcomeRescaled
@@ -338,8 +345,8 @@ func relError(nu []float64) float64 {
 
 // Parameter bounds in log space: a step overhead between 10 µs and 2 s, a token cost
 // between 10 ns and 10 ms, a KV read between 1 ps and 100 µs per token, clumps of 1 to
-// 64 requests.
-var logLo, logHi = [nParams]float64{math.Log(1e-5), math.Log(1e-8), math.Log(1e-12), 0}, [nParams]float64{math.Log(2), math.Log(1e-2), math.Log(1e-4), math.Log(64)}
+// 16 requests.
+var logLo, logHi = [nParams]float64{math.Log(1e-5), math.Log(1e-8), math.Log(1e-12), 0}, [nParams]float64{math.Log(2), math.Log(1e-2), math.Log(1e-4), math.Log(16)}
 
 func clampLog(x [nParams]float64) [nParams]float64 {
 	for i := range x {

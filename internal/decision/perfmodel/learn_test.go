@@ -2,6 +2,7 @@ package perfmodel
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,7 +74,7 @@ func TestLearnRejectsOutliers(t *testing.T) {
 			t.Fatalf("window %d: a rejected window moved the parameters", i)
 		}
 	}
-	if s.Cov[0][0] < 0.5 || s.Rejections != 0 {
+	if s.Cov[0][0] < widened || s.Rejections != 0 {
 		t.Errorf("after %d rejections: variance %.3f, rejections %d; want widened and reset", resetAfter, s.Cov[0][0], s.Rejections)
 	}
 	if _, step := Learn(s, obs, h100Engine, epoch); step.Outcome != OutcomeUpdated {
@@ -114,7 +115,7 @@ func TestLearnRescalesOverload(t *testing.T) {
 		t.Fatalf("outcome %s (%s), want rescaled", step.Outcome, step.Why)
 	}
 	pr := Predict(got.Params, h100Engine, chat, obs.PerReplicaRate())
-	if !pr.Stable || !within(pr.ITLMean, obs.ITLMean, 0.01) || got.Cov[0][0] < 0.5 {
+	if !pr.Stable || !within(pr.ITLMean, obs.ITLMean, 0.01) || got.Cov[0][0] < widened {
 		t.Errorf("rescaled: stable %v, ITL %.4g vs observed %.4g, variance %.2f", pr.Stable, pr.ITLMean, obs.ITLMean, got.Cov[0][0])
 	}
 }
@@ -131,5 +132,16 @@ func TestFromObservation(t *testing.T) {
 	}
 	if _, err := FromObservation(h100, Observation{Replicas: 1, Rate: 1, Mix: chat}, h100Engine); err == nil {
 		t.Errorf("a window without latencies cannot start learning")
+	}
+}
+
+// TestLearnSkipsReplicaChanges: a window during which replicas joined or left has no
+// single per-replica rate, so it teaches nothing.
+func TestLearnSkipsReplicaChanges(t *testing.T) {
+	s := NewState(h100, 1, "prior")
+	obs := modelObservation(h100, chat, 3)
+	obs.Replicas = 2.5
+	if got, step := Learn(s, obs, h100Engine, epoch); step.Outcome != OutcomeSkipped || !strings.Contains(step.Why, "replicas changed") || got != s {
+		t.Errorf("outcome %s (%s)", step.Outcome, step.Why)
 	}
 }
