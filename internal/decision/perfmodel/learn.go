@@ -30,7 +30,7 @@ const nParams = 4
 // processNoise is the relative drift allowed per update of each parameter: the step
 // overhead may follow a driver, kernel or clock change; the per-token costs and the
 // arrival dispersion are properties of the model and the traffic that move slowly.
-var processNoise = [nParams]float64{0.02, 0.005, 0.005, 0.01}
+var processNoise = [nParams]float64{0.02, 0.01, 0.01, 0.01}
 
 // gate is the 97.5% quantile of the χ² distribution with m degrees of freedom: an
 // update whose normalised innovation squared reaches it is rejected as an outlier
