@@ -60,6 +60,9 @@ type ModelView struct {
 	Snapshot decision.Snapshot
 	// Pods are the variants' current pods with their latest scraped values.
 	Pods []PodView
+	// Observations are the traffic and latency windows of the last decision interval,
+	// as the collector would query them for the HYBRID mode.
+	Observations Observations
 }
 
 // PodView is one pod of the target's spec with its latest scrape, as an HPA's metrics

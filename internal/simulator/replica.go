@@ -52,6 +52,7 @@ type sample struct {
 	waiting, running     float64
 	success              float64
 	promptTok, outputTok float64
+	lat                  latencyCounters
 }
 
 // outstanding is the router's load figure: requests running or waiting in the engine.
@@ -66,7 +67,7 @@ func (r *replica) fits(a *arrival) bool {
 func (r *replica) scrape(now, keep time.Duration) {
 	r.samples = append(r.samples, sample{
 		at: now, kv: r.srv.KVUsage(), waiting: float64(r.srv.NumWaiting()), running: float64(r.srv.NumRunning()),
-		success: r.success, promptTok: r.promptTokens, outputTok: r.outputTokens,
+		success: r.success, promptTok: r.promptTokens, outputTok: r.outputTokens, lat: latencyOf(r.srv.Stats()),
 	})
 	drop := 0
 	for drop < len(r.samples)-1 && r.samples[drop].at <= now-keep {

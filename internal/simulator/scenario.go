@@ -142,6 +142,11 @@ func (sc *Scenario) mix(mi int) []arrival {
 	return out
 }
 
+// EngineParams are the engine parameters of model mi's variant vi: what the controller
+// knows of a replica's engine (max_num_seqs, max_num_batched_tokens and the KV cache from
+// vllm:cache_config_info) and, for charts, the step coefficients a learner should find.
+func (sc *Scenario) EngineParams(mi, vi int) servermodel.Params { return sc.params[mi][vi] }
+
 // Accelerator is the GPU type of model mi's variant vi.
 func (sc *Scenario) Accelerator(mi, vi int) string { return sc.accelerators[mi][vi] }
 

@@ -16,7 +16,8 @@ func epoch() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }
 func (s *sim) view(now time.Duration) *View {
 	v := &View{Now: now, FreeGPUs: s.freeGPUs()}
 	for _, m := range s.models {
-		v.Models = append(v.Models, ModelView{Config: m.cfg, Snapshot: s.snapshot(m, now, v.FreeGPUs), Pods: s.pods(m, now)})
+		v.Models = append(v.Models, ModelView{Config: m.cfg, Snapshot: s.snapshot(m, now, v.FreeGPUs), Pods: s.pods(m, now),
+			Observations: s.observe(m, now, s.traits.Interval)})
 	}
 	return v
 }

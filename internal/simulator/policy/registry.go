@@ -48,7 +48,7 @@ type Registry struct {
 
 // Builtin is the registry of every policy this repository ships.
 func Builtin() *Registry {
-	return MustRegistry(WVA(), HPA(), Static(), Oracle())
+	return MustRegistry(WVA(), Hybrid(), HPA(), Static(), Oracle())
 }
 
 // NewRegistry registers kinds; a type registered twice or a kind without a type or a
