@@ -232,7 +232,8 @@ func (h *hybrid) stabilise(planned float64) (float64, string) {
 			kept = append(kept, pr)
 		}
 	}
-	st.Planned = append(kept, PlannedRate{At: now, Rate: planned})
+	kept = append(kept, PlannedRate{At: now, Rate: planned})
+	st.Planned = kept
 	if span := now.Sub(st.Since); span < window {
 		return math.Inf(1), fmt.Sprintf("scale-down waits: %v of the %v stabilisation period observed", span.Round(time.Second), window)
 	}

@@ -235,7 +235,7 @@ func TestHybridPriorityFirst(t *testing.T) {
 	other := hybridSnap(0, 1, 0.95, 8, 60)
 	other.ModelID = "other-model"
 	res := DecideCycle([]Snapshot{other, premium}, map[string]int{"acc-h100": 2, "acc-a100": 0})
-	var got map[string]int = map[string]int{}
+	got := map[string]int{}
 	for _, r := range res {
 		if r.Err != nil {
 			t.Fatal(r.Err)

@@ -39,11 +39,6 @@ func (m moments3) plus(o moments3) moments3 {
 	return moments3{mean: m.mean + o.mean, variance: m.variance + o.variance, third: m.third + o.third}
 }
 
-// scaled multiplies the quantity by k.
-func (m moments3) scaled(k float64) moments3 {
-	return moments3{mean: m.mean * k, variance: m.variance * k * k, third: m.third * k * k * k}
-}
-
 // minShape bounds the fitted gamma's shape from below: shapes under it (skewness above
 // 2/√minShape) are where the cube-root approximation stops being accurate.
 const minShape = 0.25
