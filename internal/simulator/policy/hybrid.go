@@ -278,9 +278,9 @@ func (p *hybridPolicy) answersPlot(mi int, mc *simulator.ModelConfig) simulator.
 func (p *hybridPolicy) latencyPlot(mi int, mc *simulator.ModelConfig, observed *simulator.PolicyResult) simulator.Plot {
 	scope := ""
 	if len(p.sc.Config.Models) > 1 {
-		scope = " (observed: all models)"
+		scope = " (observed: all)"
 	}
-	pl := simulator.Plot{Title: "p95 latency: observed (solid) and predicted at the chosen allocation (dashed), " + mc.Name + scope,
+	pl := simulator.Plot{Title: "p95 latency, observed and predicted (dashed), " + mc.Name + scope,
 		XLabel: "time (min)", YLabel: "seconds", LogY: true}
 	s := observed.Series
 	pl.Lines = append(pl.Lines, line("TTFT", false, minutes(s.TimesSeconds), deref(s.TTFTP95)))
