@@ -22,12 +22,24 @@ type DynamicConfig struct {
 	ServiceClasses []ServiceClass
 }
 
-// PrometheusCacheConfig keeps one decision cycle from sending the same query twice.
+// PrometheusCacheConfig lets decision cycles that follow each other quickly (triggered by
+// a VA, a Deployment or a configuration change) reuse Prometheus's answers instead of
+// asking the same questions again.
 type PrometheusCacheConfig struct {
 	// Enabled turns the cache on.
 	Enabled bool
-	// TTL is how long a result may be reused.
+	// TTL is the longest an answer may be reused; see EffectiveTTL.
 	TTL time.Duration
+}
+
+// EffectiveTTL is how long an answer is reused under an optimisation interval: TTL, but
+// never half the interval or more, so that every scheduled cycle reads fresh data and only
+// cycles triggered in between reuse it; zero when the cache is off.
+func (p PrometheusCacheConfig) EffectiveTTL(interval time.Duration) time.Duration {
+	if !p.Enabled {
+		return 0
+	}
+	return min(p.TTL, interval/2)
 }
 
 // ModelKey identifies a model for per-model settings. An empty Namespace matches the model

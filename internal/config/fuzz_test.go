@@ -88,7 +88,7 @@ func FuzzApplyMain(f *testing.F) {
 	f.Add("0s", "ftp://x", "true", "1h")
 	f.Add("", "http://[::1", "", "")
 	f.Fuzz(func(t *testing.T, interval, url, cache, ttl string) {
-		cfg, err := Load(nil, envOf(nil), map[string]string{KeyPrometheusBaseURL: "https://prom:9090"}, allExist)
+		cfg, err := Load(nil, envOf(nil), map[string]string{KeyPrometheusBaseURL: "https://prom:9090", KeyMetricsAddr: ":8443"}, allExist)
 		if err != nil {
 			t.Fatal(err)
 		}

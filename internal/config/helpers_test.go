@@ -29,9 +29,10 @@ func existing(paths ...string) FileExists {
 	}
 }
 
-// baseEnv is the smallest valid environment.
+// baseEnv is the smallest valid environment: Prometheus to read from and /metrics to
+// publish on (the default actuation publishes wva_desired_replicas there).
 func baseEnv() map[string]string {
-	return map[string]string{KeyPrometheusBaseURL: "https://prometheus:9090"}
+	return map[string]string{KeyPrometheusBaseURL: "https://prometheus:9090", KeyMetricsAddr: ":8443"}
 }
 
 // mustLoad loads or fails the test.

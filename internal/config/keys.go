@@ -45,6 +45,9 @@ const (
 	KeyPrometheusBearerToken = "PROMETHEUS_BEARER_TOKEN"
 	// KeyPrometheusBearerTokenFile is a file holding the bearer token, re-read by the client.
 	KeyPrometheusBearerTokenFile = "PROMETHEUS_BEARER_TOKEN_FILE"
+	// KeyPrometheusAllowHTTPCredentials lets credentials (bearer token, URL user info) go
+	// to Prometheus over plain http://; refused otherwise, since anyone on the path reads them.
+	KeyPrometheusAllowHTTPCredentials = "PROMETHEUS_ALLOW_HTTP_CREDENTIALS"
 	// KeyScaleToZero is the cluster-wide scale-to-zero fallback (below the ConfigMap entries).
 	KeyScaleToZero = "WVA_SCALE_TO_ZERO"
 	// KeyLimitedMode turns on the accelerator limiter.
@@ -97,7 +100,12 @@ const (
 	DefaultProbeAddr = ":8081"
 	// DefaultOptimizationInterval is the decision cycle period.
 	DefaultOptimizationInterval = 60 * time.Second
-	// DefaultPrometheusCacheTTL keeps repeated queries of one cycle from hitting Prometheus twice.
+	// MinOptimizationInterval is the shortest decision cycle period accepted: every cycle
+	// queries Prometheus and may write each VA's status, and signals do not change faster
+	// than servers are scraped.
+	MinOptimizationInterval = time.Second
+	// DefaultPrometheusCacheTTL bounds how long a Prometheus answer is reused by cycles that
+	// follow each other quickly (triggered by VA, Deployment or configuration changes).
 	DefaultPrometheusCacheTTL = 30 * time.Second
 	// DisabledAddr is the address value that turns a listener off.
 	DisabledAddr = "0"

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"strings"
 	"time"
 )
@@ -70,8 +71,7 @@ func prometheusKeys() []keyDef {
 		[]MetricsSource{MetricsSourcePrometheus, MetricsSourcePodScrape},
 		func(c *Config) *MetricsSource { return &c.Static.MetricsSource })
 	return []keyDef{
-		stringKey(KeyPrometheusBaseURL, "Prometheus API endpoint, e.g. https://prometheus:9090 (required with METRICS_SOURCE=prometheus)", "",
-			func(c *Config) *string { return &c.Static.Prometheus.BaseURL }, checkURL),
+		baseURLKey(),
 		source,
 		boolKey(KeyPrometheusTLSInsecureSkipVerify, "skip Prometheus certificate verification (development only)", false,
 			func(c *Config) *bool { return &c.Static.Prometheus.TLSInsecureSkipVerify }),
@@ -86,6 +86,37 @@ func prometheusKeys() []keyDef {
 		token,
 		stringKey(KeyPrometheusBearerTokenFile, "file holding the Prometheus bearer token, re-read on use", "",
 			func(c *Config) *string { return &c.Static.Prometheus.BearerTokenFile }, nil),
+		boolKey(KeyPrometheusAllowHTTPCredentials, "allow the bearer token or the user info of PROMETHEUS_BASE_URL over http:// (clear text: trusted networks only)", false,
+			func(c *Config) *bool { return &c.Static.Prometheus.AllowHTTPCredentials }),
+	}
+}
+
+// baseURLKey is PROMETHEUS_BASE_URL. User info in the URL (https://user:password@host)
+// is moved into secrets at once, so that the URL kept in the configuration, and every
+// log line, event and error that shows it, carries no credential.
+func baseURLKey() keyDef {
+	return keyDef{
+		key: KeyPrometheusBaseURL, usage: "Prometheus API endpoint, e.g. https://prometheus:9090 (required with METRICS_SOURCE=prometheus)",
+		sources: everywhere, def: constant(""), redact: RedactURL,
+		set: func(c *Config, v string) error {
+			p := &c.Static.Prometheus
+			p.BaseURL, p.URLUser, p.URLPassword = "", Secret{}, Secret{}
+			if v == "" {
+				return nil
+			}
+			if err := checkURL(v); err != nil {
+				return err
+			}
+			u, _ := url.Parse(v) // checkURL parsed it
+			if u.User != nil {
+				pass, _ := u.User.Password()
+				p.URLUser, p.URLPassword = NewSecret(u.User.Username()), NewSecret(pass)
+				u.User = nil
+			}
+			p.BaseURL = u.String()
+			return nil
+		},
+		get: func(c *Config) string { return c.Static.Prometheus.fullBaseURL() },
 	}
 }
 
@@ -124,11 +155,12 @@ func featureKeys() []keyDef {
 // dynamicKeys are the main ConfigMap keys that apply at runtime.
 func dynamicKeys() []keyDef {
 	keys := []keyDef{
-		durationKey(KeyGlobalOptInterval, "decision cycle period", DefaultOptimizationInterval,
+		durationKey(KeyGlobalOptInterval, "decision cycle period", DefaultOptimizationInterval, MinOptimizationInterval,
 			func(c *Config) *time.Duration { return &c.Dynamic.OptimizationInterval }),
-		boolKey(KeyPrometheusCacheEnabled, "reuse Prometheus query results within PROMETHEUS_CACHE_TTL", true,
+		boolKey(KeyPrometheusCacheEnabled, "reuse Prometheus answers for cycles in quick succession, within PROMETHEUS_CACHE_TTL", true,
 			func(c *Config) *bool { return &c.Dynamic.PrometheusCache.Enabled }),
-		durationKey(KeyPrometheusCacheTTL, "how long a cached Prometheus result may be reused", DefaultPrometheusCacheTTL,
+		durationKey(KeyPrometheusCacheTTL, "longest a cached Prometheus answer is reused (never beyond half of GLOBAL_OPT_INTERVAL)",
+			DefaultPrometheusCacheTTL, time.Millisecond,
 			func(c *Config) *time.Duration { return &c.Dynamic.PrometheusCache.TTL }),
 	}
 	for i := range keys {

@@ -48,14 +48,17 @@ func boolKey(key, usage string, def bool, field func(*Config) *bool) keyDef {
 	}
 }
 
-// durationKey is a positive Go duration setting.
-func durationKey(key, usage string, def time.Duration, field func(*Config) *time.Duration) keyDef {
+// durationKey is a Go duration setting of at least minimum (which must be positive).
+func durationKey(key, usage string, def, minimum time.Duration, field func(*Config) *time.Duration) keyDef {
 	return keyDef{
 		key: key, usage: usage, def: constant(FormatDuration(def)), sources: everywhere,
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
 				return errors.New("expected a positive Go duration such as 30s, 2m or 1m30s")
+			}
+			if d < minimum {
+				return fmt.Errorf("must be at least %s, e.g. 30s, 2m or 1m30s", FormatDuration(minimum))
 			}
 			*field(c) = d
 			return nil
@@ -100,6 +103,26 @@ func checkURL(v string) error {
 		return errors.New("expected an http or https URL such as https://prometheus:9090")
 	}
 	return nil
+}
+
+// RedactURL hides the user information (user name and password) of a URL, so that a URL
+// with credentials can be logged, put in an event or in an error: it prints as
+// https://[redacted]@host:port/path. It works on text that does not parse as a URL too,
+// since invalid values are reported as well.
+func RedactURL(v string) string {
+	start := 0
+	if i := strings.Index(v, "://"); i >= 0 {
+		start = i + 3
+	}
+	end := len(v)
+	if i := strings.IndexAny(v[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	at := strings.LastIndex(v[start:end], "@")
+	if at < 0 {
+		return v
+	}
+	return v[:start] + redacted + v[start+at:]
 }
 
 // checkAddr accepts "0" (disabled) or host:port with a numeric port.

@@ -33,6 +33,7 @@ func precedenceValues() map[string][3]string {
 		KeyPrometheusServerName:            {"flag.srv", "env.srv", "cm.srv"},
 		KeyPrometheusBearerToken:           {"", "tok-env", ""},
 		KeyPrometheusBearerTokenFile:       {"/flag/t", "/env/t", "/cm/t"},
+		KeyPrometheusAllowHTTPCredentials:  {"true", "false", "true"},
 		KeyScaleToZero:                     {"true", "false", "true"},
 		KeyLimitedMode:                     {"true", "false", "true"},
 		KeyProactiveModel:                  {"true", "false", "true"},
@@ -70,8 +71,12 @@ func TestPrecedenceEveryKey(t *testing.T) {
 			load := func(flag, env, cm bool) Config {
 				t.Helper()
 				e := baseEnv()
-				if k.key == KeyPrometheusBaseURL {
+				switch k.key {
+				case KeyPrometheusBaseURL:
 					delete(e, k.key)
+				case KeyMetricsAddr: // its default "0" needs an actuation that does not publish
+					delete(e, k.key)
+					e[KeyActuationMode] = string(ActuationDirect)
 				}
 				if flag || env || cm {
 					for ck, cv := range companions(k.key) {
@@ -125,6 +130,8 @@ func (k keyDef) defaultDoc0() string { return k.def(&Config{}) }
 func TestGuideExample(t *testing.T) {
 	cm := map[string]string{KeyMetricsAddr: ":9090"}
 	env := baseEnv()
+	delete(env, KeyMetricsAddr)
+	env[KeyActuationMode] = string(ActuationDirect) // metrics actuation needs /metrics
 	if got := mustLoad(t, nil, env, nil).Static.MetricsAddr; got != "0" {
 		t.Errorf("default METRICS_ADDR = %q, want \"0\" (disabled)", got)
 	}
@@ -176,6 +183,7 @@ func TestTypedFields(t *testing.T) {
 // not hide a lower layer.
 func TestEmptyValuesAreUnset(t *testing.T) {
 	env := baseEnv()
+	delete(env, KeyMetricsAddr)
 	env[KeyProbeAddr] = "  "
 	cfg := mustLoad(t, []string{"--metrics-addr="}, env, map[string]string{KeyProbeAddr: ":7000", KeyMetricsAddr: ":7001"})
 	if cfg.Static.ProbeAddr != ":7000" || cfg.Static.MetricsAddr != ":7001" {

@@ -26,6 +26,8 @@ type keyDef struct {
 	mutable bool
 	isBool  bool
 	secret  bool
+	// redact, when set, hides the credential part of a value in messages.
+	redact func(string) string
 	// set parses v into c; v is "" only when no layer set the key and the default is empty.
 	// Its error says what is expected; the caller adds key, value and source.
 	set func(c *Config, v string) error
@@ -42,6 +44,9 @@ func (k keyDef) flagName() string {
 func (k keyDef) display(v string) string {
 	if k.secret && v != "" {
 		return redacted
+	}
+	if k.redact != nil {
+		return k.redact(v)
 	}
 	return v
 }

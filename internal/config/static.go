@@ -1,5 +1,7 @@
 package config
 
+import "net/url"
+
 // StaticConfig is what the process is built around at start-up: listeners, leader election,
 // certificates, the Prometheus connection and feature flags. Changing any of it means
 // restarting, so a running controller keeps these values and rejects ConfigMap edits to them.
@@ -57,8 +59,14 @@ type CertConfig struct {
 
 // PrometheusConfig is everything needed to connect to Prometheus securely.
 type PrometheusConfig struct {
-	// BaseURL is the http(s) endpoint of the Prometheus API.
+	// BaseURL is the http(s) endpoint of the Prometheus API, without user info: credentials
+	// given in the URL are in URLUser and URLPassword, so BaseURL is safe to print.
 	BaseURL string
+	// URLUser and URLPassword are the user info PROMETHEUS_BASE_URL carried, if any; the
+	// client sends them as HTTP basic authentication.
+	URLUser, URLPassword Secret
+	// AllowHTTPCredentials lets credentials go to an http:// (not https://) BaseURL.
+	AllowHTTPCredentials bool
 	// TLSInsecureSkipVerify skips certificate verification (development only).
 	TLSInsecureSkipVerify bool
 	// CACertPath is a PEM CA bundle to verify the server with.
@@ -83,4 +91,27 @@ type FeatureFlags struct {
 	LimitedMode bool
 	// ProactiveModel runs the queueing model next to the saturation analyser (HYBRID mode).
 	ProactiveModel bool
+}
+
+// fullBaseURL is the base URL as configured, user info included; never print it (the key
+// table redacts it in messages). It exists to compare configured values.
+func (p PrometheusConfig) fullBaseURL() string {
+	if p.BaseURL == "" || (!p.URLUser.IsSet() && !p.URLPassword.IsSet()) {
+		return p.BaseURL
+	}
+	u, err := url.Parse(p.BaseURL)
+	if err != nil {
+		return p.BaseURL
+	}
+	if p.URLPassword.IsSet() {
+		u.User = url.UserPassword(p.URLUser.Reveal(), p.URLPassword.Reveal())
+	} else {
+		u.User = url.User(p.URLUser.Reveal())
+	}
+	return u.String()
+}
+
+// HasURLCredentials reports whether PROMETHEUS_BASE_URL carried user info.
+func (p PrometheusConfig) HasURLCredentials() bool {
+	return p.URLUser.IsSet() || p.URLPassword.IsSet()
 }

@@ -5,7 +5,7 @@ import (
 	"maps"
 )
 
-// Change is one setting's old and new value (secrets redacted).
+// Change is one setting's old and new value (secrets and credentials redacted).
 type Change struct {
 	// Key is the setting.
 	Key string
@@ -13,17 +13,22 @@ type Change struct {
 	Old string
 	// New is the value the ConfigMap asked for.
 	New string
+	// ShadowedBy, when not empty, names the higher layer that sets the key and wins over
+	// the ConfigMap whatever it says, e.g. "the environment variable GLOBAL_OPT_INTERVAL".
+	ShadowedBy string
 }
 
 // MainUpdate reports the effect of a new main ConfigMap.
 type MainUpdate struct {
 	// Applied are changes to mutable keys, now in force.
 	Applied []Change
-	// Rejected are changes to immutable keys; the running values stay until a restart.
+	// Rejected are changes to immutable keys; the running values stay until a restart. A
+	// change of a key a flag or environment variable sets is rejected too (with
+	// ShadowedBy), since even a restart would not apply it.
 	Rejected []Change
-	// Shadowed are keys whose ConfigMap value changed without effect, because a flag or
-	// environment variable sets them.
-	Shadowed []string
+	// Shadowed are mutable keys whose ConfigMap value changed without effect, because a
+	// flag or environment variable sets them (ShadowedBy); Old is the value in force.
+	Shadowed []Change
 	// Ignored are keys WVA does not read from a ConfigMap (typos, or flag/env-only settings).
 	Ignored []string
 }
@@ -95,7 +100,12 @@ func (s *Store) ApplyMain(cm ConfigMapContent) (MainUpdate, error) {
 		case oldV != newV:
 			upd.Rejected = append(upd.Rejected, Change{Key: k.key, Old: k.display(oldV), New: k.display(newV)})
 		case nl.configMap[k.key] != cur.rawConfigMap(k.key) && next.Origin(k.key) > LayerConfigMap:
-			upd.Shadowed = append(upd.Shadowed, k.key)
+			c := Change{Key: k.key, Old: k.display(oldV), New: k.display(nl.configMap[k.key]), ShadowedBy: shadowName(k, next.Origin(k.key))}
+			if k.mutable {
+				upd.Shadowed = append(upd.Shadowed, c)
+			} else {
+				upd.Rejected = append(upd.Rejected, c)
+			}
 		}
 	}
 	if len(invalid) > 0 {
@@ -121,4 +131,12 @@ func (s *Store) ApplyMain(cm ConfigMapContent) (MainUpdate, error) {
 		s.notify(intervalChanged)
 	}
 	return upd, nil
+}
+
+// shadowName names the layer that sets a key above the ConfigMap, as messages show it.
+func shadowName(k keyDef, l Layer) string {
+	if l == LayerFlag {
+		return "the flag --" + k.flagName()
+	}
+	return "the environment variable " + k.key
 }

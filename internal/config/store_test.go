@@ -34,7 +34,7 @@ func TestApplyMainMutable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Change{{KeyGlobalOptInterval, "60s", "120s"}, {KeyPrometheusCacheEnabled, "true", "false"}}
+	want := []Change{{Key: KeyGlobalOptInterval, Old: "60s", New: "120s"}, {Key: KeyPrometheusCacheEnabled, Old: "true", New: "false"}}
 	if fmt.Sprint(upd.Applied) != fmt.Sprint(want) || len(upd.Rejected) != 0 {
 		t.Errorf("update = %+v, want applied %v", upd, want)
 	}
@@ -110,7 +110,7 @@ func TestApplyMainShadowedAndDeleted(t *testing.T) {
 	env[KeyGlobalOptInterval] = "45s"
 	s := newTestStore(t, env, map[string]string{KeyPrometheusCacheTTL: "5s"})
 	upd, err := s.ApplyMain(main(map[string]string{KeyGlobalOptInterval: "10s", KeyPrometheusCacheTTL: "5s", "TYPO": "1"}))
-	if err != nil || len(upd.Applied) != 0 || strings.Join(upd.Shadowed, ",") != KeyGlobalOptInterval ||
+	if err != nil || len(upd.Applied) != 0 || len(upd.Shadowed) != 1 || upd.Shadowed[0].Key != KeyGlobalOptInterval ||
 		strings.Join(upd.Ignored, ",") != "TYPO" {
 		t.Errorf("update = %+v %v", upd, err)
 	}
@@ -118,7 +118,7 @@ func TestApplyMainShadowedAndDeleted(t *testing.T) {
 		t.Errorf("environment lost to the ConfigMap at runtime: %v", s.Interval())
 	}
 	upd, err = s.ApplyMain(ConfigMapContent{Name: DefaultConfigMapName})
-	if err != nil || len(upd.Applied) != 1 || upd.Applied[0] != (Change{KeyPrometheusCacheTTL, "5s", "30s"}) {
+	if err != nil || len(upd.Applied) != 1 || upd.Applied[0] != (Change{Key: KeyPrometheusCacheTTL, Old: "5s", New: "30s"}) {
 		t.Errorf("deleting the ConfigMap: %+v %v", upd, err)
 	}
 }
@@ -211,5 +211,60 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), redacted) || cfg.Static.Prometheus.BearerToken.Reveal() != "tok-12345" {
 		t.Errorf("token not redacted in logs or not revealable: %s", logged.String())
+	}
+}
+
+// TestCredentialsInBaseURLNeverPrint checks that user info in PROMETHEUS_BASE_URL never
+// reaches anything printed: the Config (fmt, JSON, logr), errors about the value, and
+// the report of a rejected runtime change, which still notices a changed password.
+func TestCredentialsInBaseURLNeverPrint(t *testing.T) {
+	env := baseEnv()
+	env[KeyPrometheusBaseURL] = "https://wva:s3cr3t@prometheus:9090/prom"
+	cfg := mustLoad(t, nil, env, nil)
+	if got := cfg.Static.Prometheus.BaseURL; got != "https://prometheus:9090/prom" {
+		t.Errorf("BaseURL = %q, want the URL without user info", got)
+	}
+	js, err := json.Marshal(cfg.Static)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged strings.Builder
+	logger := funcr.New(func(prefix, args string) { logged.WriteString(args) }, funcr.Options{})
+	logger.Info("config", "config", cfg, "static", cfg.Static, "prometheus", cfg.Static.Prometheus)
+	_, loadErr := Load(nil, envOf(map[string]string{KeyPrometheusBaseURL: "ftp://wva:s3cr3t@prom:9090", KeyMetricsAddr: ":8443"}), nil, allExist)
+
+	s := newTestStore(t, map[string]string{KeyMetricsAddr: ":8443"}, map[string]string{KeyPrometheusBaseURL: "https://wva:s3cr3t@prometheus:9090"})
+	upd, err := s.ApplyMain(main(map[string]string{KeyPrometheusBaseURL: "https://wva:n3w-s3cr3t@prometheus:9090"}))
+	if err != nil || len(upd.Rejected) != 1 {
+		t.Fatalf("a changed password in the URL was not rejected as an immutable change: %+v %v", upd, err)
+	}
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg), string(js), logged.String(), fmt.Sprint(loadErr),
+		fmt.Sprint(upd.Rejected)} {
+		if strings.Contains(out, "s3cr3t") || strings.Contains(out, "wva:") {
+			t.Errorf("credentials leaked: %s", out)
+		}
+	}
+	if upd.Rejected[0].Old != "https://[redacted]@prometheus:9090" {
+		t.Errorf("rejected change shows %q, want the redacted URL", upd.Rejected[0].Old)
+	}
+}
+
+// TestPrometheusCacheNeverSpansAScheduledCycle checks the cache's reuse bound: the TTL,
+// but under half the optimisation interval, and nothing when the cache is off.
+func TestPrometheusCacheNeverSpansAScheduledCycle(t *testing.T) {
+	for _, tc := range []struct {
+		enabled       bool
+		ttl, interval time.Duration
+		want          time.Duration
+	}{
+		{true, 30 * time.Second, time.Minute, 30 * time.Second},
+		{true, 30 * time.Second, 10 * time.Second, 5 * time.Second},
+		{true, 2 * time.Second, 10 * time.Second, 2 * time.Second},
+		{false, 30 * time.Second, time.Minute, 0},
+	} {
+		c := PrometheusCacheConfig{Enabled: tc.enabled, TTL: tc.ttl}
+		if got := c.EffectiveTTL(tc.interval); got != tc.want {
+			t.Errorf("%+v at interval %v: %v, want %v", c, tc.interval, got, tc.want)
+		}
 	}
 }

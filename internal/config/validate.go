@@ -42,6 +42,11 @@ func validate(c Config, mainConfigMap map[string]string, exists FileExists) []er
 	if p.BearerToken.IsSet() && p.BearerTokenFile != "" {
 		add(KeyPrometheusBearerTokenFile, "is set together with PROMETHEUS_BEARER_TOKEN: set only one")
 	}
+	errs = append(errs, credentialErrors(c)...)
+	if c.Static.ActuationMode == ActuationMetrics && c.Static.MetricsAddr == DisabledAddr {
+		add(KeyMetricsAddr, "disables /metrics, but ACTUATION_MODE=metrics acts only by publishing wva_desired_replicas there "+
+			"for an HPA or KEDA to read: set METRICS_ADDR (e.g. :8443), or ACTUATION_MODE=direct to let WVA scale the targets itself")
+	}
 	if strings.TrimSpace(mainConfigMap[KeyPrometheusBearerToken]) != "" {
 		errs = append(errs, &KeyError{Key: KeyPrometheusBearerToken, Value: redacted, Source: "ConfigMap " + c.Static.ConfigMapName,
 			Problem: "must not be in a ConfigMap (it is not secret): set it in the environment from a Secret, or use PROMETHEUS_BEARER_TOKEN_FILE"})
@@ -89,5 +94,36 @@ func sortErrors(errs []error) []error {
 		return len(order)
 	}
 	slices.SortStableFunc(errs, func(a, b error) int { return rank(a) - rank(b) })
+	return errs
+}
+
+// credentialErrors refuses credentials that would be sent in clear text (over http://)
+// unless explicitly allowed, and two credentials at once (both would claim the
+// Authorization header).
+func credentialErrors(c Config) []error {
+	p := c.Static.Prometheus
+	if c.Static.MetricsSource != MetricsSourcePrometheus || p.BaseURL == "" {
+		return nil
+	}
+	var errs []error
+	var sends []string
+	switch {
+	case p.BearerToken.IsSet():
+		sends = append(sends, "the bearer token (PROMETHEUS_BEARER_TOKEN)")
+	case p.BearerTokenFile != "":
+		sends = append(sends, "the bearer token (PROMETHEUS_BEARER_TOKEN_FILE)")
+	}
+	if p.HasURLCredentials() {
+		if len(sends) > 0 {
+			errs = append(errs, keyError(c, KeyPrometheusBaseURL,
+				"carries user info (basic authentication) and a bearer token is set too: use only one"))
+		}
+		sends = append(sends, "the user info of the URL")
+	}
+	if len(sends) > 0 && strings.HasPrefix(strings.ToLower(p.BaseURL), "http://") && !p.AllowHTTPCredentials {
+		errs = append(errs, keyError(c, KeyPrometheusBaseURL, "would send "+strings.Join(sends, " and ")+
+			" in clear text over http://: use https://, or set "+KeyPrometheusAllowHTTPCredentials+
+			"=true if nobody else can read the traffic (e.g. a proxy on localhost)"))
+	}
 	return errs
 }

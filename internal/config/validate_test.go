@@ -33,6 +33,23 @@ func TestValidationRules(t *testing.T) {
 			want: []string{`GLOBAL_OPT_INTERVAL="0s" (` + cmName + ")", "positive"}},
 		{name: "interval negative", args: []string{"--global-opt-interval=-5s"},
 			want: []string{`GLOBAL_OPT_INTERVAL="-5s" (flag --global-opt-interval)`}},
+		{name: "interval below the minimum", env: map[string]string{KeyGlobalOptInterval: "1ms"},
+			want: []string{`GLOBAL_OPT_INTERVAL="1ms" (environment): must be at least 1s`}},
+		{name: "metrics actuation with /metrics disabled", env: map[string]string{KeyMetricsAddr: "0"},
+			want: []string{`METRICS_ADDR="0" (environment): disables /metrics`, "ACTUATION_MODE=metrics", "set METRICS_ADDR", "ACTUATION_MODE=direct"}},
+		{name: "metrics actuation with /metrics disabled by default", env: map[string]string{KeyMetricsAddr: ""},
+			want: []string{`METRICS_ADDR="0" (default): disables /metrics`}},
+		{name: "bearer token over http", env: map[string]string{KeyPrometheusBaseURL: "http://prom:9090", KeyPrometheusBearerToken: "s3cr3t"},
+			want: []string{`PROMETHEUS_BASE_URL="http://prom:9090" (environment): would send the bearer token (PROMETHEUS_BEARER_TOKEN) in clear text over http://`,
+				"use https://", "PROMETHEUS_ALLOW_HTTP_CREDENTIALS=true"}},
+		{name: "bearer token file over http", env: map[string]string{KeyPrometheusBaseURL: "HTTP://prom:9090", KeyPrometheusBearerTokenFile: "/tok"},
+			want: []string{"would send the bearer token (PROMETHEUS_BEARER_TOKEN_FILE) in clear text over http://"}},
+		{name: "URL credentials over http", env: map[string]string{KeyPrometheusBaseURL: "http://wva:s3cr3t@prom:9090"},
+			want: []string{`PROMETHEUS_BASE_URL="http://[redacted]@prom:9090" (environment): would send the user info of the URL in clear text`}},
+		{name: "URL credentials and a bearer token", env: map[string]string{KeyPrometheusBaseURL: "https://wva:s3cr3t@prom:9090", KeyPrometheusBearerToken: "tok"},
+			want: []string{`PROMETHEUS_BASE_URL="https://[redacted]@prom:9090" (environment): carries user info`, "use only one"}},
+		{name: "invalid URL with credentials", env: map[string]string{KeyPrometheusBaseURL: "ftp://wva:s3cr3t@prom:9090/x"},
+			want: []string{`PROMETHEUS_BASE_URL="ftp://[redacted]@prom:9090/x" (environment): expected an http or https URL`}},
 		{name: "cache TTL", env: map[string]string{KeyPrometheusCacheTTL: "10"},
 			want: []string{`PROMETHEUS_CACHE_TTL="10"`, "Go duration"}},
 		{name: "bool", env: map[string]string{KeyScaleToZero: "yes please"},
@@ -117,6 +134,27 @@ func TestValidationRules(t *testing.T) {
 	}
 }
 
+// TestCredentialsOverHTTPNeedConsent checks what the rules above refuse is accepted when
+// asked for explicitly, and over https.
+func TestCredentialsOverHTTPNeedConsent(t *testing.T) {
+	for _, env := range []map[string]string{
+		{KeyPrometheusBaseURL: "http://localhost:9090", KeyPrometheusBearerToken: "tok", "PROMETHEUS_ALLOW_HTTP_CREDENTIALS": "true"},
+		{KeyPrometheusBaseURL: "http://wva:pw@localhost:9090", "PROMETHEUS_ALLOW_HTTP_CREDENTIALS": "true"},
+		{KeyPrometheusBaseURL: "https://prom:9090", KeyPrometheusBearerToken: "tok"},
+		{KeyPrometheusBaseURL: "https://wva:pw@prom:9090"},
+		{KeyPrometheusBaseURL: "http://prom:9090"},
+	} {
+		env[KeyMetricsAddr] = ":8443"
+		if _, err := Load(nil, envOf(env), nil, allExist); err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+	if _, err := Load([]string{"--metrics-source=pod-scrape", "--metrics-addr=:8443"},
+		envOf(map[string]string{KeyPrometheusBaseURL: "http://prom:9090", KeyPrometheusBearerToken: "tok"}), nil, allExist); err != nil {
+		t.Errorf("credentials that are not used (pod-scrape) were refused: %v", err)
+	}
+}
+
 // TestAllProblemsAtOnce checks that validation reports every problem, not the first one.
 func TestAllProblemsAtOnce(t *testing.T) {
 	env := map[string]string{
@@ -147,7 +185,7 @@ func TestAllProblemsAtOnce(t *testing.T) {
 // TestPodScrapeNeedsNoPrometheus checks that PROMETHEUS_BASE_URL is required only when
 // Prometheus is the metric source.
 func TestPodScrapeNeedsNoPrometheus(t *testing.T) {
-	if _, err := Load([]string{"--metrics-source=pod-scrape"}, envOf(nil), nil, allExist); err != nil {
+	if _, err := Load([]string{"--metrics-source=pod-scrape", "--metrics-addr=:8443"}, envOf(nil), nil, allExist); err != nil {
 		t.Errorf("pod-scrape without Prometheus: %v", err)
 	}
 }
