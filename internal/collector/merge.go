@@ -51,13 +51,13 @@ func mergeSuccessSince(obs *observations, window time.Duration, s *model.Sample)
 	obs.successSince[modelWindow{ns, m, window}] = time.UnixMilli(int64(math.Round(float64(s.Value) * 1000)))
 }
 
-// mergeCacheInfo reads the KV-cache size from the info series' labels.
+// mergeCacheInfo adds one engine's KV-cache size, read from the info series' labels, to
+// the replica's (the query answers one series per data-parallel engine).
 func mergeCacheInfo(o *observation, m model.Metric) {
 	blocks, err1 := strconv.ParseInt(string(m[labelNumGPUBlocks]), 10, 64)
 	size, err2 := strconv.ParseInt(string(m[labelBlockSize]), 10, 64)
-	if err1 != nil || err2 != nil || blocks <= 0 || size <= 0 {
+	if err1 != nil || err2 != nil {
 		return
 	}
-	o.has = o.has.with(signalCache)
-	o.blocks, o.blockSize = blocks, size
+	o.addCache(blocks, size)
 }

@@ -15,6 +15,11 @@ type Windows struct {
 	// StaleAfter is the age beyond which a replica's newest sample is stale; the peak
 	// window when zero.
 	StaleAfter time.Duration
+	// Step is how often, within the peak window, Prometheus sums the waiting and running
+	// requests of a data-parallel Pod's engines (a subquery's step); 5s when zero. Keep it
+	// at or below the scrape interval, or peaks between steps are missed. Pods with one
+	// engine are read from every sample, whatever the step.
+	Step time.Duration
 }
 
 func (w Windows) withDefaults() Windows {
@@ -27,8 +32,15 @@ func (w Windows) withDefaults() Windows {
 	if w.StaleAfter <= 0 {
 		w.StaleAfter = w.Peak
 	}
+	if w.Step <= 0 {
+		w.Step = defaultPeakStep
+	}
 	return w
 }
+
+// defaultPeakStep is Windows.Step when zero: at or below common scrape intervals (15 s,
+// 30 s) and cheap over a one-minute window.
+const defaultPeakStep = 5 * time.Second
 
 // has is a set of signals a replica reported.
 type has uint16
@@ -89,6 +101,24 @@ func (o *observation) setSuccess(window time.Duration, v float64) {
 		o.success = map[time.Duration]float64{}
 	}
 	o.success[window] = v
+}
+
+// addCache adds one data-parallel engine's KV cache (blocks of size tokens) to the
+// replica's: capacities add up. With equal block sizes the blocks add; otherwise the size
+// is kept in tokens (blocks of one token), so blocks × size stays the capacity.
+func (o *observation) addCache(blocks, size int64) {
+	if blocks <= 0 || size <= 0 {
+		return
+	}
+	switch {
+	case !o.has.holds(signalCache):
+		o.blocks, o.blockSize = blocks, size
+	case o.blockSize == size:
+		o.blocks += blocks
+	default:
+		o.blocks, o.blockSize = o.blocks*o.blockSize+blocks*size, 1
+	}
+	o.has = o.has.with(signalCache)
 }
 
 // seen records a sample time, keeping the newest.

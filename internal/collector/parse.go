@@ -25,10 +25,12 @@ const (
 	familyITLOld     = "vllm:time_per_output_token_seconds"
 )
 
-// parseScrape reads a text exposition and keeps the series of one model: gauges take
-// the highest value across series (engines), counters and histograms the sum, as the
-// PromQL queries' max by / sum by do. Series of other model names are ignored; the
-// cache info may lack model_name.
+// parseScrape reads a text exposition and keeps the series of one model. A data-parallel
+// vLLM server exports every series once per engine (label engine); the scrape reads the
+// Pod as a whole, as the PromQL queries do: waiting and running requests are summed over
+// engines, KV-cache usage is the highest engine's (the fullest cache is the one that
+// queues first), the KV-cache sizes add up, counters and histograms are summed. Series of
+// other model names are ignored; the cache info carries no model_name on vLLM servers.
 func parseScrape(r io.Reader, modelID string) (scrape, error) {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(r)
@@ -40,8 +42,12 @@ func parseScrape(r io.Reader, modelID string) (scrape, error) {
 	if kvFamily == nil {
 		kvFamily = fams[familyKVOld]
 	}
-	for sig, fam := range map[signal]*dto.MetricFamily{signalKV: kvFamily, signalWaiting: fams[familyWaiting], signalRunning: fams[familyRunning]} {
-		if v, ok := gaugeMax(fam, modelID); ok {
+	if v, ok := gaugeMax(kvFamily, modelID); ok {
+		s.has = s.has.with(signalKV)
+		s.set(signalKV, v)
+	}
+	for sig, fam := range map[signal]*dto.MetricFamily{signalWaiting: fams[familyWaiting], signalRunning: fams[familyRunning]} {
+		if v, ok := gaugeSum(fam, modelID); ok {
 			s.has = s.has.with(sig)
 			s.set(sig, v)
 		}
@@ -97,6 +103,23 @@ func gaugeMax(f *dto.MetricFamily, modelID string) (float64, bool) {
 	return best, found
 }
 
+// gaugeSum adds up a gauge over the model's series (the engines of one server).
+func gaugeSum(f *dto.MetricFamily, modelID string) (float64, bool) {
+	var sum float64
+	found := false
+	for _, m := range f.GetMetric() {
+		if !ofModel(m, modelID, false) {
+			continue
+		}
+		v := m.GetGauge().GetValue()
+		if m.GetGauge() == nil {
+			v = m.GetUntyped().GetValue()
+		}
+		sum, found = sum+v, true
+	}
+	return sum, found
+}
+
 func counterSum(f *dto.MetricFamily, modelID string) (float64, bool) {
 	var sum float64
 	found := false
@@ -120,24 +143,37 @@ func histogramSum(f *dto.MetricFamily, modelID string) (sum, count float64, foun
 	return sum, count, found
 }
 
-// readCacheInfo takes the KV-cache size from the first info series of the model.
+// readCacheInfo adds up the KV-cache sizes of the model's info series, one per
+// data-parallel engine. Series naming the model win over series without model_name (which
+// is how vLLM exports them), as in the Prometheus source.
 func (s *scrape) readCacheInfo(f *dto.MetricFamily, modelID string) {
+	var named, unnamed observation
 	for _, m := range f.GetMetric() {
 		if !ofModel(m, modelID, true) {
 			continue
 		}
 		var blocks, size int64 = -1, -1
+		hasModel := false
 		for _, l := range m.GetLabel() {
 			switch l.GetName() {
 			case labelNumGPUBlocks:
 				blocks, _ = strconv.ParseInt(l.GetValue(), 10, 64)
 			case labelBlockSize:
 				size, _ = strconv.ParseInt(l.GetValue(), 10, 64)
+			case labelModel:
+				hasModel = true
 			}
 		}
-		if blocks > 0 && size > 0 {
+		if hasModel {
+			named.addCache(blocks, size)
+		} else {
+			unnamed.addCache(blocks, size)
+		}
+	}
+	for _, o := range []observation{named, unnamed} {
+		if o.has.holds(signalCache) {
 			s.has = s.has.with(signalCache)
-			s.blocks, s.blockSize = blocks, size
+			s.blocks, s.blockSize = o.blocks, o.blockSize
 			return
 		}
 	}

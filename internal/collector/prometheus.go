@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ type PrometheusSource struct {
 	api     promv1.API
 	opts    PrometheusOptions
 	windows Windows
+	cache   queryCache
 }
 
 var _ Source = (*PrometheusSource)(nil)
@@ -36,6 +38,19 @@ var _ Source = (*PrometheusSource)(nil)
 func NewPrometheusSource(opts PrometheusOptions, windows Windows) (*PrometheusSource, error) {
 	if opts.BaseURL == "" {
 		return nil, errors.New("prometheus base URL is empty")
+	}
+	u, err := url.Parse(opts.BaseURL)
+	if err != nil {
+		// The URL is not shown: it may carry credentials.
+		return nil, errors.New("prometheus base URL cannot be parsed: expected e.g. https://prometheus:9090")
+	}
+	if u.User != nil {
+		if opts.Username == "" && opts.Password == "" {
+			opts.Username = u.User.Username()
+			opts.Password, _ = u.User.Password()
+		}
+		u.User = nil
+		opts.BaseURL = u.String()
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultQueryTimeout
@@ -63,13 +78,13 @@ func (s *PrometheusSource) Collect(ctx context.Context, models []Model, now time
 		return assemble(models, newObservations(), invalid, now, s.windows), nil
 	}
 	queries := cycleQueries(newSelectors(valid), s.windows, successWindows(valid))
-	obs, err := s.run(ctx, queries, now)
+	obs, reused, err := s.run(ctx, queries, now)
 	if err != nil {
 		err = fmt.Errorf("collect from Prometheus: %w", err)
 		return failedModels(models, invalid, ReasonPrometheusError, err), err
 	}
 	log.FromContext(ctx).V(1).Info("Collected signals from Prometheus",
-		"models", len(valid), "rejected", len(invalid), "queries", len(queries), "series", len(obs.replicas))
+		"models", len(valid), "rejected", len(invalid), "queries", len(queries), "cached", reused, "series", len(obs.replicas))
 	return assemble(models, obs, invalid, now, s.windows), nil
 }
 
@@ -87,13 +102,31 @@ func splitValid(models []Model) ([]Model, map[int]error) {
 	return valid, invalid
 }
 
-// run sends the queries concurrently and merges their answers.
-func (s *PrometheusSource) run(ctx context.Context, queries []promQuery, now time.Time) (*observations, error) {
+// run sends the queries concurrently, except those the cache answers, and merges their
+// answers. It returns how many answers came from the cache.
+func (s *PrometheusSource) run(ctx context.Context, queries []promQuery, now time.Time) (*observations, int, error) {
+	cache := CacheSettings{}
+	if s.opts.Cache != nil {
+		cache = s.opts.Cache()
+	}
+	if !cache.Enabled || cache.TTL <= 0 {
+		s.cache.clear()
+	}
 	results := make([]model.Vector, len(queries))
 	errs := make([]error, len(queries))
+	asked := make([]bool, len(queries))
+	reused := 0
 	sem := make(chan struct{}, queryConcurrency)
 	var wg sync.WaitGroup
 	for i, q := range queries {
+		if cache.Enabled {
+			if vec, ok := s.cache.get(q.expr, now, cache.TTL); ok {
+				results[i] = vec
+				reused++
+				continue
+			}
+		}
+		asked[i] = true
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
@@ -102,13 +135,22 @@ func (s *PrometheusSource) run(ctx context.Context, queries []promQuery, now tim
 	}
 	wg.Wait()
 	if err := firstError(errs); err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	if cache.Enabled && reused < len(queries) {
+		fresh := make(map[string]model.Vector, len(queries)-reused)
+		for i, q := range queries {
+			if asked[i] {
+				fresh[q.expr] = results[i]
+			}
+		}
+		s.cache.store(now, cache.TTL, fresh)
 	}
 	obs := newObservations()
 	for i, q := range queries {
 		mergeVector(obs, q, results[i])
 	}
-	return obs, nil
+	return obs, reused, nil
 }
 
 // query evaluates one instant query at now, retrying transient failures.

@@ -35,7 +35,10 @@ const (
 	labelPod          = "pod"
 	labelNumGPUBlocks = "num_gpu_blocks"
 	labelBlockSize    = "block_size"
-	groupLabels       = "namespace, model_name, pod"
+	// labelEngine tells apart the data-parallel engines of one vLLM server (engine="0",
+	// engine="1", ...): each series of a Pod is exported once per engine.
+	labelEngine = "engine"
+	groupLabels = "namespace, model_name, pod"
 )
 
 // promQuery is one PromQL expression of a cycle and what its answer means.
@@ -93,6 +96,27 @@ func peakQuery(sel string, window time.Duration, names ...string) string {
 	return fmt.Sprintf("max by (%s) (%s)", groupLabels, expr)
 }
 
+// sumPeakQuery is the highest total of a gauge per replica over the peak window, where
+// the total of one moment is the sum over the replica's data-parallel engines (waiting and
+// running requests: two engines with 5 and 3 running requests run 8). Replicas with one
+// series take the peak of their own samples, exactly; replicas with several (engines) take
+// the peak of the sums evaluated every step through the window.
+func sumPeakQuery(sel string, window, step time.Duration, name string) string {
+	series := name + sel
+	perReplica := fmt.Sprintf("sum by (%s) (%s)", groupLabels, series)
+	engines := fmt.Sprintf("max_over_time(%s[%s:%s]) and on (%s) (count by (%s) (%s) > 1)",
+		perReplica, promDuration(window), promDuration(step), groupLabels, groupLabels, series)
+	return fmt.Sprintf("(%s) or (%s)", engines, peakQuery(sel, window, name))
+}
+
+// cacheQuery lists each replica's KV-cache sizes, one series per data-parallel engine (the
+// sizes are labels, summed per replica when merged). vllm:cache_config_info carries no
+// model_name on vLLM servers, hence the info selector.
+func cacheQuery(sel selectors) string {
+	return fmt.Sprintf("max by (%s, %s, %s, %s) (vllm:cache_config_info%s)",
+		groupLabels, labelEngine, labelNumGPUBlocks, labelBlockSize, sel.info)
+}
+
 // avgTokensQuery is tokens per finished request from a vLLM token histogram: over the
 // rate window when requests finished in it, otherwise over the server's life. Both
 // divisions drop replicas with no finished request instead of answering NaN.
@@ -125,10 +149,9 @@ func avgLatencyQuery(sel string, window time.Duration, histograms ...string) str
 func cycleQueries(sel selectors, w Windows, successWindows []time.Duration) []promQuery {
 	qs := []promQuery{
 		{signal: signalKV, expr: peakQuery(sel.series, w.Peak, "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")},
-		{signal: signalWaiting, expr: peakQuery(sel.series, w.Peak, "vllm:num_requests_waiting")},
-		{signal: signalRunning, expr: peakQuery(sel.series, w.Peak, "vllm:num_requests_running")},
-		{signal: signalCache, expr: fmt.Sprintf("max by (%s, %s, %s) (vllm:cache_config_info%s)",
-			groupLabels, labelNumGPUBlocks, labelBlockSize, sel.info)},
+		{signal: signalWaiting, expr: sumPeakQuery(sel.series, w.Peak, w.Step, "vllm:num_requests_waiting")},
+		{signal: signalRunning, expr: sumPeakQuery(sel.series, w.Peak, w.Step, "vllm:num_requests_running")},
+		{signal: signalCache, expr: cacheQuery(sel)},
 		{signal: signalAvgInput, expr: avgTokensQuery(sel.series, w.Rate, "vllm:request_prompt_tokens")},
 		{signal: signalAvgOutput, expr: avgTokensQuery(sel.series, w.Rate, "vllm:request_generation_tokens")},
 		{signal: signalTTFT, expr: avgLatencyQuery(sel.series, w.Rate, "vllm:time_to_first_token_seconds")},

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -280,4 +281,59 @@ func TestPrometheusSourceBearerToken(t *testing.T) {
 			t.Fatalf("Authorization header %q has the scheme twice", h)
 		}
 	}
+}
+
+// User info in the base URL authenticates (as HTTP basic authentication, which a proxy in
+// front of Prometheus checks), and no error ever shows it: not a refused password, not a
+// connection failure.
+func TestPrometheusSourceURLCredentialsNeverShow(t *testing.T) {
+	_, models, target := tlsFleet(t)
+	prom := startPrometheus(t, localenv.PrometheusOptions{Targets: []localenv.ScrapeTarget{target}})
+	u, err := url.Parse(prom.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if user, pass, ok := r.BasicAuth(); !ok || user != "wva-reader" || pass != "s3cr3t-pw" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	withUser := func(base, user string) string {
+		return strings.Replace(base, "://", "://"+user+"@", 1)
+	}
+	waitForReplica(t, PrometheusOptions{BaseURL: withUser(proxy.URL, "wva-reader:s3cr3t-pw")}, models)
+
+	closed := "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+	for name, base := range map[string]string{
+		"a refused password":   withUser(proxy.URL, "wva-reader:wr0ng-pw"),
+		"a connection refused": withUser(closed, "wva-reader:s3cr3t-pw"),
+	} {
+		got, err := collectOnce(t, PrometheusOptions{BaseURL: base}, models)
+		if err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		for _, text := range []string{err.Error(), got[0].Health.Message} {
+			for _, secret := range []string{"wva-reader", "s3cr3t-pw", "wr0ng-pw"} {
+				if strings.Contains(text, secret) {
+					t.Errorf("%s: %q shows %q", name, text, secret)
+				}
+			}
+		}
+	}
+}
+
+// freePort is a loopback port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	return port
 }

@@ -83,3 +83,18 @@ func (b *bearerRoundTripper) RoundTrip(req *http.Request) (*http.Response, error
 	r.Header.Set("Authorization", "Bearer "+t)
 	return b.next.RoundTrip(r)
 }
+
+// basicAuthRoundTripper adds HTTP basic authentication (the user info PROMETHEUS_BASE_URL
+// carried) to every request, so the URL the client holds, and every error that shows it,
+// carries no credential.
+type basicAuthRoundTripper struct {
+	next           http.RoundTripper
+	user, password string
+}
+
+// RoundTrip sends req with basic authentication, on a clone.
+func (b *basicAuthRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.SetBasicAuth(b.user, b.password)
+	return b.next.RoundTrip(r)
+}

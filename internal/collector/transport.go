@@ -35,11 +35,18 @@ type PrometheusOptions struct {
 	// BearerTokenFile holds the token instead (e.g. a projected service-account token);
 	// it is re-read whenever it changes. It wins over BearerToken.
 	BearerTokenFile string
+	// Username and Password are sent as HTTP basic authentication when Username is set.
+	// User info in BaseURL (https://user:password@host) is moved here by
+	// NewPrometheusSource, so that no error ever shows it.
+	Username, Password string
 	// Timeout bounds each query attempt; 10s when zero.
 	Timeout time.Duration
 	// Retries is how many times a failed query is retried (network errors, timeouts and
 	// 5xx only; never a rejected query or a TLS or authorisation failure).
 	Retries int
+	// Cache, when set, is read at the start of every cycle: with Enabled, answers of a
+	// cycle at most TTL earlier are reused instead of asking Prometheus again.
+	Cache func() CacheSettings
 	// WrapTransport, when set, wraps the HTTP transport (instrumentation, tests).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
@@ -60,8 +67,11 @@ func NewRoundTripper(o PrometheusOptions) (http.RoundTripper, error) {
 	t.TLSClientConfig = tlsConfig
 	t.MaxIdleConnsPerHost = 16
 	var rt http.RoundTripper = t
-	if o.BearerToken != "" || o.BearerTokenFile != "" {
+	switch {
+	case o.BearerToken != "" || o.BearerTokenFile != "":
 		rt = &bearerRoundTripper{next: rt, token: newTokenSource(o.BearerToken, o.BearerTokenFile)}
+	case o.Username != "" || o.Password != "":
+		rt = &basicAuthRoundTripper{next: rt, user: o.Username, password: o.Password}
 	}
 	if o.WrapTransport != nil {
 		rt = o.WrapTransport(rt)

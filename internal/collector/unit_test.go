@@ -180,3 +180,20 @@ func TestFirstErrorReportsTheFailureThatSaysWhy(t *testing.T) {
 		t.Fatal("no failure must give no error")
 	}
 }
+
+// The KV-cache capacities of a Pod's data-parallel engines add up, also when their
+// block sizes differ (the capacity in tokens is kept).
+func TestEngineCacheCapacitiesAddUp(t *testing.T) {
+	var same, mixed observation
+	same.addCache(27000, 16)
+	same.addCache(27000, 16)
+	if same.blocks != 54000 || same.blockSize != 16 {
+		t.Errorf("equal block sizes: %d blocks of %d, want 54000 of 16", same.blocks, same.blockSize)
+	}
+	mixed.addCache(100, 16)
+	mixed.addCache(50, 32)
+	mixed.addCache(0, 16) // an engine without a size adds nothing
+	if got := mixed.blocks * mixed.blockSize; got != 3200 || !mixed.has.holds(signalCache) {
+		t.Errorf("mixed block sizes: %d tokens, want 3200", got)
+	}
+}
