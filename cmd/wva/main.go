@@ -47,9 +47,13 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
+	// BaseURL carries no credentials: the configuration keeps user info apart, as secrets.
 	logger.Info("Configuration loaded", "prometheus", cfg.Static.Prometheus.BaseURL, "metricsSource", string(cfg.Static.MetricsSource),
 		"actuation", string(cfg.Static.ActuationMode), "controllerInstance", cfg.Static.ControllerInstance,
-		"interval", cfg.Dynamic.OptimizationInterval.String())
+		"interval", cfg.Dynamic.OptimizationInterval.String(), "http2", cfg.Static.EnableHTTP2)
+	if cfg.Static.Features.ProactiveModel { // Remove when HYBRID mode is built.
+		logger.Info("Warning: EXPERIMENTAL_PROACTIVE_MODEL=true, but HYBRID mode is not built yet; running CAPACITY-ONLY (saturation) mode")
+	}
 
 	ctx := ctrl.SetupSignalHandler()
 	mgr, err := newManager(ctx, restConfig, cfg)

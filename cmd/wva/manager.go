@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"path/filepath"
 
@@ -19,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
 	"github.com/workload-variant-autoscaler/wva/internal/actuator"
@@ -62,6 +64,7 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		// KEDA ScaledObjects are read as unstructured; from the cache like everything else.
 		Client:                  client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Metrics:                 metricsOptions(st),
+		WebhookServer:           webhookServer(st),
 		HealthProbeBindAddress:  st.ProbeAddr,
 		LeaderElection:          st.LeaderElection.Enabled,
 		LeaderElectionID:        st.LeaderElection.ID,
@@ -79,12 +82,12 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		return nil, fmt.Errorf("build Kubernetes client: %w", err)
 	}
 	recorder := mgr.GetEventRecorder("workload-variant-autoscaler")
-	watcher := watch.New(cs, store, recorder)
+	watcher := watch.New(cs, store, recorder, mgr.Elected())
 	if err := mgr.Add(watcher); err != nil {
 		return nil, fmt.Errorf("add configuration watcher: %w", err)
 	}
 
-	emitted := actuator.NewMetrics(st.ControllerInstance)
+	emitted := actuator.NewMetrics(st.ControllerInstance, engine.CacheLiveness(mgr.GetClient()))
 	metrics.Registry.MustRegister(emitted.Collectors()...)
 	signals, err := newSignals(ctx, mgr, cfg, store)
 	if err != nil {
@@ -140,8 +143,11 @@ func instanceSelector(instance string) (labels.Selector, error) {
 
 // metricsOptions serves /metrics over HTTPS with Kubernetes authentication and
 // authorisation by default, or plain HTTP when METRICS_SECURE is false (local use).
+// HTTP/2 is offered only with ENABLE_HTTP2=true: its stream handling was the door of the
+// HTTP/2 Rapid Reset and Stream Cancellation attacks (CVE-2023-44487, CVE-2023-39325),
+// and a scrape endpoint gains nothing from it.
 func metricsOptions(st config.StaticConfig) metricsserver.Options {
-	o := metricsserver.Options{BindAddress: st.MetricsAddr, SecureServing: st.MetricsSecure}
+	o := metricsserver.Options{BindAddress: st.MetricsAddr, SecureServing: st.MetricsSecure, TLSOpts: tlsOptions(st)}
 	if st.MetricsSecure {
 		o.FilterProvider = filters.WithAuthenticationAndAuthorization
 		if st.MetricsCert.Path != "" {
@@ -149,4 +155,23 @@ func metricsOptions(st config.StaticConfig) metricsserver.Options {
 		}
 	}
 	return o
+}
+
+// tlsOptions are the TLS settings of every server the manager runs (today /metrics; a
+// webhook server would take the same): without ENABLE_HTTP2, ALPN offers HTTP/1.1 only.
+func tlsOptions(st config.StaticConfig) []func(*tls.Config) {
+	if st.EnableHTTP2 {
+		return nil
+	}
+	return []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+}
+
+// webhookServer is configured like /metrics (certificates, HTTP/2); it only starts if a
+// webhook is ever registered, which none is today.
+func webhookServer(st config.StaticConfig) webhook.Server {
+	o := webhook.Options{TLSOpts: tlsOptions(st)}
+	if st.WebhookCert.Path != "" {
+		o.CertDir, o.CertName, o.KeyName = st.WebhookCert.Path, st.WebhookCert.Name, st.WebhookCert.Key
+	}
+	return webhook.NewServer(o)
 }

@@ -31,7 +31,14 @@ func newSignals(_ context.Context, mgr ctrl.Manager, cfg config.Config, store *c
 			ServerName:         p.ServerName,
 			BearerToken:        p.BearerToken.Reveal(),
 			BearerTokenFile:    p.BearerTokenFile,
+			Username:           p.URLUser.Reveal(),
+			Password:           p.URLPassword.Reveal(),
 			Retries:            2,
+			Cache: func() collector.CacheSettings {
+				d := store.Current().Dynamic
+				ttl := d.PrometheusCache.EffectiveTTL(d.OptimizationInterval)
+				return collector.CacheSettings{Enabled: ttl > 0, TTL: ttl}
+			},
 		}, collector.Windows{})
 		if err != nil {
 			return nil, fmt.Errorf("connect to Prometheus: %w", err)

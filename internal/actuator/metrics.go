@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Metric names and labels of what WVA emits; HPA and KEDA manifests refer to them.
@@ -21,7 +22,8 @@ const (
 	LabelReason      = "reason"
 )
 
-// Variant identifies the series of one variant.
+// Variant identifies the series of one variant, and the objects whose existence they
+// stand for.
 type Variant struct {
 	// Name is the VariantAutoscaling's name (variant_name).
 	Name string
@@ -29,21 +31,34 @@ type Variant struct {
 	Namespace string
 	// Accelerator is the variant's accelerator type (accelerator_type).
 	Accelerator string
+	// UID is the VariantAutoscaling's UID: a VA re-created under the same name is another.
+	UID types.UID
+	// Target is the name of the Deployment the VA scales.
+	Target string
 }
 
-// Metrics owns the wva_* series. One per controller; series of a variant are removed
-// with Forget when its VA or target goes, so an HPA never acts on a stale value.
+// Liveness reports whether a variant's VA (that very object) and its target still exist,
+// as far as the controller knows (its informer cache).
+type Liveness func(v Variant) bool
+
+// Metrics owns the wva_* series. One per controller. The series of a variant are removed
+// with Forget when its VA or target goes, and never set again for a VA or target that is
+// gone: every write asks Liveness under the lock Forget takes, so a decision cycle that
+// started before a deletion cannot bring the series back after Forget removed them, and an
+// HPA left behind never follows a stale value.
 type Metrics struct {
 	current, desired, ratio *prometheus.GaugeVec
 	scaling                 *prometheus.CounterVec
+	live                    Liveness
 
-	mu    sync.Mutex
+	mu    sync.Mutex // serialises writes with Forget
 	accel map[string]string // namespace/name → accelerator label last published
 }
 
 // NewMetrics creates the series; instance, when not empty, becomes the constant
-// controller_instance label, so several WVA installs can share one Prometheus.
-func NewMetrics(instance string) *Metrics {
+// controller_instance label, so several WVA installs can share one Prometheus. live is
+// asked before every write (nil: every variant is live).
+func NewMetrics(instance string, live Liveness) *Metrics {
 	var constLabels prometheus.Labels
 	if instance != "" {
 		constLabels = prometheus.Labels{LabelInstance: instance}
@@ -52,8 +67,12 @@ func NewMetrics(instance string) *Metrics {
 	gauge := func(name, help string) *prometheus.GaugeVec {
 		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: constLabels}, variantLabels)
 	}
+	if live == nil {
+		live = func(Variant) bool { return true }
+	}
 	return &Metrics{
 		accel:   map[string]string{},
+		live:    live,
 		current: gauge(MetricCurrentReplicas, "Replicas the variant's target has, as WVA last saw it."),
 		desired: gauge(MetricDesiredReplicas, "Replicas WVA decided the variant needs; the HPA/KEDA target."),
 		ratio:   gauge(MetricDesiredRatio, "Desired over current replicas (desired when current is 0)."),
@@ -69,8 +88,16 @@ func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.current, m.desired, m.ratio, m.scaling}
 }
 
-// Publish sets the gauges of one variant. A changed accelerator replaces the old series.
-func (m *Metrics) Publish(v Variant, current, desired int) {
+// Publish sets the gauges of one variant, or, when its VA or target is gone, removes its
+// series instead; it reports whether it set them. A changed accelerator replaces the old
+// series.
+func (m *Metrics) Publish(v Variant, current, desired int) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.live(v) {
+		m.forget(v.Name, v.Namespace)
+		return false
+	}
 	m.forgetOtherAccelerators(v)
 	lv := []string{v.Name, v.Namespace, v.Accelerator}
 	m.current.WithLabelValues(lv...).Set(float64(current))
@@ -80,32 +107,44 @@ func (m *Metrics) Publish(v Variant, current, desired int) {
 		ratio = float64(desired) / float64(current)
 	}
 	m.ratio.WithLabelValues(lv...).Set(ratio)
+	return true
 }
 
 // CountScaling adds one to wva_replica_scaling_total for a decision that changed the
-// desired replicas in direction ("up" or "down") for reason (the analyser that decided).
+// desired replicas in direction ("up" or "down") for reason (the analyser that decided),
+// unless the variant's VA or target is gone.
 func (m *Metrics) CountScaling(v Variant, direction, reason string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.live(v) {
+		m.forget(v.Name, v.Namespace)
+		return
+	}
 	m.scaling.WithLabelValues(v.Name, v.Namespace, v.Accelerator, direction, reason).Inc()
 }
 
 // Forget removes every series of the variant, so nothing acts on a value for a VA or
 // target that no longer exists.
 func (m *Metrics) Forget(name, namespace string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forget(name, namespace)
+}
+
+// forget removes a variant's series; the caller holds the lock.
+func (m *Metrics) forget(name, namespace string) {
 	match := prometheus.Labels{LabelVariant: name, LabelNamespace: namespace}
 	m.current.DeletePartialMatch(match)
 	m.desired.DeletePartialMatch(match)
 	m.ratio.DeletePartialMatch(match)
 	m.scaling.DeletePartialMatch(match)
-	m.mu.Lock()
 	delete(m.accel, namespace+"/"+name)
-	m.mu.Unlock()
 }
 
-// forgetOtherAccelerators drops the gauges a variant had under another accelerator label.
+// forgetOtherAccelerators drops the gauges a variant had under another accelerator label;
+// the caller holds the lock.
 func (m *Metrics) forgetOtherAccelerators(v Variant) {
 	key := v.Namespace + "/" + v.Name
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if old, ok := m.accel[key]; ok && old != v.Accelerator {
 		for _, g := range []*prometheus.GaugeVec{m.current, m.desired, m.ratio} {
 			g.DeleteLabelValues(v.Name, v.Namespace, old)

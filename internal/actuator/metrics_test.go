@@ -30,7 +30,7 @@ func gather(t *testing.T, m *Metrics) string {
 }
 
 func TestPublishSetsGaugesAndRatio(t *testing.T) {
-	m := NewMetrics("")
+	m := NewMetrics("", nil)
 	v := Variant{Name: "llama-h100", Namespace: "llm", Accelerator: "H100"}
 	m.Publish(v, 2, 3)
 	if got := testutil.ToFloat64(m.desired.WithLabelValues("llama-h100", "llm", "H100")); got != 3 {
@@ -46,7 +46,7 @@ func TestPublishSetsGaugesAndRatio(t *testing.T) {
 }
 
 func TestForgetRemovesEverySeriesOfTheVariantOnly(t *testing.T) {
-	m := NewMetrics("")
+	m := NewMetrics("", nil)
 	a := Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}
 	b := Variant{Name: "b", Namespace: "ns", Accelerator: "A100"}
 	m.Publish(a, 1, 2)
@@ -63,7 +63,7 @@ func TestForgetRemovesEverySeriesOfTheVariantOnly(t *testing.T) {
 }
 
 func TestAcceleratorChangeReplacesTheSeries(t *testing.T) {
-	m := NewMetrics("")
+	m := NewMetrics("", nil)
 	m.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "unknown"}, 1, 1)
 	m.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, 1, 1)
 	if n := testutil.CollectAndCount(m.desired); n != 1 {
@@ -72,7 +72,7 @@ func TestAcceleratorChangeReplacesTheSeries(t *testing.T) {
 }
 
 func TestInstanceLabelIsAddedWhenSet(t *testing.T) {
-	m := NewMetrics("instance-a")
+	m := NewMetrics("instance-a", nil)
 	m.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, 1, 1)
 	m.CountScaling(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, "down", "saturation-v1")
 	out := gather(t, m)
@@ -81,9 +81,29 @@ func TestInstanceLabelIsAddedWhenSet(t *testing.T) {
 			t.Errorf("%s lacks controller_instance:\n%s", name, out)
 		}
 	}
-	plain := NewMetrics("")
+	plain := NewMetrics("", nil)
 	plain.Publish(Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}, 1, 1)
 	if out := gather(t, plain); !strings.Contains(out, "wva_desired_replicas") || strings.Contains(out, "controller_instance") {
 		t.Error("controller_instance set without an instance")
+	}
+}
+
+// A variant whose VA or target is gone gets no series: writes are refused and remove what
+// was there, so nothing re-creates the series Forget removed.
+func TestGoneVariantsGetNoSeries(t *testing.T) {
+	gone := map[string]bool{}
+	m := NewMetrics("", func(v Variant) bool { return !gone[v.Name] })
+	a := Variant{Name: "a", Namespace: "ns", Accelerator: "H100", UID: "uid-a", Target: "a"}
+	if !m.Publish(a, 1, 2) {
+		t.Fatal("a live variant was not published")
+	}
+	m.CountScaling(a, "up", "saturation-v1")
+	gone["a"] = true
+	if m.Publish(a, 1, 3) {
+		t.Error("a gone variant was published")
+	}
+	m.CountScaling(a, "up", "saturation-v1")
+	if out := gather(t, m); strings.Contains(out, "variant_name=a") {
+		t.Errorf("a gone variant has series:\n%s", out)
 	}
 }

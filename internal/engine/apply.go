@@ -35,7 +35,7 @@ const (
 // its status write succeeded, never again by a later cycle that reads a stale cache.
 func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int) {
 	logger := log.FromContext(ctx).WithValues("variant", v.VA.Name)
-	mv := actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator}
+	mv := actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator, UID: v.VA.UID, Target: v.Target.Name}
 	e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)
 
 	if d.SafetyNet {

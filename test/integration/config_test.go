@@ -12,6 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/test/harness"
 )
 
 // The manager refuses to start without PROMETHEUS_BASE_URL: exit code 1 and a message
@@ -126,4 +129,159 @@ func TestMainConfigMapReloadAndImmutableRejection(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// configMapEvents lists the events of a reason on a ConfigMap of the system namespace.
+func configMapEvents(t *testing.T, cmName, reason string) []corev1.Event {
+	t.Helper()
+	var evs corev1.EventList
+	if err := s.client.List(context.Background(), &evs, client.InNamespace(systemNamespace)); err != nil {
+		t.Fatal(err)
+	}
+	var out []corev1.Event
+	for _, e := range evs.Items {
+		if e.Reason == reason && e.InvolvedObject.Name == cmName {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// newMainConfigMap creates a main ConfigMap of its own for one test.
+func newMainConfigMap(t *testing.T, name string, data map[string]string) *corev1.ConfigMap {
+	t.Helper()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: systemNamespace, Name: name}, Data: data}
+	if err := s.client.Create(context.Background(), cm); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.client.Delete(context.Background(), cm) })
+	return cm
+}
+
+// patchConfigMap sets keys of a ConfigMap.
+func patchConfigMap(t *testing.T, cm *corev1.ConfigMap, data map[string]string) {
+	t.Helper()
+	patch := client.MergeFrom(cm.DeepCopy())
+	for k, v := range data {
+		cm.Data[k] = v
+	}
+	if err := s.client.Patch(context.Background(), cm, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two replicas with leader election both watch the ConfigMap and both reject an
+// immutable change in their logs, but the cluster hears it once: from the leader.
+func TestOnlyTheLeaderRaisesConfigEvents(t *testing.T) {
+	ns := newNamespace(t)
+	cmName := "wva-config-" + ns
+	cm := newMainConfigMap(t, cmName, map[string]string{"PROMETHEUS_BASE_URL": s.prom.URL})
+	common := []string{"CONFIG_MAP_NAME=" + cmName, "PROMETHEUS_BASE_URL=", "ENABLE_LEADER_ELECTION=true", "CONTROLLER_INSTANCE=" + ns}
+	first := startManager(t, "replica-1", common...)
+	eventually(t, time.Minute, func() error {
+		if !strings.Contains(first.Log(), "Decision engine started") {
+			return fmt.Errorf("replica-1 not leading yet")
+		}
+		return nil
+	})
+	second := startManager(t, "replica-2", common...)
+
+	patchConfigMap(t, cm, map[string]string{"PROMETHEUS_BASE_URL": "https://new-prometheus:9090"})
+	eventually(t, 20*time.Second, func() error {
+		for _, m := range []*harness.Manager{first, second} {
+			if !strings.Contains(m.Log(), "Attempted to change immutable parameters") {
+				return fmt.Errorf("%s has not rejected the change yet", m.Name)
+			}
+		}
+		return nil
+	})
+	// Each replica raises its event before it logs; the API write follows within moments.
+	eventually(t, 10*time.Second, func() error {
+		if n := len(configMapEvents(t, cmName, "ImmutableConfigChangeRejected")); n == 0 {
+			return fmt.Errorf("no ImmutableConfigChangeRejected event yet")
+		}
+		return nil
+	})
+	time.Sleep(3 * time.Second) // let a second event, if any replica sent one, arrive
+	if evs := configMapEvents(t, cmName, "ImmutableConfigChangeRejected"); len(evs) != 1 {
+		t.Errorf("%d ImmutableConfigChangeRejected events for one change, want 1 (from the leader)", len(evs))
+	}
+	if strings.Contains(second.Log(), "Decision engine started") {
+		t.Error("the follower leads too: the test does not show what it should")
+	}
+}
+
+// A flag or environment variable setting a key makes a ConfigMap edit of it do nothing;
+// the edit is not silent: an immutable key is rejected with ImmutableConfigChangeRejected
+// saying what sets it, a mutable one gets a Normal event naming the winning source.
+func TestShadowedConfigMapEditsAreTold(t *testing.T) {
+	ns := newNamespace(t)
+	cmName := "wva-config-" + ns
+	cm := newMainConfigMap(t, cmName, map[string]string{"PROMETHEUS_BASE_URL": s.prom.URL, "GLOBAL_OPT_INTERVAL": "60s"})
+	// startManager sets PROMETHEUS_BASE_URL in the environment, as a Deployment's env would.
+	m := startManager(t, "shadowed", "CONFIG_MAP_NAME="+cmName, "GLOBAL_OPT_INTERVAL=30s", "CONTROLLER_INSTANCE="+ns)
+	patchConfigMap(t, cm, map[string]string{"PROMETHEUS_BASE_URL": "https://new-prometheus:9090", "GLOBAL_OPT_INTERVAL": "5s"})
+	eventually(t, 20*time.Second, func() error {
+		evs := configMapEvents(t, cmName, "ImmutableConfigChangeRejected")
+		if len(evs) == 0 || evs[0].Type != corev1.EventTypeWarning ||
+			!strings.Contains(evs[0].Message, "PROMETHEUS_BASE_URL is set by the environment variable PROMETHEUS_BASE_URL") {
+			return fmt.Errorf("no ImmutableConfigChangeRejected event saying the environment sets PROMETHEUS_BASE_URL: %+v", evs)
+		}
+		return nil
+	})
+	eventually(t, 20*time.Second, func() error {
+		evs := configMapEvents(t, cmName, "ConfigMapValueShadowed")
+		if len(evs) == 0 || evs[0].Type != corev1.EventTypeNormal ||
+			!strings.Contains(evs[0].Message, `GLOBAL_OPT_INTERVAL changed to "5s" in this ConfigMap has no effect: the environment variable GLOBAL_OPT_INTERVAL sets it`) {
+			return fmt.Errorf("no Normal ConfigMapValueShadowed event for GLOBAL_OPT_INTERVAL: %+v", evs)
+		}
+		return nil
+	})
+	if !strings.Contains(m.Log(), "Attempted to change immutable parameters") {
+		t.Error("no 'Attempted to change immutable parameters' log line")
+	}
+}
+
+// Credentials in PROMETHEUS_BASE_URL never show: not in the start-up log, not in the
+// log or the event of a rejected change, not in errors reaching the log and the VA status.
+func TestCredentialsInPrometheusURLNeverShow(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	cmName := "wva-config-" + ns
+	closed := fmt.Sprintf("127.0.0.1:%d", freePort(t)) // nothing listens: every query fails
+	cm := newMainConfigMap(t, cmName, map[string]string{"PROMETHEUS_BASE_URL": "http://wva-user:s3cr3t-pw@" + closed})
+	m := startManager(t, "credentials", "CONFIG_MAP_NAME="+cmName, "PROMETHEUS_BASE_URL=", "PROMETHEUS_ALLOW_HTTP_CREDENTIALS=true",
+		"CONTROLLER_INSTANCE="+ns, "GLOBAL_OPT_INTERVAL=2s")
+	if err := s.client.Create(ctx, newDeployment(ns, "llama", "NVIDIA-H100-80GB-HBM3", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.client.Create(ctx, newVA(ns, "llama", model, "llama", "10", map[string]string{instanceLabel: ns})); err != nil {
+		t.Fatal(err)
+	}
+	wantCondition(t, ns, "llama", v1alpha1.ConditionMetricsAvailable, metav1.ConditionFalse, "PrometheusError", 30*time.Second)
+	patchConfigMap(t, cm, map[string]string{"PROMETHEUS_BASE_URL": "http://wva-user:n3w-pw@" + closed})
+	eventually(t, 20*time.Second, func() error {
+		if len(configMapEvents(t, cmName, "ImmutableConfigChangeRejected")) == 0 {
+			return fmt.Errorf("no ImmutableConfigChangeRejected event yet")
+		}
+		return nil
+	})
+	var evs corev1.EventList
+	if err := s.client.List(ctx, &evs); err != nil {
+		t.Fatal(err)
+	}
+	shown := []string{m.Log(), fmt.Sprintf("%+v", getVA(t, ns, "llama").Status)}
+	for _, e := range evs.Items {
+		shown = append(shown, e.Message)
+	}
+	for _, text := range shown {
+		for _, secret := range []string{"wva-user", "s3cr3t-pw", "n3w-pw"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%q shows up in:\n%s", secret, harness.TailLines(text, 20))
+			}
+		}
+	}
+	if !strings.Contains(m.Log(), "[redacted]@"+closed) {
+		t.Error("the rejected change is not logged with the redacted URL")
+	}
 }

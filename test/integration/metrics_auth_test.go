@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,4 +85,52 @@ func TestMetricsEndpointIsAuthenticatedAndAuthorisedByDefault(t *testing.T) {
 	if code, status, err := get(stranger); err != nil || code != http.StatusForbidden {
 		t.Errorf("unauthorised account got %s (%v), want 403", status, err)
 	}
+}
+
+// alpn is the protocol a TLS client offering HTTP/2 and HTTP/1.1 settles on with the
+// server at addr.
+func alpn(addr string) (string, error) {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	conn, err := tls.DialWithDialer(d, "tcp", addr, &tls.Config{
+		NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12,
+		InsecureSkipVerify: true, //nolint:gosec // only the protocol is looked at, of a self-signed loopback server
+	})
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = conn.Close() }()
+	return conn.ConnectionState().NegotiatedProtocol, nil
+}
+
+// /metrics offers HTTP/2 only when ENABLE_HTTP2=true (the Rapid Reset attacks went
+// through HTTP/2's stream handling); otherwise a client asking for h2 gets HTTP/1.1.
+func TestMetricsServerOffersHTTP2OnlyWhenEnabled(t *testing.T) {
+	ns := newNamespace(t)
+	for _, tc := range []struct {
+		env  string
+		want string
+	}{{"ENABLE_HTTP2=false", "http/1.1"}, {"ENABLE_HTTP2=true", "h2"}} {
+		addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+		startManager(t, "http2-"+tc.want, tc.env, "METRICS_SECURE=true", "METRICS_ADDR="+addr, "CONTROLLER_INSTANCE="+ns)
+		var got string
+		eventually(t, 30*time.Second, func() (err error) {
+			got, err = alpn(addr)
+			return err
+		})
+		if got != tc.want {
+			t.Errorf("%s: the metrics server negotiated %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}
+
+// EXPERIMENTAL_PROACTIVE_MODEL=true says at start-up, in one line, that HYBRID mode is not
+// built, instead of being accepted and ignored.
+func TestProactiveModelWarnsItIsNotBuilt(t *testing.T) {
+	m := startManager(t, "proactive", "EXPERIMENTAL_PROACTIVE_MODEL=true", "CONTROLLER_INSTANCE="+newNamespace(t))
+	eventually(t, 10*time.Second, func() error {
+		if n := strings.Count(m.Log(), "EXPERIMENTAL_PROACTIVE_MODEL=true, but HYBRID mode is not built yet"); n != 1 {
+			return fmt.Errorf("%d start-up warnings about the proactive model, want 1", n)
+		}
+		return nil
+	})
 }

@@ -21,6 +21,9 @@ const (
 	ReasonInvalidConfigRejected = "InvalidConfigRejected"
 	// ReasonInvalidConfigEntry: one entry of a ConfigMap was invalid and skipped.
 	ReasonInvalidConfigEntry = "InvalidConfigEntry"
+	// ReasonConfigMapValueShadowed (Normal): a mutable key changed in the ConfigMap has no
+	// effect because a flag or an environment variable sets it.
+	ReasonConfigMapValueShadowed = "ConfigMapValueShadowed"
 )
 
 // handle applies one ConfigMap's current content to the store and reports the outcome.
@@ -59,7 +62,7 @@ func (w *Watcher) handle(ctx context.Context, name string) {
 		upd, err := w.store.ApplyServiceClasses(content)
 		if err != nil {
 			logger.Error(err, "Rejected invalid service class config", "configMap", name)
-			w.event(obj, ReasonInvalidConfigRejected, err.Error())
+			w.event(obj, corev1.EventTypeWarning, ReasonInvalidConfigRejected, err.Error())
 			return
 		}
 		if upd.Changed {
@@ -85,22 +88,33 @@ func (w *Watcher) reportMain(ctx context.Context, obj *corev1.ConfigMap, name st
 		changes := make([]string, len(upd.Rejected))
 		for i, c := range upd.Rejected {
 			changes[i] = fmt.Sprintf("%s: %q -> %q", c.Key, c.Old, c.New)
+			if c.ShadowedBy != "" {
+				changes[i] += " (set by " + c.ShadowedBy + ")"
+			}
 		}
+		w.event(obj, corev1.EventTypeWarning, ReasonImmutableConfigChangeRejected, rejectedNote(upd.Rejected))
 		logger.Error(errors.New("immutable parameters require a restart"), "Attempted to change immutable parameters",
 			"keys", keys, "changes", changes)
-		w.event(obj, ReasonImmutableConfigChangeRejected, fmt.Sprintf(
-			"Attempted to change immutable parameters %s: the running values stay; restart the controller to apply them",
-			strings.Join(keys, ", ")))
 	}
 	if len(upd.Shadowed) > 0 {
-		logger.Info("ConfigMap change has no effect: a flag or environment variable sets these keys", "keys", upd.Shadowed)
+		// One event for the whole edit: events about one object version with the same
+		// reason are merged into a series that keeps the first one's message.
+		notes := make([]string, len(upd.Shadowed))
+		for i, c := range upd.Shadowed {
+			logger.Info("ConfigMap change has no effect: a flag or environment variable sets this key",
+				"key", c.Key, "configMapValue", c.New, "inForce", c.Old, "setBy", c.ShadowedBy)
+			notes[i] = fmt.Sprintf("%s changed to %q in this ConfigMap has no effect: %s sets it and wins over the ConfigMap "+
+				"(flag > environment > ConfigMap > default), so %q stays in force; remove it there to manage the key here",
+				c.Key, c.New, c.ShadowedBy, c.Old)
+		}
+		w.event(obj, corev1.EventTypeNormal, ReasonConfigMapValueShadowed, strings.Join(notes, "; "))
 	}
 	if len(upd.Ignored) > 0 {
 		logger.Info("Ignoring ConfigMap keys that are not read from a ConfigMap", "keys", upd.Ignored)
 	}
 	if err != nil {
 		logger.Error(err, "Rejected invalid configuration update; the configuration in force stays")
-		w.event(obj, ReasonInvalidConfigRejected, err.Error())
+		w.event(obj, corev1.EventTypeWarning, ReasonInvalidConfigRejected, err.Error())
 	}
 }
 
@@ -109,13 +123,33 @@ func (w *Watcher) reportSkipped(ctx context.Context, obj *corev1.ConfigMap, skip
 	logger := log.FromContext(ctx).WithValues("namespace", w.ns)
 	for _, e := range skipped {
 		logger.Info("Warning: skipped invalid config entry", "configMap", e.ConfigMap, "key", e.Key, "rule", e.Rule)
-		w.event(obj, ReasonInvalidConfigEntry, e.Error())
+		w.event(obj, corev1.EventTypeWarning, ReasonInvalidConfigEntry, e.Error())
 	}
 }
 
-// event raises a Warning event on a ConfigMap, if there is a recorder and an object.
-func (w *Watcher) event(obj *corev1.ConfigMap, reason, note string) {
-	if w.recorder == nil || obj == nil {
+// rejectedNote is the ImmutableConfigChangeRejected message: the keys, and for each key a
+// flag or environment variable sets, that it does (a restart would not apply it either).
+func rejectedNote(rejected []config.Change) string {
+	keys := make([]string, len(rejected))
+	var shadowed []string
+	for i, c := range rejected {
+		keys[i] = c.Key
+		if c.ShadowedBy != "" {
+			shadowed = append(shadowed, fmt.Sprintf("%s is set by %s, which wins over the ConfigMap", c.Key, c.ShadowedBy))
+		}
+	}
+	note := fmt.Sprintf("Attempted to change immutable parameters %s: the running values stay; restart the controller to apply them",
+		strings.Join(keys, ", "))
+	if len(shadowed) > 0 {
+		note += "; " + strings.Join(shadowed, "; ") + ", so a restart would not apply the ConfigMap's value either"
+	}
+	return note
+}
+
+// event raises an event on a ConfigMap, if there is a recorder and an object, and only in
+// the leader: every replica applies and logs the change, one tells the cluster.
+func (w *Watcher) event(obj *corev1.ConfigMap, eventType, reason, note string) {
+	if w.recorder == nil || obj == nil || !w.leading() {
 		return
 	}
 	ref := obj.DeepCopy()
@@ -123,7 +157,7 @@ func (w *Watcher) event(obj *corev1.ConfigMap, reason, note string) {
 	if len(note) > 1000 {
 		note = note[:1000]
 	}
-	w.recorder.Eventf(ref, nil, corev1.EventTypeWarning, reason, "ReloadConfig", "%s", note)
+	w.recorder.Eventf(ref, nil, eventType, reason, "ReloadConfig", "%s", note)
 }
 
 // sourceName names the source in force for logs.

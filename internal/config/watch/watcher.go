@@ -22,6 +22,7 @@ type Watcher struct {
 	client   kubernetes.Interface
 	store    *config.Store
 	recorder events.EventRecorder
+	elected  <-chan struct{}
 	ns       string
 	main     string
 
@@ -32,12 +33,15 @@ type Watcher struct {
 }
 
 // New builds a Watcher for the namespace and main ConfigMap named in the store's static
-// configuration. The recorder (e.g. a manager's GetEventRecorder) receives Warning events;
-// nil disables events but not logs.
-func New(client kubernetes.Interface, store *config.Store, recorder events.EventRecorder) *Watcher {
+// configuration. The recorder (e.g. a manager's GetEventRecorder) receives the events;
+// nil disables events but not logs. Every replica runs a Watcher, so that a new leader
+// starts with the configuration in force, but only the leader tells the cluster: events
+// are raised once elected is closed (a manager's Elected(), closed at once without leader
+// election); a nil elected raises them always.
+func New(client kubernetes.Interface, store *config.Store, recorder events.EventRecorder, elected <-chan struct{}) *Watcher {
 	st := store.Current().Static
 	return &Watcher{
-		client: client, store: store, recorder: recorder, ns: st.Namespace, main: st.ConfigMapName,
+		client: client, store: store, recorder: recorder, elected: elected, ns: st.Namespace, main: st.ConfigMapName,
 		informers: map[string]cache.SharedIndexInformer{}, lastSeen: map[string]*corev1.ConfigMap{},
 		synced: make(chan struct{}),
 	}
@@ -52,6 +56,19 @@ func (w *Watcher) names() []string {
 // NeedLeaderElection is false: every replica keeps its configuration current, so a new
 // leader starts with the right settings.
 func (w *Watcher) NeedLeaderElection() bool { return false }
+
+// leading reports whether this replica is the leader (or there is no election).
+func (w *Watcher) leading() bool {
+	if w.elected == nil {
+		return true
+	}
+	select {
+	case <-w.elected:
+		return true
+	default:
+		return false
+	}
+}
 
 // Synced is closed once the initial content of every watched ConfigMap has been applied.
 func (w *Watcher) Synced() <-chan struct{} { return w.synced }

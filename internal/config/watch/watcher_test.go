@@ -12,6 +12,7 @@ import (
 	"github.com/go-logr/logr/funcr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/events"
@@ -99,6 +100,8 @@ func TestWatcherAgainstAPIServer(t *testing.T) {
 	t.Run("saturation overrides, invalid entries and deletion", h.testSaturation)
 	t.Run("an entry the core would reject is skipped with a Warning event", h.testRejectedSaturationEntryEvent)
 	t.Run("immutable ConfigMaps and the legacy name are read", h.testImmutableConfigMap)
+	t.Run("a ConfigMap change a flag or environment variable shadows is told with an event", h.testShadowedChangesAreTold)
+	t.Run("only the leader raises events", h.testOnlyTheLeaderRaisesEvents)
 }
 
 // harness starts one watcher per test, each in its own namespace.
@@ -109,13 +112,53 @@ type harness struct {
 // start creates a namespace and its main ConfigMap, loads a Store from it and runs a watcher.
 func (h harness) start(t *testing.T, ns string, mainData map[string]string) (*config.Store, *logBuffer) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if _, err := h.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+	if _, err := h.client.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	h.put(t, ns, config.DefaultConfigMapName, mainData)
-	envVars := map[string]string{config.KeyPodNamespace: ns}
+	r := h.replica(t, ns, nil, nil)
+	return r.store, r.logs
+}
+
+// replica is one controller replica's configuration side: its store, its log and the
+// events its recorder was asked to raise.
+type replica struct {
+	store  *config.Store
+	logs   *logBuffer
+	events *countingRecorder
+}
+
+// countingRecorder counts the events a recorder is asked for and passes them on.
+type countingRecorder struct {
+	events.EventRecorder
+	mu    sync.Mutex
+	count map[string]int // by reason
+}
+
+func (r *countingRecorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
+	r.mu.Lock()
+	r.count[reason]++
+	r.mu.Unlock()
+	r.EventRecorder.Eventf(regarding, related, eventtype, reason, action, note, args...)
+}
+
+func (r *countingRecorder) of(reason string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.count[reason]
+}
+
+// replica loads a Store from the namespace's main ConfigMap with env on top of the
+// environment every replica has, and runs a watcher raising events once elected is closed
+// (nil: at once).
+func (h harness) replica(t *testing.T, ns string, env map[string]string, elected <-chan struct{}) replica {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	envVars := map[string]string{config.KeyPodNamespace: ns, config.KeyMetricsAddr: ":8443"}
+	for k, v := range env {
+		envVars[k] = v
+	}
 	lookup := func(k string) (string, bool) { v, ok := envVars[k]; return v, ok }
 	data, err := ReadMainConfigMap(ctx, h.client, ns, config.DefaultConfigMapName)
 	if err != nil {
@@ -125,13 +168,13 @@ func (h harness) start(t *testing.T, ns string, mainData map[string]string) (*co
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := config.NewStore(cfg)
-	logs := &logBuffer{}
-	ctx = log.IntoContext(ctx, funcr.New(logs.add, funcr.Options{}))
+	r := replica{store: config.NewStore(cfg), logs: &logBuffer{}}
+	ctx = log.IntoContext(ctx, funcr.New(r.logs.add, funcr.Options{}))
 	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: h.client.EventsV1()})
 	broadcaster.StartRecordingToSink(ctx.Done())
 	t.Cleanup(broadcaster.Shutdown)
-	w := New(h.client, store, broadcaster.NewRecorder(scheme.Scheme, "wva-test"))
+	r.events = &countingRecorder{EventRecorder: broadcaster.NewRecorder(scheme.Scheme, "wva-test"), count: map[string]int{}}
+	w := New(h.client, r.store, r.events, elected)
 	errc := make(chan error, 1)
 	go func() { errc <- w.Start(ctx) }()
 	select {
@@ -141,7 +184,17 @@ func (h harness) start(t *testing.T, ns string, mainData map[string]string) (*co
 	case <-time.After(30 * time.Second):
 		t.Fatal("watcher did not sync")
 	}
-	return store, logs
+	return r
+}
+
+// eventsOf lists the events of a reason in a namespace.
+func (h harness) eventsOf(t *testing.T, ns, reason string) []corev1.Event {
+	t.Helper()
+	list, err := h.client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{FieldSelector: "reason=" + reason})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list.Items
 }
 
 // put creates or updates a ConfigMap.
@@ -297,4 +350,71 @@ func (h harness) testRejectedSaturationEntryEvent(t *testing.T) {
 		return false
 	})
 	t.Logf("event: %s", note)
+}
+
+// A ConfigMap edit of a key the environment sets does nothing; it is not silent: an
+// immutable key gives ImmutableConfigChangeRejected (Warning) saying what sets it, a
+// mutable one a Normal event naming the winning source and the value in force.
+func (h harness) testShadowedChangesAreTold(t *testing.T) {
+	ns := "wva-shadowed"
+	base := map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090", config.KeyGlobalOptInterval: "60s"}
+	if _, err := h.client.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.put(t, ns, config.DefaultConfigMapName, base)
+	r := h.replica(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://env-prometheus:9090", config.KeyGlobalOptInterval: "45s"}, nil)
+	h.put(t, ns, config.DefaultConfigMapName, map[string]string{config.KeyPrometheusBaseURL: "https://new-prometheus:9090", config.KeyGlobalOptInterval: "10s"})
+	eventually(t, "ImmutableConfigChangeRejected naming the environment variable", func() bool {
+		for _, e := range h.eventsOf(t, ns, "ImmutableConfigChangeRejected") {
+			if e.Type == corev1.EventTypeWarning && strings.Contains(e.Message, "PROMETHEUS_BASE_URL is set by the environment variable PROMETHEUS_BASE_URL") {
+				return true
+			}
+		}
+		return false
+	})
+	eventually(t, "a Normal event for the shadowed GLOBAL_OPT_INTERVAL", func() bool {
+		for _, e := range h.eventsOf(t, ns, "ConfigMapValueShadowed") {
+			if _, ok := containsAll(e.Message, "GLOBAL_OPT_INTERVAL", `"10s"`, "the environment variable GLOBAL_OPT_INTERVAL", `"45s" stays in force`); ok && e.Type == corev1.EventTypeNormal {
+				return true
+			}
+		}
+		return false
+	})
+	if !r.logs.has(`"Attempted to change immutable parameters"`, `"keys"=["PROMETHEUS_BASE_URL"]`) {
+		t.Errorf("no rejection log line:\n%s", r.logs)
+	}
+	if got := r.store.Interval(); got != 45*time.Second {
+		t.Errorf("interval in force = %v, want the environment's 45s", got)
+	}
+}
+
+// Every replica watches and applies the ConfigMaps (a new leader starts current), but a
+// rejected change gives one Warning, from the leader, not one per replica.
+func (h harness) testOnlyTheLeaderRaisesEvents(t *testing.T) {
+	ns := "wva-leader-events"
+	if _, err := h.client.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.put(t, ns, config.DefaultConfigMapName, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	elected := make(chan struct{})
+	close(elected)
+	leader := h.replica(t, ns, nil, elected)
+	follower := h.replica(t, ns, nil, make(chan struct{})) // never elected
+	h.put(t, ns, config.DefaultConfigMapName, map[string]string{config.KeyPrometheusBaseURL: "https://new-prometheus:9090"})
+	for name, r := range map[string]replica{"leader": leader, "follower": follower} {
+		eventually(t, "the "+name+" logs the rejection", func() bool {
+			return r.logs.has(`"Attempted to change immutable parameters"`)
+		})
+	}
+	// The event is raised before the log line is written: the counts are final.
+	if n := leader.events.of("ImmutableConfigChangeRejected"); n != 1 {
+		t.Errorf("the leader raised %d ImmutableConfigChangeRejected events, want 1", n)
+	}
+	if n := follower.events.of("ImmutableConfigChangeRejected"); n != 0 {
+		t.Errorf("the follower raised %d ImmutableConfigChangeRejected events, want 0", n)
+	}
+	eventually(t, "the leader's event in the API", func() bool { return len(h.eventsOf(t, ns, "ImmutableConfigChangeRejected")) == 1 })
+	if got := follower.store.Current().Static.Prometheus.BaseURL; got != "https://prometheus:9090" {
+		t.Errorf("the follower's running PROMETHEUS_BASE_URL = %q", got)
+	}
 }
