@@ -1,0 +1,226 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	authv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/utils/ptr"
+
+	"github.com/workload-variant-autoscaler/wva/internal/localenv"
+	"github.com/workload-variant-autoscaler/wva/test/harness"
+)
+
+// kustomizeBuild renders a kustomize directory with kubectl, as `kubectl apply -k` would.
+func kustomizeBuild(t *testing.T, dir string) []*unstructured.Unstructured {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(s.env.BinDir, "kubectl"), "kustomize", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl kustomize %s: %v\n%s", dir, err, out)
+	}
+	var objs []*unstructured.Unstructured
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); err != nil {
+			break
+		}
+		if len(u.Object) > 0 {
+			objs = append(objs, &u)
+		}
+	}
+	return objs
+}
+
+func findObject(t *testing.T, objs []*unstructured.Unstructured, kind string, match func(*unstructured.Unstructured) bool) *unstructured.Unstructured {
+	t.Helper()
+	for _, o := range objs {
+		if o.GetKind() == kind && (match == nil || match(o)) {
+			return o
+		}
+	}
+	t.Fatalf("config/prometheus renders no matching %s", kind)
+	return nil
+}
+
+// selfSigned writes what cert-manager's selfSigned issuer puts in the Secret: a
+// certificate for the DNS names signed by its own key, as tls.crt and ca.crt, and tls.key.
+func selfSigned(t *testing.T, dir string, dnsNames []string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: dnsNames[0]}, DNSNames: dnsNames,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	for name, data := range map[string][]byte{"tls.crt": certPEM, "ca.crt": certPEM,
+		"tls.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The ServiceMonitor of config/prometheus verifies WVA's metrics certificate instead of
+// skipping verification: its CA is the cert-manager Certificate's Secret, its server name
+// the metrics Service's DNS name the Certificate is issued for, and the manager serves that
+// Secret. Shown with a real Prometheus scraping the built manager with the TLS settings
+// the Prometheus Operator derives from the ServiceMonitor.
+func TestServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
+	objs := kustomizeBuild(t, filepath.Join(repoRoot, "config/prometheus"))
+	sm := findObject(t, objs, "ServiceMonitor", nil)
+	endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	if len(endpoints) != 1 {
+		t.Fatalf("ServiceMonitor has %d endpoints, want 1", len(endpoints))
+	}
+	ep := endpoints[0].(map[string]any)
+	if skip, _, _ := unstructured.NestedBool(ep, "tlsConfig", "insecureSkipVerify"); skip {
+		t.Fatal("the ServiceMonitor skips TLS verification (tlsConfig.insecureSkipVerify: true)")
+	}
+	serverName, _, _ := unstructured.NestedString(ep, "tlsConfig", "serverName")
+	caSecret, _, _ := unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "name")
+	caKey, _, _ := unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "key")
+	path, _, _ := unstructured.NestedString(ep, "path")
+	if serverName == "" || caSecret == "" || caKey == "" {
+		t.Fatalf("the ServiceMonitor's tlsConfig names no server name and CA: %v", ep["tlsConfig"])
+	}
+	svc := findObject(t, objs, "Service", func(u *unstructured.Unstructured) bool { return u.GetNamespace() == systemNamespace })
+	if want := svc.GetName() + "." + svc.GetNamespace() + ".svc"; serverName != want {
+		t.Errorf("serverName %q, want the metrics Service's name %q", serverName, want)
+	}
+	cert := findObject(t, objs, "Certificate", func(u *unstructured.Unstructured) bool {
+		name, _, _ := unstructured.NestedString(u.Object, "spec", "secretName")
+		return name == caSecret
+	})
+	dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+	if !slices.Contains(dnsNames, serverName) {
+		t.Errorf("the Certificate is issued for %v, not for the ServiceMonitor's server name %q", dnsNames, serverName)
+	}
+	mgr := findObject(t, objs, "Deployment", nil)
+	var d struct {
+		Spec struct {
+			Template corev1.PodTemplateSpec `json:"template"`
+		} `json:"spec"`
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(mgr.Object, &d); err != nil {
+		t.Fatal(err)
+	}
+	podSpec := d.Spec.Template.Spec
+	certPath := ""
+	for _, e := range podSpec.Containers[0].Env {
+		if e.Name == "METRICS_CERT_PATH" {
+			certPath = e.Value
+		}
+	}
+	mounted := false
+	for _, m := range podSpec.Containers[0].VolumeMounts {
+		for _, v := range podSpec.Volumes {
+			if m.Name == v.Name && m.MountPath == certPath && v.Secret != nil && v.Secret.SecretName == caSecret {
+				mounted = true
+			}
+		}
+	}
+	if certPath == "" || !mounted {
+		t.Fatalf("the manager does not serve the Secret %s (METRICS_CERT_PATH %q, mounted %v)", caSecret, certPath, mounted)
+	}
+
+	// What the Secret holds, served by the built manager as the Deployment mounts it.
+	certDir := t.TempDir()
+	selfSigned(t, certDir, dnsNames)
+	ns := newNamespace(t)
+	port := freePort(t)
+	startManager(t, "verified-metrics", "METRICS_SECURE=true", "METRICS_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"METRICS_CERT_PATH="+certDir, "CONTROLLER_INSTANCE="+ns)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(metricsReaderToken(t, ns)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Prometheus as the Operator configures it from the endpoint: https, the path, the
+	// CA from the Secret's key, the server name, the bearer token.
+	cfg := fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 1s}
+scrape_configs:
+- job_name: wva
+  scheme: https
+  metrics_path: %s
+  authorization: {credentials_file: %s}
+  tls_config: {ca_file: %s, server_name: %s, insecure_skip_verify: false}
+  static_configs: [{targets: ["127.0.0.1:%d"]}]
+`, path, tokenFile, filepath.Join(certDir, caKey), serverName, port)
+	prom, err := localenv.StartPrometheus(context.Background(), localenv.PrometheusOptions{BinDir: s.env.BinDir, Dir: t.TempDir(), ConfigYAML: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(prom.Stop)
+	eventually(t, 30*time.Second, func() error {
+		body, err := harness.HTTPGet(prom.URL + "/api/v1/targets")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(body, `"health":"up"`) {
+			return fmt.Errorf("the scrape is not up: %s", body)
+		}
+		return nil
+	})
+}
+
+// metricsReaderToken is a token of a ServiceAccount bound to wva-metrics-reader, as
+// Prometheus's would be.
+func metricsReaderToken(t *testing.T, ns string) string {
+	t.Helper()
+	ctx := context.Background()
+	cs, err := s.env.Clientset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "prometheus"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "wva-metrics-reader-" + ns},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "wva-metrics-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: "prometheus", Namespace: ns}},
+	}
+	if err := s.client.Create(ctx, binding); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.client.Delete(ctx, binding) })
+	tok, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "prometheus", &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](600)}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Status.Token
+}
