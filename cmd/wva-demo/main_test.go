@@ -218,6 +218,27 @@ func TestCtrlCStopsEveryProcessTheDemoStarted(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "variantautoscaling.llmd.ai/llama-8b-h100") || !strings.Contains(string(out), "variantautoscaling.llmd.ai/llama-8b-a100") {
 			t.Fatalf("kubectl get va: %v\n%s", err, out)
 		}
+		// WVA is configured through its main ConfigMap, as in a cluster: editing an
+		// immutable key there is rejected with a Warning event, not shadowed by the
+		// environment of the demo's process.
+		kubectl := func(args ...string) string {
+			out, err := exec.Command(filepath.Join(toolsDir(t), "kubectl"), append([]string{"--kubeconfig", kubeconfig, "-n", "workload-variant-autoscaler-system"}, args...)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return string(out)
+		}
+		kubectl("patch", "configmap", "workload-variant-autoscaler-variantautoscaling-config", "--type", "merge",
+			"-p", `{"data":{"PROMETHEUS_BASE_URL":"https://new-prometheus:9090"}}`)
+		var events string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+			if events = kubectl("get", "events", "--field-selector", "reason=ImmutableConfigChangeRejected", "-o", "jsonpath={.items[*].message}"); events != "" {
+				break
+			}
+		}
+		if !strings.Contains(events, "Attempted to change immutable parameters PROMETHEUS_BASE_URL") || strings.Contains(events, "is set by") {
+			t.Errorf("editing PROMETHEUS_BASE_URL in the demo's ConfigMap gave the events %q, want one rejection that no flag or environment variable shadows", events)
+		}
 		addrs := append(podAddrs(t, kubeconfig), strings.TrimPrefix(ep[1], "http://"), ep[2], ep[3])
 		if err := d.cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)

@@ -86,27 +86,22 @@ func (r *run) start(ctx context.Context) error {
 	if err := env.ApplyYAML(ctx, r.model.Manifests()); err != nil {
 		return fmt.Errorf("create the model: %w", err)
 	}
-	actuation := "direct"
 	if r.o.Actuation == ActuationHPA {
-		actuation = "metrics"
 		r.progress("Creating one HPA per variant on wva_desired_replicas (config/samples/hpa.yaml, scale-down window %ds)...", hpaScaleDownWindow)
 		if err := env.ApplyYAML(ctx, r.model.HPAManifests(r.o.ScaleToZero)); err != nil {
 			return fmt.Errorf("create the HPAs: %w", err)
 		}
 	}
-	r.progress("Starting WVA (bin/wva, actuation %s, decisions every %s, scale to zero %v)...", r.o.Actuation, r.o.DecisionInterval, r.o.ScaleToZero)
+	r.progress("Starting WVA (bin/wva, actuation %s, decisions every %s, scale to zero %v; settings in ConfigMap %s/%s)...",
+		r.o.Actuation, r.o.DecisionInterval, r.o.ScaleToZero, systemNamespace, mainConfigMap)
+	if err := env.ApplyYAML(ctx, mainConfigMapYAML(wvaSettings(r.o, r.prom.URL))); err != nil {
+		return fmt.Errorf("configure WVA: %w", err)
+	}
 	saConfig := filepath.Join(env.Dir, "wva-sa.kubeconfig")
 	if err := serviceAccountKubeconfig(ctx, env.Config, saConfig); err != nil {
 		return err
 	}
-	wva, err := startWVA(ctx, r.o.WVABin, r.o.ReportDir, wvaMetrics, []string{
-		"KUBECONFIG=" + saConfig,
-		"PROMETHEUS_BASE_URL=" + r.prom.URL,
-		"GLOBAL_OPT_INTERVAL=" + r.o.DecisionInterval.String(),
-		"PROMETHEUS_CACHE_ENABLED=false",
-		"ACTUATION_MODE=" + actuation,
-		fmt.Sprintf("WVA_SCALE_TO_ZERO=%v", r.o.ScaleToZero),
-	})
+	wva, err := startWVA(ctx, r.o.WVABin, r.o.ReportDir, wvaMetrics, saConfig)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/config"
 )
 
 func TestPlainViewPrintsDecisionsAndPeriodicLines(t *testing.T) {
@@ -47,5 +49,30 @@ func TestSplitDecisionKeepsWhatAndWhy(t *testing.T) {
 	}
 	if change, what, why := splitDecision("something else"); change != "" || what != "something else" || why != "" {
 		t.Fatalf("unparsed message: %q / %q / %q", change, what, why)
+	}
+}
+
+// The demo configures WVA as config/manager does: listeners on the command line, the
+// namespace and ConfigMap name in the environment, every other setting in the main
+// ConfigMap, so that a ConfigMap edit in the demo behaves as in a cluster.
+func TestWVAIsConfiguredThroughTheMainConfigMap(t *testing.T) {
+	o := Options{Actuation: ActuationHPA, DecisionInterval: 5 * time.Second, ScaleToZero: true}
+	settings := wvaSettings(o, "http://127.0.0.1:9090")
+	args, env := wvaCommandLine("/k", "127.0.0.1:1", "127.0.0.1:2")
+	for _, kv := range append(args, env...) {
+		key := strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(strings.SplitN(kv, "=", 2)[0], "--"), "-", "_"))
+		if _, ok := settings[key]; ok {
+			t.Errorf("%s is passed to the process, where it would shadow the ConfigMap", kv)
+		}
+	}
+	if unknown := config.UnknownKeys(settings); len(unknown) > 0 {
+		t.Errorf("settings WVA does not read from a ConfigMap: %v", unknown)
+	}
+	cm := mainConfigMapYAML(settings)
+	for _, want := range []string{"name: " + config.DefaultConfigMapName, "namespace: " + config.DefaultNamespace,
+		`PROMETHEUS_BASE_URL: "http://127.0.0.1:9090"`, `GLOBAL_OPT_INTERVAL: "5s"`, `ACTUATION_MODE: "metrics"`, `WVA_SCALE_TO_ZERO: "true"`} {
+		if !strings.Contains(cm, want) {
+			t.Errorf("main ConfigMap lacks %q:\n%s", want, cm)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,10 +24,53 @@ import (
 )
 
 const (
-	// systemNamespace and serviceAccount are those of config/ (the install manifests).
+	// systemNamespace, serviceAccount and mainConfigMap are those of config/ (the install
+	// manifests).
 	systemNamespace = "workload-variant-autoscaler-system"
 	serviceAccount  = "workload-variant-autoscaler-controller-manager"
+	mainConfigMap   = "workload-variant-autoscaler-variantautoscaling-config"
 )
+
+// wvaSettings are the demo's settings of WVA, as the main ConfigMap of config/manager
+// holds them in a cluster: what a user edits there behaves here as it would there (a
+// change of PROMETHEUS_BASE_URL is rejected with a Warning event, GLOBAL_OPT_INTERVAL
+// applies at once).
+func wvaSettings(o Options, promURL string) map[string]string {
+	actuation := "direct"
+	if o.Actuation == ActuationHPA {
+		actuation = "metrics"
+	}
+	return map[string]string{
+		"PROMETHEUS_BASE_URL": promURL,
+		"GLOBAL_OPT_INTERVAL": o.DecisionInterval.String(),
+		"ACTUATION_MODE":      actuation,
+		"WVA_SCALE_TO_ZERO":   fmt.Sprint(o.ScaleToZero),
+		"WVA_LIMITED_MODE":    "false",
+	}
+}
+
+// mainConfigMapYAML is the main ConfigMap with the demo's settings.
+func mainConfigMapYAML(settings map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\ndata:\n", mainConfigMap, systemNamespace)
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %s: %q\n", k, settings[k])
+	}
+	return b.String()
+}
+
+// wvaCommandLine is the manager's command line and environment beyond PATH and HOME, as
+// config/manager's Deployment gives them: listeners as flags, the namespace and ConfigMap
+// name in the environment; every other setting comes from the main ConfigMap.
+func wvaCommandLine(kubeconfig, metrics, probe string) (args, env []string) {
+	return []string{"--metrics-addr=" + metrics, "--metrics-secure=false", "--probe-addr=" + probe},
+		[]string{"KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=" + systemNamespace, "CONFIG_MAP_NAME=" + mainConfigMap}
+}
 
 // wvaProcess is the WVA manager running as its built binary.
 type wvaProcess struct {
@@ -37,9 +81,10 @@ type wvaProcess struct {
 	err         error
 }
 
-// startWVA runs the manager with the documented environment, as its ServiceAccount (a
-// token kubeconfig), so it has exactly the RBAC config/rbac grants; it waits for /readyz.
-func startWVA(ctx context.Context, bin, dir, metrics string, env []string) (*wvaProcess, error) {
+// startWVA runs the manager with the command line of config/manager (wvaCommandLine), as
+// its ServiceAccount (a token kubeconfig), so it has exactly the RBAC config/rbac grants;
+// it waits for /readyz. Its settings are in the main ConfigMap, applied before.
+func startWVA(ctx context.Context, bin, dir, metrics, kubeconfig string) (*wvaProcess, error) {
 	probe, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -49,12 +94,9 @@ func startWVA(ctx context.Context, bin, dir, metrics string, env []string) (*wva
 	if err != nil {
 		return nil, fmt.Errorf("create WVA log: %w", err)
 	}
-	p.cmd = exec.Command(bin)
-	p.cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"METRICS_ADDR=" + metrics, "METRICS_SECURE=false", "PROBE_ADDR=" + probe,
-		"POD_NAMESPACE=" + systemNamespace,
-	}, env...)
+	args, env := wvaCommandLine(kubeconfig, metrics, probe)
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	// Its own process group, so Ctrl-C reaches only the demo, which stops it in order;
 	// killed by the kernel if the demo dies.
