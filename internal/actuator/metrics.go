@@ -51,7 +51,7 @@ type Metrics struct {
 	scaling                 *prometheus.CounterVec
 	live                    Liveness
 
-	mu    sync.Mutex // serialises writes with Forget
+	mu    sync.Mutex        // serialises writes with Forget
 	accel map[string]string // namespace/name → accelerator label last published
 }
 
