@@ -107,11 +107,10 @@ func alpn(addr string) (string, error) {
 func TestMetricsServerOffersHTTP2OnlyWhenEnabled(t *testing.T) {
 	ns := newNamespace(t)
 	for _, tc := range []struct {
-		env  string
-		want string
-	}{{"ENABLE_HTTP2=false", "http/1.1"}, {"ENABLE_HTTP2=true", "h2"}} {
+		name, env, want string
+	}{{"http2-off", "ENABLE_HTTP2=false", "http/1.1"}, {"http2-on", "ENABLE_HTTP2=true", "h2"}} {
 		addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-		startManager(t, "http2-"+tc.want, tc.env, "METRICS_SECURE=true", "METRICS_ADDR="+addr, "CONTROLLER_INSTANCE="+ns)
+		startManager(t, tc.name, tc.env, "METRICS_SECURE=true", "METRICS_ADDR="+addr, "CONTROLLER_INSTANCE="+ns)
 		var got string
 		eventually(t, 30*time.Second, func() (err error) {
 			got, err = alpn(addr)
