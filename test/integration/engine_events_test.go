@@ -144,7 +144,7 @@ func newEngineFixture(t *testing.T, ctx context.Context) *engineFixture {
 		recorder: broadcaster.NewRecorder(s.client.Scheme(), "wva-integration"),
 		registry: prometheus.NewRegistry(),
 	}
-	metrics := actuator.NewMetrics("")
+	metrics := actuator.NewMetrics("", nil) // every variant live: these tests are about events, not deletions
 	f.registry.MustRegister(metrics.Collectors()...)
 	f.eng = engine.New(engine.Options{
 		Reader: f.cache, Signals: f.signals, Settings: staticSettings{},
