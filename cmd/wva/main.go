@@ -51,8 +51,8 @@ func run(args []string, stderr io.Writer) int {
 	logger.Info("Configuration loaded", "prometheus", cfg.Static.Prometheus.BaseURL, "metricsSource", string(cfg.Static.MetricsSource),
 		"actuation", string(cfg.Static.ActuationMode), "controllerInstance", cfg.Static.ControllerInstance,
 		"interval", cfg.Dynamic.OptimizationInterval.String(), "http2", cfg.Static.EnableHTTP2)
-	if cfg.Static.Features.ProactiveModel { // Remove when HYBRID mode is built.
-		logger.Info("Warning: EXPERIMENTAL_PROACTIVE_MODEL=true, but HYBRID mode is not built yet; running CAPACITY-ONLY (saturation) mode")
+	if cfg.Static.Features.ProactiveModel { // Remove when the controller runs HYBRID mode.
+		logger.Info("Warning: EXPERIMENTAL_PROACTIVE_MODEL=true, but the controller does not run HYBRID mode yet; running CAPACITY-ONLY (saturation) mode")
 	}
 
 	ctx := ctrl.SetupSignalHandler()

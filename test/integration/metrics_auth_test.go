@@ -122,12 +122,12 @@ func TestMetricsServerOffersHTTP2OnlyWhenEnabled(t *testing.T) {
 	}
 }
 
-// EXPERIMENTAL_PROACTIVE_MODEL=true says at start-up, in one line, that HYBRID mode is not
-// built, instead of being accepted and ignored.
+// EXPERIMENTAL_PROACTIVE_MODEL=true says at start-up, in one line, that the controller does
+// not run HYBRID mode yet, instead of being accepted and ignored.
 func TestProactiveModelWarnsItIsNotBuilt(t *testing.T) {
 	m := startManager(t, "proactive", "EXPERIMENTAL_PROACTIVE_MODEL=true", "CONTROLLER_INSTANCE="+newNamespace(t))
 	eventually(t, 10*time.Second, func() error {
-		if n := strings.Count(m.Log(), "EXPERIMENTAL_PROACTIVE_MODEL=true, but HYBRID mode is not built yet"); n != 1 {
+		if n := strings.Count(m.Log(), "EXPERIMENTAL_PROACTIVE_MODEL=true, but the controller does not run HYBRID mode yet"); n != 1 {
 			return fmt.Errorf("%d start-up warnings about the proactive model, want 1", n)
 		}
 		return nil
