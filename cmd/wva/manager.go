@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
 	"github.com/workload-variant-autoscaler/wva/internal/actuator"
+	"github.com/workload-variant-autoscaler/wva/internal/actuator/extmetrics"
 	"github.com/workload-variant-autoscaler/wva/internal/config"
 	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
 	"github.com/workload-variant-autoscaler/wva/internal/controller"
@@ -117,6 +119,11 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 	if err := controller.NewVariantAutoscalingReconciler(mgr.GetClient(), eng, emitted).SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
+	if st.ExternalMetricsAddr != config.DisabledAddr {
+		if err := addExternalMetrics(ctx, mgr, cs, st); err != nil {
+			return nil, err
+		}
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("add health check: %w", err)
 	}
@@ -174,4 +181,35 @@ func webhookServer(st config.StaticConfig) webhook.Server {
 		o.CertDir, o.CertName, o.KeyName = st.WebhookCert.Path, st.WebhookCert.Name, st.WebhookCert.Key
 	}
 	return webhook.NewServer(o)
+}
+
+// addExternalMetrics serves wva_desired_replicas under external.metrics.k8s.io on every
+// replica, from the VAs' status in the manager's cache (already filtered by instance).
+func addExternalMetrics(ctx context.Context, mgr ctrl.Manager, cs kubernetes.Interface, st config.StaticConfig) error {
+	auth, err := extmetrics.NewAuth(ctx, cs)
+	if err != nil {
+		return fmt.Errorf("external metrics API: %w", err)
+	}
+	reader := mgr.GetClient()
+	srv := extmetrics.NewServer(extmetrics.Options{
+		Addr: st.ExternalMetricsAddr, EnableHTTP2: st.EnableHTTP2, Auth: auth,
+		CertDir: st.ExternalMetricsCert.Path, CertName: st.ExternalMetricsCert.Name, KeyName: st.ExternalMetricsCert.Key,
+		Handler: &extmetrics.Handler{
+			Authenticator: auth.Authenticator, Authorizer: auth.Authorizer, Instance: st.ControllerInstance, Clock: clock.RealClock{},
+			List: func(ctx context.Context, ns string) ([]v1alpha1.VariantAutoscaling, error) {
+				if len(st.WatchNamespaces) > 0 && !slices.Contains(st.WatchNamespaces, ns) {
+					return nil, nil // not watched: no VAs of ours there
+				}
+				var list v1alpha1.VariantAutoscalingList
+				if err := reader.List(ctx, &list, client.InNamespace(ns)); err != nil {
+					return nil, err
+				}
+				return list.Items, nil
+			},
+		},
+	})
+	if err := mgr.Add(srv); err != nil {
+		return fmt.Errorf("add external metrics API: %w", err)
+	}
+	return nil
 }

@@ -31,6 +31,15 @@ const (
 	KeyMetricsCertName = "METRICS_CERT_NAME"
 	// KeyMetricsCertKey is the private key file name inside KeyMetricsCertPath.
 	KeyMetricsCertKey = "METRICS_CERT_KEY"
+	// KeyExternalMetricsAddr is the bind address of the built-in external metrics API
+	// (external.metrics.k8s.io for the HPA); "0", the default, turns it off.
+	KeyExternalMetricsAddr = "EXTERNAL_METRICS_ADDR"
+	// KeyExternalMetricsCertPath is the directory holding the external metrics API's serving certificate.
+	KeyExternalMetricsCertPath = "EXTERNAL_METRICS_CERT_PATH"
+	// KeyExternalMetricsCertName is the certificate file name inside KeyExternalMetricsCertPath.
+	KeyExternalMetricsCertName = "EXTERNAL_METRICS_CERT_NAME"
+	// KeyExternalMetricsCertKey is the private key file name inside KeyExternalMetricsCertPath.
+	KeyExternalMetricsCertKey = "EXTERNAL_METRICS_CERT_KEY"
 	// KeyPrometheusTLSInsecureSkipVerify disables Prometheus certificate checks (development only).
 	KeyPrometheusTLSInsecureSkipVerify = "PROMETHEUS_TLS_INSECURE_SKIP_VERIFY"
 	// KeyPrometheusCACertPath is a CA bundle for verifying Prometheus.

@@ -53,6 +53,14 @@ func serverKeys() []keyDef {
 			func(c *Config) *string { return &c.Static.MetricsCert.Name }, checkFileName),
 		stringKey(KeyMetricsCertKey, "metrics key file name", "tls.key",
 			func(c *Config) *string { return &c.Static.MetricsCert.Key }, checkFileName),
+		stringKey(KeyExternalMetricsAddr, `HTTPS bind address of the built-in external metrics API for the HPA, e.g. ":6443"; "0" turns it off`, DisabledAddr,
+			func(c *Config) *string { return &c.Static.ExternalMetricsAddr }, checkAddr),
+		stringKey(KeyExternalMetricsCertPath, "directory of the external metrics API's serving certificate; empty self-generates", "",
+			func(c *Config) *string { return &c.Static.ExternalMetricsCert.Path }, nil),
+		stringKey(KeyExternalMetricsCertName, "external metrics API certificate file name", "tls.crt",
+			func(c *Config) *string { return &c.Static.ExternalMetricsCert.Name }, checkFileName),
+		stringKey(KeyExternalMetricsCertKey, "external metrics API key file name", "tls.key",
+			func(c *Config) *string { return &c.Static.ExternalMetricsCert.Key }, checkFileName),
 	}
 }
 

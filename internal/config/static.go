@@ -20,6 +20,11 @@ type StaticConfig struct {
 	WebhookCert CertConfig
 	// MetricsCert locates the metrics serving certificate; empty Path means self-generated.
 	MetricsCert CertConfig
+	// ExternalMetricsAddr is the HTTPS bind address of the built-in external metrics API;
+	// DisabledAddr (the default) turns it off.
+	ExternalMetricsAddr string
+	// ExternalMetricsCert locates its serving certificate; empty Path means self-generated.
+	ExternalMetricsCert CertConfig
 	// Prometheus is how to reach and authenticate to Prometheus.
 	Prometheus PrometheusConfig
 	// Features are the feature flags.

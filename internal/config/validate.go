@@ -22,6 +22,7 @@ func validate(c Config, mainConfigMap map[string]string, exists FileExists) []er
 	}
 	errs = append(errs, certDirErrors(c, KeyWebhookCertPath, c.Static.WebhookCert, exists)...)
 	errs = append(errs, certDirErrors(c, KeyMetricsCertPath, c.Static.MetricsCert, exists)...)
+	errs = append(errs, certDirErrors(c, KeyExternalMetricsCertPath, c.Static.ExternalMetricsCert, exists)...)
 	for key, path := range map[string]string{
 		KeyPrometheusCACertPath:      p.CACertPath,
 		KeyPrometheusClientCertPath:  p.ClientCertPath,
