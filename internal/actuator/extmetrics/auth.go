@@ -54,7 +54,9 @@ func NewAuth(ctx context.Context, cs kubernetes.Interface) (*Auth, error) {
 				AuthConfigMapNamespace, AuthConfigMapName, AuthConfigMapNamespace, err)
 		}
 	}
-	strings := func(f func() []string) headerrequest.StringSliceProvider { return headerrequest.StringSliceProviderFunc(f) }
+	strings := func(f func() []string) headerrequest.StringSliceProvider {
+		return headerrequest.StringSliceProviderFunc(f)
+	}
 	authn, _, err := authenticatorfactory.DelegatingAuthenticatorConfig{
 		Anonymous:                &apiserver.AnonymousAuthConfig{Enabled: false},
 		TokenAccessReviewClient:  cs.AuthenticationV1(),
