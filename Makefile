@@ -7,6 +7,8 @@ export WVA_TOOLS_BIN := $(TOOLS_BIN)
 export KUBEBUILDER_ASSETS := $(TOOLS_BIN)
 CONTROLLER_GEN := $(TOOLS_BIN)/controller-gen
 GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
+HELM := $(TOOLS_BIN)/helm
+CHART := charts/workload-variant-autoscaler
 
 # Test settings: generous for a loaded 2-core machine; never cached, since the tests
 # exercise real components whose behaviour is not an input Go can hash.
@@ -23,10 +25,10 @@ help: ## Show this help.
 
 # Tool sets the tests and the demo run (hack/install-tools.sh); dev tools are only for
 # `make generate` and `make verify`.
-RUNTIME_TOOLS ?= cluster prometheus adapter
+RUNTIME_TOOLS ?= cluster prometheus adapter helm keda
 
 .PHONY: tools
-tools: ## Build the pinned control plane, Prometheus and prometheus-adapter the tests and demo run (cached).
+tools: ## Build the pinned control plane, Prometheus, prometheus-adapter, Helm and KEDA's CRDs the tests and demo use (cached).
 	hack/install-tools.sh $(RUNTIME_TOOLS)
 
 .PHONY: devtools
@@ -38,10 +40,30 @@ generate: devtools ## Regenerate deep-copies, the CRD and RBAC from the Go types
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=wva-manager-role paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+	cp config/crd/bases/llmd.ai_variantautoscalings.yaml $(CHART)/crds/
 
 .PHONY: build
 build: ## Build the binaries into bin/.
 	go build -o bin/ ./cmd/...
+
+# The manager's OCI image (internal/image, cmd/wva-image): no container engine, no base
+# image, the same digest for the same sources. SOURCE_DATE_EPOCH is the commit's time.
+IMAGE_DIR ?= bin/image
+IMAGE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE_PLATFORMS ?= linux/amd64
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+REGISTRY ?=
+IMAGE_NAME ?= wva
+
+.PHONY: image
+image: ## Build the manager's OCI image into bin/image (IMAGE_PLATFORMS=linux/amd64,linux/arm64 for more).
+	go run ./cmd/wva-image build --out $(IMAGE_DIR) --platforms $(IMAGE_PLATFORMS) --version $(IMAGE_VERSION) \
+	  --revision $$(git rev-parse HEAD 2>/dev/null || echo unknown) --source-date-epoch $(SOURCE_DATE_EPOCH)
+
+.PHONY: image-push
+image-push: image ## Push the image: make image-push REGISTRY=registry.example.com/team [IMAGE_NAME=wva IMAGE_VERSION=v0.1.0].
+	@test -n "$(REGISTRY)" || { echo "set REGISTRY, e.g. make image-push REGISTRY=registry.example.com/team"; exit 1; }
+	go run ./cmd/wva-image push --layout $(IMAGE_DIR) --ref $(REGISTRY)/$(IMAGE_NAME):$(IMAGE_VERSION)
 
 .PHONY: test
 test: tools verify ## Run every check and test: generated files, lint, unit, fuzz seeds, API-server integration, end to end.
@@ -49,8 +71,8 @@ test: tools verify ## Run every check and test: generated files, lint, unit, fuz
 
 .PHONY: verify-generated
 verify-generated: generate ## Fail if the committed deep-copies, CRD or RBAC differ from what the markers generate.
-	@git diff --exit-code -- api config/crd config/rbac || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config/crd config/rbac | grep '^??')" || { echo "untracked generated files: run 'make generate' and commit"; git status --porcelain -- api config/crd config/rbac; exit 1; }
+	@git diff --exit-code -- api config/crd config/rbac $(CHART)/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config/crd config/rbac $(CHART)/crds | grep '^??')" || { echo "untracked generated files: run 'make generate' and commit"; git status --porcelain -- api config/crd config/rbac $(CHART)/crds; exit 1; }
 
 .PHONY: lint
 lint: devtools ## gofmt, go vet and golangci-lint.
@@ -58,8 +80,26 @@ lint: devtools ## gofmt, go vet and golangci-lint.
 	go vet ./...
 	$(GOLANGCI_LINT) run ./...
 
+.PHONY: helm
+helm:
+	hack/install-tools.sh helm
+
+# The value sets the chart is checked with: defaults, and every optional part switched on.
+CHART_VALUE_SETS := "" \
+	"--set wva.actuation.mode=direct --set wva.configMap.immutable=true --set wva.controllerInstance=instance-a" \
+	"--set wva.externalMetrics.enabled=true --set serviceMonitor.enabled=true --set wva.watchNamespaces={team-a,team-b}" \
+	"--set wva.prometheus.tls.caConfigMap=prom-ca --set wva.prometheus.tls.clientCertSecret=prom-client --set wva.prometheus.bearerToken.secretName=prom-token"
+
+.PHONY: lint-chart
+lint-chart: helm ## helm lint and helm template the chart with its value sets.
+	@for v in $(CHART_VALUE_SETS); do \
+	  echo "helm lint/template $(CHART) $$v"; \
+	  $(HELM) lint --strict $(CHART) $$v >/dev/null || { $(HELM) lint --strict $(CHART) $$v; exit 1; }; \
+	  $(HELM) template wva $(CHART) --namespace workload-variant-autoscaler-system $$v >/dev/null; \
+	done
+
 .PHONY: verify
-verify: verify-generated lint ## Fail on stale generated files, gofmt, go vet or golangci-lint findings.
+verify: verify-generated lint lint-chart ## Fail on stale generated files, gofmt, go vet, golangci-lint or helm lint/template findings.
 
 .PHONY: bench
 bench: ## Benchmark suite on the trace simulator: every scenario x policy, default and tuned; table, $(BENCH_OUT)/suite.{json,html}, checks.

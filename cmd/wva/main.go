@@ -20,6 +20,9 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
 )
 
+// version is set at link time by `make image` (-X main.version=...).
+var version = "dev"
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
@@ -48,7 +51,7 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	// BaseURL carries no credentials: the configuration keeps user info apart, as secrets.
-	logger.Info("Configuration loaded", "prometheus", cfg.Static.Prometheus.BaseURL, "metricsSource", string(cfg.Static.MetricsSource),
+	logger.Info("Configuration loaded", "version", version, "prometheus", cfg.Static.Prometheus.BaseURL, "metricsSource", string(cfg.Static.MetricsSource),
 		"actuation", string(cfg.Static.ActuationMode), "controllerInstance", cfg.Static.ControllerInstance,
 		"interval", cfg.Dynamic.OptimizationInterval.String(), "http2", cfg.Static.EnableHTTP2)
 	if cfg.Static.Features.ProactiveModel { // Remove when the controller runs HYBRID mode.

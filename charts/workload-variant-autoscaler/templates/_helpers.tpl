@@ -1,0 +1,53 @@
+{{/* The prefix of every name: the release name, with the chart name added unless it is there already. */}}
+{{- define "wva.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 45 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 45 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ServiceAccount and Deployment name. */}}
+{{- define "wva.managerName" -}}
+{{- printf "%s-controller-manager" (include "wva.fullname" .) -}}
+{{- end -}}
+
+{{/* The main ConfigMap, named after the release (CONFIG_MAP_NAME). */}}
+{{- define "wva.configMapName" -}}
+{{- printf "%s-variantautoscaling-config" (include "wva.fullname" .) -}}
+{{- end -}}
+
+{{- define "wva.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "wva.labels" -}}
+{{ include "wva.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "wva.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The static keys of the main ConfigMap: a change needs a restart, so the Deployment carries their checksum. */}}
+{{- define "wva.staticConfig" -}}
+PROMETHEUS_BASE_URL: {{ .Values.wva.prometheus.baseURL | quote }}
+PROMETHEUS_TLS_INSECURE_SKIP_VERIFY: {{ .Values.wva.prometheus.tls.insecureSkipVerify | quote }}
+{{- with .Values.wva.prometheus.tls.serverName }}
+PROMETHEUS_SERVER_NAME: {{ . | quote }}
+{{- end }}
+METRICS_SOURCE: {{ .Values.wva.metricsSource | quote }}
+WVA_SCALE_TO_ZERO: {{ .Values.wva.scaleToZero | quote }}
+WVA_LIMITED_MODE: {{ .Values.wva.limitedMode | quote }}
+{{- with .Values.wva.watchNamespaces }}
+WATCH_NAMESPACES: {{ join "," . | quote }}
+{{- end }}
+{{- end -}}
