@@ -73,21 +73,37 @@ func StartAdapter(ctx context.Context, env *Env, promURL, rulesYAML string) (*Ad
 	if err := p.waitFor(ctx, "healthz", func() error { return httpsOK(ctx, port) }); err != nil {
 		return nil, err
 	}
-	if err := env.ApplyYAML(ctx, adapterAPIService(port, caPEM)); err != nil {
-		return nil, fmt.Errorf("register the external metrics API: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(env.Config)
-	if err != nil {
-		return nil, fmt.Errorf("build client: %w", err)
-	}
-	err = p.waitFor(ctx, "external.metrics.k8s.io served", func() error {
-		_, err := cs.Discovery().RESTClient().Get().AbsPath("/apis/external.metrics.k8s.io/v1beta1").DoRaw(ctx)
-		return err
-	})
-	if err != nil {
+	if err := RegisterExternalMetrics(ctx, env, AdapterNamespace, AdapterService, port, caPEM); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// RegisterExternalMetrics points v1beta1.external.metrics.k8s.io at a server listening on
+// 127.0.0.1:port (through an ExternalName Service namespace/service, created with its
+// namespace), replacing whichever server had it, and waits until the API server serves the
+// group through it. A nil caPEM trusts the server's certificate without verifying it.
+func RegisterExternalMetrics(ctx context.Context, env *Env, namespace, service string, port int, caPEM []byte) error {
+	if err := env.ApplyYAML(ctx, externalMetricsAPIService(namespace, service, port, caPEM)); err != nil {
+		return fmt.Errorf("register the external metrics API: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(env.Config)
+	if err != nil {
+		return fmt.Errorf("build client: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		_, err := cs.Discovery().RESTClient().Get().AbsPath("/apis/external.metrics.k8s.io/v1beta1").DoRaw(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("external.metrics.k8s.io not served through %s/%s: %w", namespace, service, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // adapterServingCert issues the adapter's serving certificate for the Service name the

@@ -5,10 +5,15 @@ import (
 	"fmt"
 )
 
-// adapterAPIService is the Service and APIService that route
-// /apis/external.metrics.k8s.io to the adapter on this machine: an ExternalName
-// Service "localhost" resolves without kube-proxy or endpoints.
-func adapterAPIService(port int, caPEM []byte) string {
+// externalMetricsAPIService is the Service and APIService that route
+// /apis/external.metrics.k8s.io to a server on this machine: an ExternalName Service
+// "localhost" resolves without kube-proxy or endpoints. A nil caPEM skips verification of
+// the server's certificate (insecureSkipTLSVerify), as for a self-signed one.
+func externalMetricsAPIService(namespace, service string, port int, caPEM []byte) string {
+	trust := "insecureSkipTLSVerify: true"
+	if caPEM != nil {
+		trust = "caBundle: " + base64.StdEncoding.EncodeToString(caPEM)
+	}
 	return fmt.Sprintf(`apiVersion: v1
 kind: Namespace
 metadata:
@@ -36,10 +41,10 @@ spec:
   version: v1beta1
   groupPriorityMinimum: 100
   versionPriority: 100
-  caBundle: %[4]s
+  %[4]s
   service:
     name: %[2]s
     namespace: %[1]s
     port: %[3]d
-`, AdapterNamespace, AdapterService, port, base64.StdEncoding.EncodeToString(caPEM))
+`, namespace, service, port, trust)
 }

@@ -26,12 +26,22 @@ func TestClusterPrometheusConfig(t *testing.T) {
 	}
 }
 
-// The APIService points at the ExternalName Service with the adapter's port and CA.
-func TestAdapterAPIService(t *testing.T) {
-	out := adapterAPIService(6443, []byte("CA"))
+// The APIService points at the ExternalName Service with the server's port and CA, or
+// skips verification when there is no CA (a self-signed server).
+func TestExternalMetricsAPIService(t *testing.T) {
+	out := externalMetricsAPIService(AdapterNamespace, AdapterService, 6443, []byte("CA"))
 	for _, want := range []string{"externalName: localhost", "name: v1beta1.external.metrics.k8s.io", "port: 6443", "caBundle: Q0E="} {
 		if !strings.Contains(out, want) {
 			t.Errorf("manifest lacks %q:\n%s", want, out)
 		}
+	}
+	out = externalMetricsAPIService("wva", "wva-external-metrics", 7443, nil)
+	for _, want := range []string{"insecureSkipTLSVerify: true", "name: wva-external-metrics", "port: 7443"} {
+		if !strings.Contains(out, want) || strings.Contains(out, "caBundle") {
+			t.Errorf("manifest lacks %q or has a caBundle:\n%s", want, out)
+		}
+	}
+	if _, err := decodeYAML([]byte(out)); err != nil {
+		t.Errorf("not YAML: %v", err)
 	}
 }

@@ -40,14 +40,20 @@ func BuildManager(repoRoot, dir string) (string, error) {
 // ServiceAccount from the TokenRequest API, so the manager runs with exactly the RBAC
 // config/rbac grants it: a missing permission fails a test.
 func ServiceAccountKubeconfig(ctx context.Context, env *localenv.Env, path string) (string, error) {
+	return ServiceAccountKubeconfigFor(ctx, env, SystemNamespace, ServiceAccount, path)
+}
+
+// ServiceAccountKubeconfigFor is ServiceAccountKubeconfig for any ServiceAccount, e.g. the
+// one a Helm release of the chart creates.
+func ServiceAccountKubeconfigFor(ctx context.Context, env *localenv.Env, namespace, serviceAccount, path string) (string, error) {
 	cs, err := env.Clientset()
 	if err != nil {
 		return "", err
 	}
-	tok, err := cs.CoreV1().ServiceAccounts(SystemNamespace).CreateToken(ctx, ServiceAccount,
+	tok, err := cs.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, serviceAccount,
 		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](7200)}}, metav1.CreateOptions{})
 	if err != nil {
-		return "", fmt.Errorf("request a token for %s: %w", ServiceAccount, err)
+		return "", fmt.Errorf("request a token for %s/%s: %w", namespace, serviceAccount, err)
 	}
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
