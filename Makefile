@@ -106,6 +106,10 @@ bench: ## Benchmark suite on the trace simulator: every scenario x policy, defau
 	go run ./cmd/wva-sim suite --config docs/benchmarks/suite.yaml --out $(BENCH_OUT) $(BENCH_ARGS)
 	WVA_SUITE_RESULT=$(CURDIR)/$(BENCH_OUT)/suite.json go test -count=1 -run '^TestSuiteResult$$' ./internal/simulator/suite/
 
+.PHONY: bench-hpa-latency
+bench-hpa-latency: tools ## Measure decision → HPA action through prometheus-adapter and the built-in external metrics API (5 runs each, minutes).
+	WVA_MEASURE_HPA_LATENCY=$${RUNS:-5} go test -count=1 -timeout 60m -run TestMeasureDecisionToHPAAction -v ./test/e2e/
+
 .PHONY: demo
 demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).
 	bin/wva-demo $(DEMO_ARGS)

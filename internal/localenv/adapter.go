@@ -25,6 +25,8 @@ type Adapter struct {
 	LogPath string
 	// Port is its HTTPS port on 127.0.0.1.
 	Port int
+	// CAPEM is the CA of its serving certificate, for re-registering it (RegisterExternalMetrics).
+	CAPEM []byte
 
 	proc *process
 }
@@ -68,7 +70,7 @@ func StartAdapter(ctx context.Context, env *Env, promURL, rulesYAML string) (*Ad
 	if err != nil {
 		return nil, err
 	}
-	a := &Adapter{LogPath: p.logPath, Port: port, proc: p}
+	a := &Adapter{LogPath: p.logPath, Port: port, CAPEM: caPEM, proc: p}
 	env.procs = append(env.procs, p) // stopped and logged with the environment
 	if err := p.waitFor(ctx, "healthz", func() error { return httpsOK(ctx, port) }); err != nil {
 		return nil, err
