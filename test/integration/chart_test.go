@@ -79,17 +79,13 @@ func processEnv(t *testing.T, c corev1.Container, ns string) []string {
 func TestChartInstallsAndTheManagerRunsAsItsServiceAccount(t *testing.T) {
 	ctx := context.Background()
 	const release, chartNS, instance = "chart-it", "wva-chart", "chart"
+	// replicaCount 0: the API server validates the Deployment, and the manager runs below as
+	// a process (there is no kubelet to run its image).
 	objs := renderChart(t, release, chartNS,
 		"wva.prometheus.baseURL="+s.prom.URL, "wva.optimizationInterval=3s",
-		"wva.configMap.immutable=true", "wva.controllerInstance="+instance)
-	var apply []*unstructured.Unstructured
-	for _, o := range objs {
-		if o.GetKind() != "Deployment" { // the manager runs here as a process, not a Pod
-			apply = append(apply, o)
-		}
-	}
+		"wva.configMap.immutable=true", "wva.controllerInstance="+instance, "replicaCount=0")
 	nsObj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": chartNS}}}
-	if err := s.env.Apply(ctx, append(apply, nsObj)...); err != nil {
+	if err := s.env.Apply(ctx, append(objs, nsObj)...); err != nil {
 		t.Fatalf("apply the rendered chart: %v", err)
 	}
 	const sa = "chart-it-workload-variant-autoscaler-controller-manager"

@@ -34,7 +34,9 @@ type Auth struct {
 
 // webhookBackoff retries TokenReviews and SubjectAccessReviews briefly when the API server
 // is busy (the values the API server libraries use).
-var webhookBackoff = wait.Backoff{Duration: 500 * time.Millisecond, Factor: 1.5, Jitter: 0.2, Steps: 5}
+func webhookBackoff() *wait.Backoff {
+	return &wait.Backoff{Duration: 500 * time.Millisecond, Factor: 1.5, Jitter: 0.2, Steps: 5}
+}
 
 // NewAuth reads the front proxy's CA and header names once, so a missing permission fails
 // start-up with a clear message rather than every request later, and builds the
@@ -61,7 +63,7 @@ func NewAuth(ctx context.Context, cs kubernetes.Interface) (*Auth, error) {
 		Anonymous:                &apiserver.AnonymousAuthConfig{Enabled: false},
 		TokenAccessReviewClient:  cs.AuthenticationV1(),
 		TokenAccessReviewTimeout: 10 * time.Second,
-		WebhookRetryBackoff:      &webhookBackoff,
+		WebhookRetryBackoff:      webhookBackoff(),
 		CacheTTL:                 time.Minute,
 		RequestHeaderConfig: &authenticatorfactory.RequestHeaderConfig{
 			CAContentProvider:   ca,
@@ -79,7 +81,7 @@ func NewAuth(ctx context.Context, cs kubernetes.Interface) (*Auth, error) {
 		SubjectAccessReviewClient: cs.AuthorizationV1(),
 		AllowCacheTTL:             10 * time.Second,
 		DenyCacheTTL:              10 * time.Second,
-		WebhookRetryBackoff:       &webhookBackoff,
+		WebhookRetryBackoff:       webhookBackoff(),
 	}.New()
 	if err != nil {
 		return nil, fmt.Errorf("build authorizer: %w", err)
