@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,8 @@ func TestChartInstallsAndTheManagerRunsAsItsServiceAccount(t *testing.T) {
 		"wva.prometheus.baseURL="+s.prom.URL, "wva.optimizationInterval=3s",
 		"wva.configMap.immutable=true", "wva.controllerInstance="+instance, "replicaCount=0")
 	nsObj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": chartNS}}}
-	if err := s.env.Apply(ctx, append(objs, nsObj)...); err != nil {
+	// Apply sorts what it is given: hand it a copy, objs is read again below.
+	if err := s.env.Apply(ctx, append(slices.Clone(objs), nsObj)...); err != nil {
 		t.Fatalf("apply the rendered chart: %v", err)
 	}
 	const sa = "chart-it-workload-variant-autoscaler-controller-manager"

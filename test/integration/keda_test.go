@@ -78,6 +78,23 @@ func containsAll(want, got any) bool {
 		}
 		return true
 	default:
+		// YAML decodes numbers as float64, the API client as int64: compare their values.
+		if w, ok := number(want); ok {
+			g, ok := number(got)
+			return ok && w == g
+		}
 		return reflect.DeepEqual(want, got)
 	}
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	}
+	return 0, false
 }
