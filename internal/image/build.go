@@ -40,7 +40,7 @@ type Options struct {
 
 // Index assembles a multi-platform OCI image index, one image per binary.
 func Index(bins []Binary, o Options) (v1.ImageIndex, error) {
-	var idx v1.ImageIndex = mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, b := range bins {
 		img, err := platformImage(b, o)
 		if err != nil {
