@@ -90,10 +90,13 @@ func measureOnce(t *testing.T, builtIn bool) time.Duration {
 		env = append(env, "EXTERNAL_METRICS_ADDR=127.0.0.1:"+strconv.Itoa(port))
 	}
 	m := startManager(t, ns, s.prom.URL, true, env...)
+	// external.metrics.k8s.io goes to this run's WVA, or back to the adapter.
 	if builtIn {
 		if err := localenv.RegisterExternalMetrics(ctx, s.env, "wva-external-metrics", "wva", port, nil); err != nil {
 			t.Fatal(err)
 		}
+	} else if err := localenv.RegisterExternalMetrics(ctx, s.env, localenv.AdapterNamespace, localenv.AdapterService, s.adapter.Port, s.adapter.CAPEM); err != nil {
+		t.Fatal(err)
 	}
 	url, _ := startGateway(t, ns)
 	eventually(t, "one Ready replica, desired 1, and the HPA reading the metric", 3*time.Minute, func() error {
