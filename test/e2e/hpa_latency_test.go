@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -89,6 +90,9 @@ func measureOnce(t *testing.T, builtIn bool) time.Duration {
 	if builtIn {
 		env = append(env, "EXTERNAL_METRICS_ADDR=127.0.0.1:"+strconv.Itoa(port))
 	}
+	// WVA's cycle and the HPA's sync both run every 5 s; a random start shifts WVA's phase
+	// against the HPA's, so the runs sample the whole sync period instead of one offset.
+	time.Sleep(time.Duration(rand.Int64N(int64(5 * time.Second))))
 	m := startManager(t, ns, s.prom.URL, true, env...)
 	// external.metrics.k8s.io goes to this run's WVA, or back to the adapter.
 	if builtIn {
