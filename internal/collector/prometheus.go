@@ -78,14 +78,28 @@ func (s *PrometheusSource) Collect(ctx context.Context, models []Model, now time
 		return assemble(models, newObservations(), invalid, now, s.windows), nil
 	}
 	queries := cycleQueries(newSelectors(valid), s.windows, successWindows(valid))
+	// The gateway queue is one more query of the cycle, sent alongside the others but
+	// never answered from the cache; its failure is the demand's, not the signals'.
+	scopes := demandScopes(valid)
+	var demand []Demand
+	var wg sync.WaitGroup
+	if len(scopes) > 0 {
+		wg.Go(func() {
+			var derr error
+			if demand, derr = s.Demand(ctx, scopes, now); derr != nil {
+				log.FromContext(ctx).Error(derr, "Cannot read the gateway queue; models at zero are not woken and none goes to zero this cycle")
+			}
+		})
+	}
 	obs, reused, err := s.run(ctx, queries, now)
+	wg.Wait()
 	if err != nil {
 		err = fmt.Errorf("collect from Prometheus: %w", err)
-		return failedModels(models, invalid, ReasonPrometheusError, err), err
+		return withDemand(failedModels(models, invalid, ReasonPrometheusError, err), scopes, demand), err
 	}
 	log.FromContext(ctx).V(1).Info("Collected signals from Prometheus",
-		"models", len(valid), "rejected", len(invalid), "queries", len(queries), "cached", reused, "series", len(obs.replicas))
-	return assemble(models, obs, invalid, now, s.windows), nil
+		"models", len(valid), "rejected", len(invalid), "queries", len(queries)+min(len(scopes), 1), "cached", reused, "series", len(obs.replicas))
+	return withDemand(assemble(models, obs, invalid, now, s.windows), scopes, demand), nil
 }
 
 // splitValid returns the models safe to query and the errors of the others, by index.

@@ -47,6 +47,11 @@ type Model struct {
 	// SuccessWindow is the scale-to-zero retention period over which successful requests
 	// are counted; zero means do not count them.
 	SuccessWindow time.Duration
+	// Demand asks the source for the requests waiting at the gateway for the model, if
+	// the source reads the gateway's queue (the Prometheus source does).
+	Demand bool
+	// Pools are the InferencePools whose queues are the model's (see DemandScope).
+	Pools []string
 }
 
 // Variant is one VariantAutoscaling and the Pods of its scale target.
@@ -87,6 +92,8 @@ type ModelSignals struct {
 	// every series of the model in the namespace, including Pods that no longer exist;
 	// meaningful only when SuccessWindow is not zero.
 	ModelSuccesses float64
+	// Demand is the requests waiting at the gateway, when Model.Demand asked for it.
+	Demand Demand
 }
 
 // VariantSignals are the usable replicas of one variant and the health of its data.

@@ -46,6 +46,12 @@ func precedenceValues() map[string][3]string {
 		KeyGlobalOptInterval:               {"45s", "90s", "120s"},
 		KeyPrometheusCacheEnabled:          {"false", "true", "false"},
 		KeyPrometheusCacheTTL:              {"5s", "10s", "15s"},
+		KeyGatewayMetricsURL:               {"http://flag:9090/metrics", "http://env:9090/metrics", "https://cm:9090/metrics"},
+		KeyGatewayBearerToken:              {"", "gw-tok-env", ""},
+		KeyGatewayBearerTokenFile:          {"/flag/gt", "/env/gt", "/cm/gt"},
+		KeyGatewayCACertPath:               {"/flag/gca", "/env/gca", "/cm/gca"},
+		KeyGatewayTLSInsecureSkipVerify:    {"true", "false", "true"},
+		KeyScaleFromZeroInterval:           {"100ms", "500ms", "1s"},
 	}
 }
 
@@ -56,6 +62,8 @@ func companions(key string) map[string]string {
 		return map[string]string{KeyPrometheusClientKeyPath: "/base/key"}
 	case KeyPrometheusClientKeyPath:
 		return map[string]string{KeyPrometheusClientCertPath: "/base/cert"}
+	case KeyGatewayBearerToken, KeyGatewayBearerTokenFile, KeyGatewayCACertPath:
+		return map[string]string{KeyGatewayMetricsURL: "http://base:9090/metrics"}
 	}
 	return nil
 }

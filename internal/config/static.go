@@ -1,6 +1,9 @@
 package config
 
-import "net/url"
+import (
+	"net/url"
+	"time"
+)
 
 // StaticConfig is what the process is built around at start-up: listeners, leader election,
 // certificates, the Prometheus connection and feature flags. Changing any of it means
@@ -41,6 +44,11 @@ type StaticConfig struct {
 	ActuationMode ActuationMode
 	// WatchNamespaces restricts the namespaces watched for VAs; empty means all.
 	WatchNamespaces []string
+	// Gateway is where the inference gateway's flow-control queue is read directly.
+	Gateway GatewayConfig
+	// ScaleFromZeroInterval is how often models at zero are checked for waiting requests;
+	// zero turns the fast path off (the decision cycle still wakes them).
+	ScaleFromZeroInterval time.Duration
 }
 
 // LeaderElectionConfig keeps two replicas (or two installs) from deciding at once.

@@ -52,6 +52,7 @@ func validate(c Config, mainConfigMap map[string]string, exists FileExists) []er
 		errs = append(errs, &KeyError{Key: KeyPrometheusBearerToken, Value: redacted, Source: "ConfigMap " + c.Static.ConfigMapName,
 			Problem: "must not be in a ConfigMap (it is not secret): set it in the environment from a Secret, or use PROMETHEUS_BEARER_TOKEN_FILE"})
 	}
+	errs = append(errs, gatewayErrors(c, mainConfigMap, exists)...)
 	return errs
 }
 
