@@ -27,7 +27,7 @@ func buildPlan(s *Snapshot) (*plan, error) {
 	p := newPlan(s)
 	p.freeGPUs = s.FreeGPUs
 	if p.totalCurrent() == 0 {
-		p.decideAtZero(s.WaitingDemand)
+		p.decideAtZero(s)
 		return p, nil
 	}
 	cfg, err := effectiveSaturation(s.Saturation)

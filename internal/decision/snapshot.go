@@ -122,6 +122,9 @@ type Demand struct {
 	Known bool
 	// Requests is the number of waiting requests when Known.
 	Requests int
+	// Failure says why a configured source of the demand could not be read. Requests
+	// might be waiting, so the zero policy does not apply while it is set.
+	Failure string
 }
 
 // ScalerBounds are the replica bounds of an autoscaler that acts on the same target (an

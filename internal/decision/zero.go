@@ -3,13 +3,13 @@ package decision
 import (
 	"cmp"
 	"fmt"
-	"slices"
 )
 
 // decideAtZero handles a model whose variants all have zero replicas: it wakes the
 // cheapest variant when requests wait upstream, and otherwise leaves the model asleep.
 // It needs no replica signals, since a model at zero has no replicas to report them.
-func (p *plan) decideAtZero(demand Demand) {
+func (p *plan) decideAtZero(s *Snapshot) {
+	demand := s.WaitingDemand
 	p.analysis.Analyzer = AnalyzerScaleFromZero
 	for i := range p.variants {
 		if p.variants[i].inFlight && p.variants[i].base > 0 {
@@ -22,16 +22,20 @@ func (p *plan) decideAtZero(demand Demand) {
 		p.reason = "hold: model at zero and no requests waiting"
 		if !demand.Known {
 			p.reason = "hold: model at zero and waiting demand unknown"
+			if demand.Failure != "" {
+				p.reason += " (" + demand.Failure + ")"
+			}
 		}
 		p.holdAll(p.reason)
 		return
 	}
-	p.wakeCheapest(demand.Requests)
+	p.wakeCheapest(s, demand.Requests)
 }
 
-// wakeCheapest asks for one replica of the cheapest variant that may have one, with
-// the others, cheapest first, as alternatives for the GPU limiter.
-func (p *plan) wakeCheapest(waiting int) {
+// wakeCheapest asks for one replica of the cheapest variant that may have one (per
+// replica, or per request in HYBRID: see wakeOrder), with the others, cheapest first, as
+// alternatives for the GPU limiter.
+func (p *plan) wakeCheapest(s *Snapshot, waiting int) {
 	p.analysis.Need = 1
 	p.analysis.ScaleUpNeeded = true
 	cands := make([]int, 0, len(p.variants))
@@ -40,8 +44,11 @@ func (p *plan) wakeCheapest(waiting int) {
 			cands = append(cands, i)
 		}
 	}
-	slices.SortFunc(cands, p.byCostThenSpare)
+	label, perReplicaWhy := p.wakeOrder(s, cands)
 	signal := fmt.Sprintf("%d request(s) waiting for a model at zero", waiting)
+	if perReplicaWhy != "" {
+		signal += "; cheapest per replica (no cost per request: " + perReplicaWhy + ")"
+	}
 	if len(cands) == 0 {
 		p.reason = "hold: " + signal + " but every variant has maxReplicas 0"
 		p.holdAll(p.reason)
@@ -51,7 +58,7 @@ func (p *plan) wakeCheapest(waiting int) {
 	p.holdAll("hold: scale from zero wakes a cheaper variant")
 	p.requests = append(p.requests, scaleUp{
 		variant: cands[0], replicas: 1, alternatives: cands[1:],
-		prefix: "scale-from-zero: " + signal, label: "cheapest variant",
+		prefix: "scale-from-zero: " + signal, label: label,
 	})
 }
 
@@ -93,6 +100,8 @@ func zeroVerdict(s *Snapshot, p *plan, samples []sample, excluded int) (bool, st
 		return false, fmt.Sprintf("not applied: success counts cover %s, retention period is %s", s.SuccessWindow, z.RetentionPeriod)
 	case s.WaitingDemand.Known && s.WaitingDemand.Requests > 0:
 		return false, fmt.Sprintf("not applied: %d request(s) waiting upstream", s.WaitingDemand.Requests)
+	case s.WaitingDemand.Failure != "":
+		return false, "not applied: requests waiting upstream could not be read (" + s.WaitingDemand.Failure + ")"
 	}
 	if v := uncoveredVariant(p); v != nil {
 		return false, fmt.Sprintf("not applied: variant %s has %d ready replica(s) but %d sample(s)", v.state.Name, v.state.ReadyReplicas, v.samples)

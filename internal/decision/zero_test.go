@@ -31,6 +31,7 @@ func TestZeroPolicy(t *testing.T) {
 		{"a success in the window keeps it", func(s *Snapshot) { s.Replicas[1].SuccessCount = 1 }, false, "traffic: 1.0 successful request(s)"},
 		{"a running request keeps it", func(s *Snapshot) { s.Replicas[0].Running = 1 }, false, "requests running or waiting"},
 		{"requests waiting upstream keep it", func(s *Snapshot) { s.WaitingDemand = Demand{Known: true, Requests: 2} }, false, "2 request(s) waiting upstream"},
+		{"an unreadable gateway queue keeps it", func(s *Snapshot) { s.WaitingDemand = Demand{Failure: "status 401"} }, false, "requests waiting upstream could not be read (status 401)"},
 		{"stale sample is not zero traffic", func(s *Snapshot) {
 			s.MaxSampleAge = time.Minute
 			s.Replicas[0].SampleTime = t0.Add(-5 * time.Minute)
@@ -97,6 +98,8 @@ func TestScaleFromZero(t *testing.T) {
 			map[string]want{"cheap": {1, ActionScaleUp, "scale-from-zero: 3 request(s) waiting"}, "mid": {0, ActionHold, ""}, "pricey": {0, ActionHold, ""}}, "scale-from-zero"},
 		{"unknown demand leaves the model at zero", func(s *Snapshot) { s.WaitingDemand = Demand{} },
 			map[string]want{"cheap": {0, ActionHold, "waiting demand unknown"}}, "unknown"},
+		{"an unreadable queue says why", func(s *Snapshot) { s.WaitingDemand = Demand{Failure: "connection refused"} },
+			map[string]want{"cheap": {0, ActionHold, "waiting demand unknown (connection refused)"}}, "connection refused"},
 		{"no waiting demand leaves the model at zero", func(s *Snapshot) { s.WaitingDemand = Demand{Known: true} },
 			map[string]want{"cheap": {0, ActionHold, "no requests waiting"}}, "no requests waiting"},
 		{"unusable replica signals do not stop waking", func(s *Snapshot) { s.Signals = SignalStatus{Reason: "MetricsMissing"} },
