@@ -91,7 +91,7 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 
 	emitted := actuator.NewMetrics(st.ControllerInstance, engine.CacheLiveness(mgr.GetClient()))
 	metrics.Registry.MustRegister(emitted.Collectors()...)
-	signals, err := newSignals(ctx, mgr, cfg, store)
+	signals, demand, err := newSignals(ctx, mgr, cfg, store)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +106,11 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		LimitGPUs: st.Features.LimitedMode,
 		// Decide only once the saturation, scale-to-zero and service class ConfigMaps are read.
 		ConfigSynced: watcher.Synced(),
-		// ScaledObjects are read only where the KEDA CRD is installed.
+		// ScaledObjects and InferencePools are read only where their CRDs are installed.
 		RESTMapper: mgr.GetRESTMapper(),
+		// Models at zero are checked for waiting requests between cycles.
+		Demand:       demand,
+		WakeInterval: st.ScaleFromZeroInterval,
 	}
 	if st.ActuationMode == config.ActuationDirect {
 		opts.Scaler = actuator.NewScaler(mgr.GetClient())

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/workload-variant-autoscaler/wva/internal/collector"
@@ -16,10 +17,12 @@ import (
 // podScrapeInterval is how often the pod-scrape source samples each model server.
 const podScrapeInterval = 5 * time.Second
 
-// newSignals builds the signal source the configuration selects, adapted for the engine.
-func newSignals(_ context.Context, mgr ctrl.Manager, cfg config.Config, store *config.Store) (engine.Signals, error) {
+// newSignals builds the signal source the configuration selects, adapted for the engine,
+// and the source of the gateway's queue for scale from zero (nil when there is none).
+func newSignals(ctx context.Context, mgr ctrl.Manager, cfg config.Config, store *config.Store) (engine.Signals, collector.DemandSource, error) {
 	p := cfg.Static.Prometheus
 	var src collector.Source
+	var demand collector.DemandSource
 	switch cfg.Static.MetricsSource {
 	case config.MetricsSourcePrometheus:
 		s, err := collector.NewPrometheusSource(collector.PrometheusOptions{
@@ -41,9 +44,9 @@ func newSignals(_ context.Context, mgr ctrl.Manager, cfg config.Config, store *c
 			},
 		}, collector.Windows{})
 		if err != nil {
-			return nil, fmt.Errorf("connect to Prometheus: %w", err)
+			return nil, nil, fmt.Errorf("connect to Prometheus: %w", err)
 		}
-		src = s
+		src, demand = s, s
 	case config.MetricsSourcePodScrape:
 		ps := collector.NewPodSource(collector.PodSourceOptions{})
 		// Sample the pods between cycles, so the peak over the window sees what a
@@ -51,11 +54,25 @@ func newSignals(_ context.Context, mgr ctrl.Manager, cfg config.Config, store *c
 		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 			return ps.Run(ctx, podScrapeInterval)
 		})); err != nil {
-			return nil, fmt.Errorf("add pod scraper: %w", err)
+			return nil, nil, fmt.Errorf("add pod scraper: %w", err)
 		}
 		src = ps
 	default:
-		return nil, fmt.Errorf("%s=%q is not supported by this build", config.KeyMetricsSource, cfg.Static.MetricsSource)
+		return nil, nil, fmt.Errorf("%s=%q is not supported by this build", config.KeyMetricsSource, cfg.Static.MetricsSource)
 	}
-	return engine.CollectorSignals{Source: src, Mapper: collector.NewMapper(mgr.GetClient()), Zero: store.ZeroFor}, nil
+	signals := engine.CollectorSignals{Source: src, Mapper: collector.NewMapper(mgr.GetClient()), Zero: store.ZeroFor, DemandInBatch: demand != nil}
+	if g := cfg.Static.Gateway; g.MetricsURL != "" {
+		gs, err := collector.NewGatewaySource(collector.GatewayOptions{
+			URL: g.MetricsURL, BearerToken: g.BearerToken.Reveal(), BearerTokenFile: g.BearerTokenFile,
+			CAFile: g.CACertPath, InsecureSkipVerify: g.TLSInsecureSkipVerify,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("connect to the gateway: %w", err)
+		}
+		signals.Demand, signals.DemandInBatch, demand = gs, false, gs
+	}
+	if demand == nil {
+		log.FromContext(ctx).Info("No source of waiting requests: models at zero are not woken (set GATEWAY_METRICS_URL with METRICS_SOURCE=pod-scrape)")
+	}
+	return signals, demand, nil
 }

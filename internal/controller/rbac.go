@@ -17,6 +17,11 @@ package controller
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch
 // +kubebuilder:rbac:groups=keda.sh,resources=scaledobjects,verbs=get;list;watch
 //
+// InferencePools (Gateway API Inference Extension, when installed) tell which gateway
+// queue belongs to which model.
+// +kubebuilder:rbac:groups=inference.networking.k8s.io,resources=inferencepools,verbs=get;list;watch
+// +kubebuilder:rbac:groups=inference.networking.x-k8s.io,resources=inferencepools,verbs=get;list;watch
+//
 // Limited mode counts the GPUs free on nodes.
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 //

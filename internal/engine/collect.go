@@ -22,13 +22,19 @@ type CollectorSignals struct {
 	// Zero gives a model's scale-to-zero policy, whose retention period is the window
 	// successful requests are counted over.
 	Zero func(modelID, namespace string) decision.ZeroConfig
+	// DemandInBatch asks Source for the requests waiting at the gateway along with the
+	// signals (the Prometheus source reads them in the cycle's batch).
+	DemandInBatch bool
+	// Demand, when set and DemandInBatch is not, reads the gateway's queue after the
+	// signals (scraping the gateway directly).
+	Demand collector.DemandSource
 }
 
 // Collect implements Signals.
 func (c CollectorSignals) Collect(ctx context.Context, models []*inventory.Model, now time.Time) map[ModelKey]ModelSignals {
 	req := make([]collector.Model, 0, len(models))
 	for _, m := range models {
-		cm := collector.Model{Namespace: m.Namespace, ModelID: m.ModelID}
+		cm := collector.Model{Namespace: m.Namespace, ModelID: m.ModelID, Demand: c.DemandInBatch, Pools: m.Pools}
 		if z := c.Zero(m.ModelID, m.Namespace); z.Enabled {
 			cm.SuccessWindow = z.RetentionPeriod
 		}
@@ -56,6 +62,9 @@ func (c CollectorSignals) Collect(ctx context.Context, models []*inventory.Model
 		// Every model carries the failure in its health; the error is for the log.
 		log.FromContext(ctx).Error(err, "Signal collection failed")
 	}
+	if !c.DemandInBatch && c.Demand != nil {
+		answers = c.readDemand(ctx, resolved, answers, now)
+	}
 	for _, a := range answers {
 		out[ModelKey{Namespace: a.Namespace, ModelID: a.ModelID}] = convert(a)
 	}
@@ -73,6 +82,7 @@ func convert(a collector.ModelSignals) ModelSignals {
 	if a.SuccessWindow > 0 {
 		ms.ModelSuccesses = a.ModelSuccesses
 	}
+	ms.Demand = demandOf(a.Demand)
 	for _, v := range a.Variants {
 		ms.Variants[v.Name] = VariantHealth{Usable: v.Health.Usable, Reason: v.Health.Reason, Message: v.Health.Message}
 		for _, r := range v.Replicas {
@@ -86,4 +96,28 @@ func convert(a collector.ModelSignals) ModelSignals {
 		}
 	}
 	return ms
+}
+
+// readDemand reads the gateway's queue for every model and puts it in their answers,
+// which are in the order of the models asked for.
+func (c CollectorSignals) readDemand(ctx context.Context, models []collector.Model, answers []collector.ModelSignals, now time.Time) []collector.ModelSignals {
+	scopes := make([]collector.DemandScope, len(models))
+	for i, m := range models {
+		scopes[i] = collector.DemandScope{Namespace: m.Namespace, ModelID: m.ModelID, Pools: m.Pools}
+	}
+	demand, err := c.Demand.Demand(ctx, scopes, now)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "Cannot read the gateway queue; models at zero are not woken and none goes to zero this cycle")
+	}
+	for i := range answers {
+		if i < len(demand) {
+			answers[i].Demand = demand[i]
+		}
+	}
+	return answers
+}
+
+// demandOf converts the collector's demand for the decision core.
+func demandOf(d collector.Demand) decision.Demand {
+	return decision.Demand{Known: d.Known, Requests: d.Requests, Failure: d.Failure}
 }

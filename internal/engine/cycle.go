@@ -48,6 +48,11 @@ func (e *Engine) RunOnce(ctx context.Context, trigger string) {
 		signals = e.opts.Signals.Collect(ctx, active, now)
 	}
 	e.decide(ctx, active, signals, now)
+	keys := make(map[ModelKey]bool, len(active))
+	for _, m := range active {
+		keys[ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}] = true
+	}
+	e.zero.retain(keys)
 	logger.V(1).Info("Decision cycle done", "trigger", trigger, "models", len(active), "duration", e.opts.Clock.Since(now).String())
 }
 
@@ -77,6 +82,11 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 		log.FromContext(ctx).Error(err, "Cannot read the HPAs and ScaledObjects on the targets; deciding without their bounds this cycle")
 	}
 	inventory.AttachScalers(models, scalers)
+	pools, err := e.inferencePools(listCtx)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "Cannot read the InferencePools; gateway queues are matched to models by namespace and model name this cycle")
+	}
+	inventory.AttachPools(models, pools)
 	keep := make(map[types.UID]bool, len(vas.Items))
 	for i := range vas.Items {
 		keep[vas.Items[i].UID] = true
@@ -155,7 +165,16 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 				continue
 			}
 		}
+		e.applyMu.Lock()
+		if e.zero.wokenSince(key, now) {
+			// The fast path woke the model after this cycle's snapshot; its answer stands.
+			e.applyMu.Unlock()
+			logger.V(1).Info("Decision skipped: the scale-from-zero fast path decided the model during this cycle")
+			continue
+		}
 		e.applyModel(log.IntoContext(ctx, logger), m, d, sigs[key], now, previous)
+		e.zero.note(m, d)
+		e.applyMu.Unlock()
 	}
 }
 

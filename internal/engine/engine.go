@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/workload-variant-autoscaler/wva/internal/actuator"
+	"github.com/workload-variant-autoscaler/wva/internal/collector"
 	"github.com/workload-variant-autoscaler/wva/internal/status"
 )
 
@@ -38,9 +40,15 @@ type Options struct {
 	// ConfigSynced, when set, is closed once the dynamic configuration has been read; the
 	// first cycle waits for it so it never decides on built-in defaults by mistake.
 	ConfigSynced <-chan struct{}
-	// RESTMapper, when set, tells whether the KEDA ScaledObject CRD is installed; only then
-	// are ScaledObjects read (as unstructured, through Reader). Nil: HPAs only.
+	// RESTMapper, when set, tells whether the KEDA ScaledObject and the InferencePool CRDs
+	// are installed; only then are they read (as unstructured, through Reader). Nil: HPAs
+	// only, and gateway queues matched to models by namespace and name.
 	RESTMapper meta.RESTMapper
+	// Demand, when set, reads the gateway's queue for the scale-from-zero fast path.
+	Demand collector.DemandSource
+	// WakeInterval is how often the fast path checks the models at zero
+	// (SCALE_FROM_ZERO_INTERVAL); zero, or no Demand, turns it off.
+	WakeInterval time.Duration
 }
 
 // Engine runs the decision cycle. Start it with a manager: it only runs on the leader.
@@ -48,11 +56,16 @@ type Engine struct {
 	opts    Options
 	trigger chan string
 	flights *flights
+	// zero holds the models the scale-from-zero fast path watches.
+	zero *zeroSet
+	// applyMu keeps the cycle and the fast path from carrying out decisions for the same
+	// model at once; each holds it while one model's decision is applied.
+	applyMu sync.Mutex
 }
 
 // New returns an Engine.
 func New(opts Options) *Engine {
-	return &Engine{opts: opts, trigger: make(chan string, 1), flights: newFlights()}
+	return &Engine{opts: opts, trigger: make(chan string, 1), flights: newFlights(), zero: newZeroSet()}
 }
 
 // Trigger asks for a cycle as soon as possible, e.g. because a target appeared. Calls
@@ -85,8 +98,14 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 	}
 	interval := e.opts.Settings.Interval()
-	logger.Info("Decision engine started", "interval", interval.String())
+	fast := e.opts.Demand != nil && e.opts.WakeInterval > 0
+	logger.Info("Decision engine started", "interval", interval.String(), "scaleFromZeroFastPath", fast)
 	e.RunOnce(ctx, "start")
+	if fast {
+		var wg sync.WaitGroup
+		wg.Go(func() { e.wakeLoop(ctx) })
+		defer wg.Wait()
+	}
 	timer := e.opts.Clock.NewTimer(interval)
 	defer timer.Stop()
 	for {

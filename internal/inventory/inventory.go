@@ -84,6 +84,9 @@ type Model struct {
 	ModelID string
 	// Variants are sorted by VA name.
 	Variants []*Variant
+	// Pools are the InferencePools whose selector matches the Pods of the model's
+	// variants (AttachPools); their queues hold the model's waiting requests.
+	Pools []string
 }
 
 // Build groups VAs by (namespace, modelID) and attaches to each its target Deployment,
