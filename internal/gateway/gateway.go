@@ -32,6 +32,9 @@ type Options struct {
 	// MaxQueue bounds the waiting requests per model; more get a 503 at once. 1000
 	// when zero.
 	MaxQueue int
+	// RetryAfter is what a 503 (queue full, or no replica within QueueTimeout) tells the
+	// client to wait before trying again, in its Retry-After header; 5s when zero.
+	RetryAfter time.Duration
 	// Logger receives structured logs; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -56,6 +59,9 @@ func New(opts Options) (*Gateway, error) {
 	}
 	if opts.MaxQueue == 0 {
 		opts.MaxQueue = 1000
+	}
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = 5 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -133,7 +133,7 @@ func TestGatewayQueuesUntilReadyAndPicksLeastLoaded(t *testing.T) {
 // With no replica, a request gets a 503 once the bounded wait ends, and a full queue
 // refuses at once.
 func TestGatewayAnswers503WithoutReplicas(t *testing.T) {
-	g, err := New(Options{Client: fake.NewClientset(), QueueTimeout: 200 * time.Millisecond, MaxQueue: 1})
+	g, err := New(Options{Client: fake.NewClientset(), QueueTimeout: 2 * time.Second, MaxQueue: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +142,35 @@ func TestGatewayAnswers503WithoutReplicas(t *testing.T) {
 	go func() { _ = g.Run(ctx) }()
 	front := httptest.NewServer(g.Handler())
 	t.Cleanup(front.Close)
-	if code, body := post(front.URL); code != http.StatusServiceUnavailable || !strings.Contains(body, "no ready replica") {
-		t.Errorf("got %d %s", code, body)
+	// One request waits (the queue holds one); the second is refused at once.
+	waiting := make(chan *http.Response, 1)
+	go func() { waiting <- postResp(t, front.URL) }()
+	waitFor(t, "one request queued", func() bool {
+		_, m := get(front.URL + "/metrics")
+		return strings.Contains(m, `inference_extension_flow_control_queue_size{target_model_name="m"} 1`)
+	})
+	full := postResp(t, front.URL)
+	checkRefusal(t, full, "the queue is full (1 waiting)")
+	checkRefusal(t, <-waiting, "none became ready within 2s")
+}
+
+func postResp(t *testing.T, url string) *http.Response {
+	t.Helper()
+	resp, err := http.Post(url+"/v1/completions", "application/json", strings.NewReader(`{"model":"m","prompt":"hi"}`))
+	if err != nil {
+		t.Error(err)
+		return &http.Response{Body: io.NopCloser(strings.NewReader(""))}
+	}
+	return resp
+}
+
+// checkRefusal wants a 503 with a Retry-After and the reason in the OpenAI error body.
+func checkRefusal(t *testing.T, resp *http.Response, why string) {
+	t.Helper()
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "5" || !strings.Contains(string(b), why) {
+		t.Errorf("got %d Retry-After %q %s; want 503, Retry-After 5 and %q", resp.StatusCode, resp.Header.Get("Retry-After"), b, why)
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -29,9 +31,11 @@ func (g *Gateway) handleInference(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the body must be JSON with a model")
 		return
 	}
-	ep, status := g.acquire(r, req.Model)
+	ep, refusal := g.acquire(r, req.Model)
 	if ep == nil {
-		writeError(w, status, fmt.Sprintf("no ready replica of model %q", req.Model))
+		// Every refusal is a 503 the client may retry: say when.
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(g.opts.RetryAfter.Seconds()))))
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("no ready replica of model %q: %s", req.Model, refusal))
 		return
 	}
 	defer ep.inFlight.Add(-1)
@@ -78,15 +82,14 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 // acquire returns a replica for the model, waiting in the model's queue while there is
-// none; nil and the status to answer when the queue is full, the wait times out, or the
-// client goes away.
-func (g *Gateway) acquire(r *http.Request, model string) (*endpoint, int) {
+// none; nil and why when the queue is full, the wait times out, or the client goes away.
+func (g *Gateway) acquire(r *http.Request, model string) (*endpoint, string) {
 	ep, changed := g.pool.pick(model)
 	if ep != nil {
-		return ep, 0
+		return ep, ""
 	}
 	if !g.queue.enter(model) {
-		return nil, http.StatusServiceUnavailable
+		return nil, fmt.Sprintf("the queue is full (%d waiting)", g.opts.MaxQueue)
 	}
 	defer g.queue.leave(model)
 	timeout := time.NewTimer(g.opts.QueueTimeout)
@@ -95,12 +98,12 @@ func (g *Gateway) acquire(r *http.Request, model string) (*endpoint, int) {
 		select {
 		case <-changed:
 		case <-timeout.C:
-			return nil, http.StatusServiceUnavailable
+			return nil, fmt.Sprintf("none became ready within %s", g.opts.QueueTimeout)
 		case <-r.Context().Done():
-			return nil, http.StatusServiceUnavailable
+			return nil, "the client went away"
 		}
 		if ep, changed = g.pool.pick(model); ep != nil {
-			return ep, 0
+			return ep, ""
 		}
 	}
 }
