@@ -110,6 +110,14 @@ bench: ## Benchmark suite on the trace simulator: every scenario x policy, defau
 bench-hpa-latency: tools ## Measure decision → HPA action through prometheus-adapter and the built-in external metrics API (5 runs each, minutes).
 	WVA_MEASURE_HPA_LATENCY=$${RUNS:-5} go test -count=1 -timeout 60m -run TestMeasureDecisionToHPAAction -v ./test/e2e/
 
+WAKE_RUNS ?= 5
+WAKE_OUT ?= bench-out/wake
+
+.PHONY: bench-wake
+bench-wake: tools ## Measure scale from zero on real components, WAKE_RUNS runs per actuation path; table in $(WAKE_OUT).md (docs/scale-to-zero.md).
+	@mkdir -p $(dir $(WAKE_OUT))
+	WVA_WAKE_RUNS=$(WAKE_RUNS) WVA_WAKE_OUT=$(CURDIR)/$(WAKE_OUT) go test -count=1 -timeout 60m -run '^TestWakeTimeline$$' -v ./test/e2e/
+
 .PHONY: demo
 demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).
 	bin/wva-demo $(DEMO_ARGS)

@@ -18,6 +18,9 @@ func (p *plan) decideAtZero(s *Snapshot) {
 			return
 		}
 	}
+	if p.rewake(demand) {
+		return
+	}
 	if !demand.Known || demand.Requests <= 0 {
 		p.reason = "hold: model at zero and no requests waiting"
 		if !demand.Known {
@@ -30,6 +33,28 @@ func (p *plan) decideAtZero(s *Snapshot) {
 		return
 	}
 	p.wakeCheapest(s, demand.Requests)
+}
+
+// rewake handles a wake-up whose change expired without the target moving (an HPA that
+// keeps a target it did not take to zero paused, a scaler that is gone): the same replica
+// is asked for again while requests wait or the demand is unknown, never one more each
+// time it expires, and withdrawn once no request waits. It reports whether it decided.
+func (p *plan) rewake(demand Demand) bool {
+	for i := range p.variants {
+		v := &p.variants[i]
+		if v.expired == "" || v.base <= 0 {
+			continue
+		}
+		if demand.Known && demand.Requests <= 0 {
+			v.desired = 0
+			p.reason = fmt.Sprintf("hold: wake-up of variant %s withdrawn, no request waits any more", v.state.Name)
+		} else {
+			p.reason = fmt.Sprintf("scale-from-zero: wake-up of variant %s (desired %d) not followed by its target yet; asked again, not raised", v.state.Name, v.base)
+		}
+		p.holdAll(p.reason)
+		return true
+	}
+	return false
 }
 
 // wakeCheapest asks for one replica of the cheapest variant that may have one (per

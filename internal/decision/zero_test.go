@@ -137,3 +137,23 @@ func TestZeroPolicyCountsSuccessesOfGonePods(t *testing.T) {
 		t.Fatalf("model went to zero despite 7 successes on gone pods: %s / %s", d.Analysis.Analyzer, d.Analysis.ZeroPolicy)
 	}
 }
+
+// TestWakeNotFollowedIsNotEscalated protects a model at zero whose wake-up the target did
+// not follow (an HPA that did not take the target to zero itself keeps it paused): the
+// expired change is asked for again, one replica, never one more each time it expires;
+// and it is withdrawn once no request waits any more.
+func TestWakeNotFollowedIsNotEscalated(t *testing.T) {
+	expired := func(demand Demand) Snapshot {
+		s := snap([]VariantState{variant("cheap", 5, 0), variant("dear", 20, 0)})
+		s.Interval = 5 * time.Second
+		s.Variants[0].PreviousDesired, s.Variants[0].InFlightSince = ptr(1), t0.Add(-time.Minute)
+		s.WaitingDemand = demand
+		return s
+	}
+	d := mustDecide(t, expired(Demand{Known: true, Requests: 1}))
+	check(t, d, map[string]want{"cheap": {1, ActionScaleUp, "not followed"}, "dear": {0, ActionHold, ""}})
+	d = mustDecide(t, expired(Demand{}))
+	check(t, d, map[string]want{"cheap": {1, ActionScaleUp, "not followed"}})
+	d = mustDecide(t, expired(Demand{Known: true}))
+	check(t, d, map[string]want{"cheap": {0, ActionHold, "withdrawn"}, "dear": {0, ActionHold, ""}})
+}

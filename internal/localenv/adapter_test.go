@@ -19,7 +19,7 @@ func TestClusterPrometheusConfig(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(out), &cfg); err != nil {
 		t.Fatalf("not YAML: %v\n%s", err, out)
 	}
-	for _, want := range []string{"kubeconfig_file: /k/kubeconfig", "role: pod", "target_label: namespace", "target_label: pod", "/p/targets.json", "scrape_interval: 2s", "regex: http"} {
+	for _, want := range []string{"kubeconfig_file: /k/kubeconfig", "role: pod", "target_label: namespace", "target_label: pod", "/p/targets.json", "scrape_interval: 2s", "regex: http", "/p/gateways.json", "scrape_interval: 500ms"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config lacks %q:\n%s", want, out)
 		}

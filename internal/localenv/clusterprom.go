@@ -2,6 +2,7 @@ package localenv
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -14,7 +15,9 @@ import (
 // relabelling does; job "wva" scrapes the controllers listed in controllersFile
 // (file-based discovery, so controllers can come and go), each target labelled as a
 // Pod of the controller's namespace would be, so WVA's own namespace label becomes
-// exported_namespace as it does in a cluster.
+// exported_namespace as it does in a cluster; job "gateways" scrapes the inference
+// gateways listed in GatewayTargetsFile(controllersFile) every GatewayScrapeInterval, so
+// that a request waiting for a model at zero is seen within half a second.
 func ClusterPrometheusConfig(kubeconfig, controllersFile string, interval time.Duration) (string, error) {
 	iv := interval.String()
 	cfg := map[string]any{
@@ -36,6 +39,12 @@ func ClusterPrometheusConfig(kubeconfig, controllersFile string, interval time.D
 				"job_name":        "wva",
 				"file_sd_configs": []any{map[string]any{"files": []string{controllersFile}, "refresh_interval": iv}},
 			},
+			map[string]any{
+				"job_name":        "gateways",
+				"scrape_interval": GatewayScrapeInterval.String(),
+				"scrape_timeout":  GatewayScrapeInterval.String(),
+				"file_sd_configs": []any{map[string]any{"files": []string{GatewayTargetsFile(controllersFile)}, "refresh_interval": iv}},
+			},
 		},
 	}
 	out, err := yaml.Marshal(cfg)
@@ -43,4 +52,14 @@ func ClusterPrometheusConfig(kubeconfig, controllersFile string, interval time.D
 		return "", fmt.Errorf("encode cluster Prometheus config: %w", err)
 	}
 	return string(out), nil
+}
+
+// GatewayScrapeInterval is how often the cluster Prometheus scrapes the gateways' queue:
+// the scale-from-zero fast path sees a waiting request at most this long after it arrived.
+const GatewayScrapeInterval = 500 * time.Millisecond
+
+// GatewayTargetsFile is the file-SD file of the "gateways" job, beside controllersFile;
+// write it with WriteTargets, each gateway labelled with the namespace it serves.
+func GatewayTargetsFile(controllersFile string) string {
+	return filepath.Join(filepath.Dir(controllersFile), "gateways.json")
 }

@@ -198,6 +198,12 @@ func generatedConfig(opts PrometheusOptions, targetsFile string) (string, error)
 // SetTargets replaces the "vllm" job's targets. The file is replaced atomically, and
 // Prometheus notices within a refresh interval.
 func (p *Prometheus) SetTargets(targets []ScrapeTarget) error {
+	return WriteTargets(p.TargetsFile, targets)
+}
+
+// WriteTargets replaces a file-SD file atomically with the targets; Prometheus picks the
+// change up within its refresh interval.
+func WriteTargets(path string, targets []ScrapeTarget) error {
 	type group struct {
 		Targets []string          `json:"targets"`
 		Labels  map[string]string `json:"labels,omitempty"`
@@ -217,11 +223,11 @@ func (p *Prometheus) SetTargets(targets []ScrapeTarget) error {
 	if err != nil {
 		return fmt.Errorf("encode Prometheus targets: %w", err)
 	}
-	tmp := p.TargetsFile + ".tmp"
+	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return fmt.Errorf("write Prometheus targets: %w", err)
 	}
-	if err := os.Rename(tmp, p.TargetsFile); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write Prometheus targets: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/workload-variant-autoscaler/wva/internal/gateway"
 	"github.com/workload-variant-autoscaler/wva/internal/loadgen"
+	"github.com/workload-variant-autoscaler/wva/internal/localenv"
 )
 
 // Request shape of the scenarios' load: long prompts and short answers, so KV cache
@@ -24,12 +25,19 @@ const (
 // the gateway (for per-replica counts).
 func startGateway(t *testing.T, ns string) (string, *gateway.Gateway) {
 	t.Helper()
+	return startGatewayWith(t, ns, gateway.Options{QueueTimeout: 2 * time.Minute})
+}
+
+// startGatewayWith starts a gateway for the namespace with the given queue settings; the
+// cluster Prometheus scrapes its queue, labelled with the namespace, until the test ends.
+func startGatewayWith(t *testing.T, ns string, o gateway.Options) (string, *gateway.Gateway) {
+	t.Helper()
 	f, err := os.Create(filepath.Join(s.logDir, "gateway-"+ns+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(gateway.Options{Client: s.cs, Namespace: ns, QueueTimeout: 2 * time.Minute,
-		Logger: slog.New(slog.NewJSONHandler(f, nil))})
+	o.Client, o.Namespace, o.Logger = s.cs, ns, slog.New(slog.NewJSONHandler(f, nil))
+	g, err := gateway.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +49,18 @@ func startGateway(t *testing.T, ns string) (string, *gateway.Gateway) {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = g.Serve(ctx, ln) }()
 	t.Cleanup(func() { cancel(); <-done; _ = f.Close() })
+	s.mu.Lock()
+	s.gateways[ns] = localenv.ScrapeTarget{Address: ln.Addr().String(), Labels: map[string]string{"namespace": ns}}
+	s.mu.Unlock()
+	if err := s.setGateways(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.mu.Lock()
+		delete(s.gateways, ns)
+		s.mu.Unlock()
+		_ = s.setGateways()
+	})
 	return "http://" + ln.Addr().String(), g
 }
 

@@ -53,6 +53,8 @@ type suite struct {
 
 	mu          sync.Mutex
 	controllers map[string]localenv.ScrapeTarget
+	// gateways are the scenarios' gateways, by namespace, scraped by the cluster Prometheus.
+	gateways map[string]localenv.ScrapeTarget
 }
 
 var s suite
@@ -72,7 +74,7 @@ func runSuite(m *testing.M) int {
 	} else {
 		fmt.Fprintf(os.Stderr, "e2e: keeping logs and data in %s (WVA_E2E_KEEP)\n", tmp)
 	}
-	s.tmp, s.controllers = tmp, map[string]localenv.ScrapeTarget{}
+	s.tmp, s.controllers, s.gateways = tmp, map[string]localenv.ScrapeTarget{}, map[string]localenv.ScrapeTarget{}
 	began := time.Now()
 	env, err := localenv.Start(ctx, localenv.Options{Progress: os.Stderr})
 	if err != nil {
@@ -172,6 +174,9 @@ func startClusterPrometheus(ctx context.Context, dir string) (*localenv.Promethe
 	if err != nil {
 		return nil, err
 	}
+	if err := localenv.WriteTargets(localenv.GatewayTargetsFile(filepath.Join(dir, "targets.json")), nil); err != nil {
+		return nil, err
+	}
 	p, err := localenv.StartPrometheus(ctx, localenv.PrometheusOptions{BinDir: s.env.BinDir, Dir: dir, ConfigYAML: cfg, ScrapeInterval: scrapeInterval})
 	if err != nil {
 		return nil, fmt.Errorf("start Prometheus: %w", err)
@@ -193,4 +198,15 @@ func (st *suite) setControllers() error {
 func tailFile(path string, n int) string {
 	data, _ := os.ReadFile(path)
 	return tailLines(string(data), n)
+}
+
+// setGateways points the cluster Prometheus's gateways job at the running gateways.
+func (st *suite) setGateways() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	targets := make([]localenv.ScrapeTarget, 0, len(st.gateways))
+	for _, t := range st.gateways {
+		targets = append(targets, t)
+	}
+	return localenv.WriteTargets(localenv.GatewayTargetsFile(st.prom.TargetsFile), targets)
 }
