@@ -51,8 +51,8 @@ func (r *run) drive(ctx context.Context) (Result, error) {
 			r.log.Warn("sample", "err", err)
 			continue
 		}
-		_, decs := s.snapshot()
-		v.update(smp, decs)
+		samples, decs := s.snapshot()
+		v.update(smp, decs, findWakeUps(samples, decs, r.sc.Requests, obs.firstTokens(started)))
 		if r.wva.exited() {
 			failure = fmt.Errorf("WVA exited during the run; last lines of %s:\n%s", r.wva.LogPath, tailFile(r.wva.LogPath, 20))
 			break
@@ -73,6 +73,7 @@ func (r *run) drive(ctx context.Context) (Result, error) {
 		Actuation: r.o.Actuation, ScaleToZero: r.o.ScaleToZero, Model: r.model.ID, Variants: r.model.Variants,
 		SLO: SLO{TTFT: time.Second, ITL: 50 * time.Millisecond}, Interrupted: ctx.Err() != nil,
 		Load: sum, Samples: samples, Decisions: decs,
+		WakeUps: findWakeUps(samples, decs, r.sc.Requests, obs.firstTokens(started)),
 	}
 	files, err := WriteReport(r.o.ReportDir, rec)
 	if err != nil {

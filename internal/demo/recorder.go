@@ -73,12 +73,16 @@ type observations struct {
 
 type obs struct {
 	done       time.Time
+	firstToken time.Time     // when the answer's first token came; zero for a failure
 	ttft, itl  time.Duration // itl: the request's own p95 inter-token latency
 	failed, ok bool
 }
 
 func (o *observations) add(ob loadgen.Observation) {
 	e := obs{done: ob.Done, ttft: ob.TTFT, failed: ob.Err != "", ok: ob.Err == ""}
+	if e.ok {
+		e.firstToken = ob.Done.Add(ob.TTFT - ob.E2E)
+	}
 	if len(ob.ITLs) > 0 {
 		itls := slices.Clone(ob.ITLs)
 		slices.Sort(itls)
@@ -108,6 +112,19 @@ func (o *observations) window(now time.Time, d time.Duration) (ttft, itl []time.
 		}
 	}
 	return ttft, itl, ok, failed
+}
+
+// firstTokens are the first-token times of the answers so far, seconds after start.
+func (o *observations) firstTokens(start time.Time) []float64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []float64
+	for _, e := range o.list {
+		if e.ok {
+			out = append(out, e.firstToken.Sub(start).Seconds())
+		}
+	}
+	return out
 }
 
 // percentile is the nearest-rank q-quantile in seconds, nil when ds is empty.

@@ -48,6 +48,8 @@ type Recording struct {
 	// Samples and Decisions are the time series and WVA's decisions.
 	Samples   []Sample   `json:"samples"`
 	Decisions []Decision `json:"decisions"`
+	// WakeUps are the model's wake-ups from zero (scale to zero on).
+	WakeUps []WakeUp `json:"wakeUps,omitempty"`
 }
 
 // ReportFiles are the paths of a written report, for the demo to print.
@@ -157,6 +159,9 @@ func renderHTML(r Recording) string {
 	for _, c := range charts(r) {
 		b.WriteString(c.Render())
 		b.WriteString("\n")
+	}
+	if r.ScaleToZero {
+		b.WriteString(wakeUpsHTML(r.WakeUps))
 	}
 	b.WriteString("<h2>Decisions</h2>\n<p class=\"note\">Each change of a variant's desired replicas, from WVA's DesiredReplicasChanged events (<code>kubectl get events --field-selector reason=DesiredReplicasChanged</code>).</p>\n")
 	b.WriteString("<table><tr><th>t (s)</th><th>variant</th><th>decision</th></tr>\n")

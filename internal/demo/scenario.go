@@ -55,10 +55,15 @@ type BurstShape struct {
 	Quiet, Plateau, Burst float64
 	// PromptTokens and OutputTokens are the length of every request.
 	PromptTokens, OutputTokens int
-	// IdleTail ends the scenario with no traffic at all instead of the quiet rate, so
-	// that with scale to zero on, WVA can take the model to zero replicas.
+	// IdleTail gives the scenario a long stretch with no traffic at all after a shorter
+	// burst, so that with scale to zero on WVA takes the model to zero replicas, and ends
+	// with a few requests that arrive at zero and wake it (phase "wake").
 	IdleTail bool
 }
+
+// WakeRate is the request rate of the scale-to-zero scenario's last phase: the first of
+// its requests finds the model at zero.
+const WakeRate = 0.5
 
 // DefaultBurstShape is sized for the H100 and A100 profiles: one replica of each keeps
 // up with the quiet and plateau rates, the burst needs several more.
@@ -69,7 +74,8 @@ func DefaultBurstShape() BurstShape {
 // BurstScenario lays the shape's phases over d: quiet 6%, ramp 12%, burst 18%, plateau
 // 8%, fall 8%, and a quiet tail of 48%: WVA keeps a replica until the burst has left its
 // one-minute peak window, and scales down one replica per variant per step, so the tail
-// must be long for the scale-down to show.
+// must be long for the scale-down to show. With IdleTail: quiet 5%, ramp 7%, burst 12%,
+// plateau 4%, fall 5%, idle 52% and wake 15%.
 func BurstScenario(d time.Duration, shape BurstShape, seed uint64) (Scenario, error) {
 	if d < 30*time.Second {
 		return Scenario{}, fmt.Errorf("scenario duration %v is too short: at least 30s", d)
@@ -84,8 +90,17 @@ func BurstScenario(d time.Duration, shape BurstShape, seed uint64) (Scenario, er
 		{Name: "quiet", From: at(0.52), To: d, Rate0: shape.Quiet, Rate1: shape.Quiet},
 	}
 	if shape.IdleTail {
-		phases[4].Rate1 = 0
-		phases[5] = Phase{Name: "idle", From: at(0.52), To: d}
+		// Shorter load, a long idle stretch (longer than the demo's retention period plus
+		// the one-minute peak window) and the wake-up at the end.
+		phases = []Phase{
+			{Name: "quiet", From: 0, To: at(0.05), Rate0: shape.Quiet, Rate1: shape.Quiet},
+			{Name: "ramp", From: at(0.05), To: at(0.12), Rate0: shape.Quiet, Rate1: shape.Plateau},
+			{Name: "burst", From: at(0.12), To: at(0.24), Rate0: shape.Burst, Rate1: shape.Burst},
+			{Name: "plateau", From: at(0.24), To: at(0.28), Rate0: shape.Plateau, Rate1: shape.Plateau},
+			{Name: "fall", From: at(0.28), To: at(0.33), Rate0: shape.Plateau, Rate1: 0},
+			{Name: "idle", From: at(0.33), To: at(0.85)},
+			{Name: "wake", From: at(0.85), To: d, Rate0: WakeRate, Rate1: WakeRate},
+		}
 	}
 	s := Scenario{Name: "burst", Phases: phases, Duration: d}
 	s.Requests = poissonSchedule(phases, shape.PromptTokens, shape.OutputTokens, seed)

@@ -72,20 +72,30 @@ func TestTraceScenarioReplaysTheSharedTrace(t *testing.T) {
 	}
 }
 
-func TestIdleTailSendsNothingAtTheEnd(t *testing.T) {
+func TestIdleTailSendsNothingThenWakes(t *testing.T) {
 	shape := DefaultBurstShape()
 	shape.IdleTail = true
-	sc, err := BurstScenario(100*time.Second, shape, 3)
+	sc, err := BurstScenario(5*time.Minute, shape, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := sc.Phases[len(sc.Phases)-1]
-	if last.Name != "idle" {
-		t.Fatalf("last phase %q, want idle", last.Name)
+	idle, wake := sc.Phases[len(sc.Phases)-2], sc.Phases[len(sc.Phases)-1]
+	if idle.Name != "idle" || wake.Name != "wake" || wake.To != sc.Duration {
+		t.Fatalf("last phases %q and %q, want idle then wake to the end", idle.Name, wake.Name)
 	}
+	if idle.To-idle.From < 2*time.Minute {
+		t.Errorf("idle for %v: too short for the retention period and the peak window", idle.To-idle.From)
+	}
+	woken := 0
 	for _, r := range sc.Requests {
-		if r.At >= last.From {
-			t.Fatalf("request at %v in the idle tail (from %v)", r.At, last.From)
+		if r.At >= idle.From && r.At < idle.To {
+			t.Fatalf("request at %v in the idle phase [%v, %v)", r.At, idle.From, idle.To)
 		}
+		if r.At >= wake.From {
+			woken++
+		}
+	}
+	if woken == 0 {
+		t.Fatal("no request in the wake phase")
 	}
 }

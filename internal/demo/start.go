@@ -127,7 +127,7 @@ metadata:
 data:
   default: |
     enable_scale_to_zero: %v
-    retention_period: 1m
+    retention_period: 30s
 `, systemNamespace, r.o.ScaleToZero)
 	if err := r.env.ApplyYAML(ctx, zero); err != nil {
 		return fmt.Errorf("configure scale to zero: %w", err)
@@ -172,6 +172,13 @@ func (r *run) startServing(ctx context.Context) error {
 		return fmt.Errorf("gateway listen: %w", err)
 	}
 	r.gateway = "http://" + ln.Addr().String()
+	// Prometheus scrapes the gateway's queue, labelled with the namespace it serves, so
+	// that WVA sees requests waiting for a model at zero.
+	if err := localenv.WriteTargets(localenv.GatewayTargetsFile(r.prom.TargetsFile), []localenv.ScrapeTarget{
+		{Address: ln.Addr().String(), Labels: map[string]string{"namespace": r.model.Namespace}},
+	}); err != nil {
+		return fmt.Errorf("gateway scrape target: %w", err)
+	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 2)
 	go func() {

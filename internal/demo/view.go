@@ -16,6 +16,7 @@ type view struct {
 	kubeconfig string
 	lastPlain  float64
 	lastDec    int
+	lastWake   string
 }
 
 // plainEvery is how often plain mode prints a line when no decision happened.
@@ -38,10 +39,11 @@ func fmtDesired(n int) string {
 	return fmt.Sprint(n)
 }
 
-// update shows one sample and the decisions so far.
-func (v *view) update(s Sample, decs []Decision) {
+// update shows one sample, the decisions and the wake-ups from zero so far.
+func (v *view) update(s Sample, decs []Decision, wakes []WakeUp) {
 	if v.plain {
 		v.plainLine(s, decs)
+		v.plainWake(wakes)
 		return
 	}
 	var b strings.Builder
@@ -67,6 +69,12 @@ func (v *view) update(s Sample, decs []Decision) {
 			fmt.Fprintf(&b, "    %29s %s\n", "", truncate(why, 100))
 		}
 	}
+	if len(wakes) > 0 {
+		b.WriteString("\n  wake-up from zero (the gateway holds the request):\n")
+		for _, w := range wakes[max(0, len(wakes)-2):] {
+			fmt.Fprintf(&b, "    %s\n", w.line())
+		}
+	}
 	fmt.Fprintf(&b, "\n  kubectl: export KUBECONFIG=%s; kubectl get va,deploy,pods\n  Ctrl-C stops the demo and writes the report.\n", v.kubeconfig)
 	_, _ = io.WriteString(v.out, b.String())
 }
@@ -87,6 +95,17 @@ func (v *view) plainLine(s Sample, decs []Decision) {
 	}
 	_, _ = fmt.Fprintf(v.out, "t=%.0fs phase=%s offered=%.1frps answered=%.1frps %s ttft_p95=%s itl_p95=%s cost=%.2f\n",
 		s.T, s.Phase, s.OfferedRPS, s.CompletedRPS, strings.Join(parts, " | "), strings.TrimSpace(fmtLatency(s.TTFTP95)), strings.TrimSpace(fmtLatency(s.ITLP95)), s.Cost)
+}
+
+// plainWake prints the latest wake-up whenever it moves on.
+func (v *view) plainWake(wakes []WakeUp) {
+	if len(wakes) == 0 {
+		return
+	}
+	if line := wakes[len(wakes)-1].line(); line != v.lastWake {
+		v.lastWake = line
+		_, _ = fmt.Fprintf(v.out, "wake-up from zero: %s\n", line)
+	}
 }
 
 // splitDecision splits WVA's event text "Desired replicas 1 -> 2: scale-up: <why>;

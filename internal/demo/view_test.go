@@ -13,9 +13,9 @@ func TestPlainViewPrintsDecisionsAndPeriodicLines(t *testing.T) {
 	sc, _ := BurstScenario(time.Minute, DefaultBurstShape(), 1)
 	v := &view{out: &b, plain: true, model: DefaultModel(), scenario: sc}
 	rec := fakeRecording()
-	v.update(rec.Samples[1], nil)
-	v.update(rec.Samples[2], rec.Decisions)
-	v.update(rec.Samples[3], rec.Decisions)
+	v.update(rec.Samples[1], nil, nil)
+	v.update(rec.Samples[2], rec.Decisions, nil)
+	v.update(rec.Samples[3], rec.Decisions, nil)
 	out := b.String()
 	if strings.Contains(out, "\033[") {
 		t.Error("plain mode wrote terminal escapes")
@@ -33,7 +33,7 @@ func TestLiveViewRedrawsInPlace(t *testing.T) {
 	sc, _ := BurstScenario(time.Minute, DefaultBurstShape(), 1)
 	v := &view{out: &b, model: DefaultModel(), scenario: sc, kubeconfig: "/x/kubeconfig"}
 	rec := fakeRecording()
-	v.update(rec.Samples[5], rec.Decisions)
+	v.update(rec.Samples[5], rec.Decisions, nil)
 	out := b.String()
 	for _, want := range []string{"\033[H\033[2J", "llama-8b-a100", "TTFT p50", "export KUBECONFIG=/x/kubeconfig", "1 -> 2"} {
 		if !strings.Contains(out, want) {

@@ -64,13 +64,20 @@ func (tl timeline) String() string {
 		tl.Decision.Seconds(), tl.Scaled.Seconds(), tl.Running.Seconds(), tl.Ready.Seconds(), tl.Loading().Seconds(), tl.FirstToken.Seconds(), tl.Status)
 }
 
-// zeroModel creates the two variants at zero replicas with the scale-to-zero policy on
-// (retention as given), optionally with the documented HPA (minReplicas 0) on each.
+// zeroModel creates the two variants with the scale-to-zero policy on (retention as
+// given), optionally with the documented HPA (minReplicas 0) on each. Without HPAs they
+// start at zero. With HPAs they start at one replica each and reach zero through the
+// HPAs: an HPA scales a target up from zero only if it took it there itself (its
+// ScaledToZero condition); a target created at zero is paused for it.
 func zeroModel(t *testing.T, ns, retention string, withHPA bool) {
 	t.Helper()
 	configMaps(t, ns, "5s", "enable_scale_to_zero: true\nretention_period: "+retention+"\n")
-	createDeployment(t, ns, cheapVariant, a100, 0)
-	createDeployment(t, ns, dearVariant, h100, 0)
+	start := int32(0)
+	if withHPA {
+		start = 1
+	}
+	createDeployment(t, ns, cheapVariant, a100, start)
+	createDeployment(t, ns, dearVariant, h100, start)
 	createVA(t, ns, cheapVariant, "A100", "10.0")
 	createVA(t, ns, dearVariant, "H100", "20.0")
 	if withHPA {
@@ -235,8 +242,9 @@ func streamOne(url string, timeout time.Duration) streamResult {
 }
 
 // Through the HPA (minReplicas 0, HPAScaleToZero), with the queue read through
-// Prometheus: one request at zero wakes the cheaper variant and is answered; with no more
-// traffic the model goes back to zero after the retention period.
+// Prometheus: the idle model goes to zero after the retention period; one request at zero
+// wakes the cheaper variant and is answered; with no more traffic the model goes back to
+// zero.
 func TestScaleFromZeroThroughHPA(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -244,7 +252,7 @@ func TestScaleFromZeroThroughHPA(t *testing.T) {
 	zeroModel(t, ns, "20s", true)
 	url, _ := startGateway(t, ns)
 	m := startManager(t, ns, s.prom.URL, true)
-	waitAsleep(t, ns, m, 2*time.Minute)
+	waitAsleep(t, ns, m, 3*time.Minute) // the idle model goes to zero through the HPAs
 
 	tl := wakeOnce(t, ns, url)
 	t.Logf("WAKE (HPA, Prometheus) %s", tl)
