@@ -20,6 +20,18 @@ type modelRun struct {
 	reporting []*replica
 	// queue holds request indices waiting at the gateway for a ready replica.
 	queue []int
+	// wakePending is set while a fast-path decision for the model is scheduled.
+	wakePending bool
+}
+
+// atZero reports whether no variant of the model has a pod in its spec.
+func (m *modelRun) atZero() bool {
+	for _, v := range m.variants {
+		if len(v.live) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // variantRun is one variant during a run: its pods and what was last decided for it.

@@ -26,6 +26,10 @@ type Policy interface {
 type Traits struct {
 	// Interval is how often Decide is called.
 	Interval time.Duration
+	// WakeWithin, when positive, is the policy's scale-from-zero fast path: a model whose
+	// variants are all at zero is decided this long after a request starts waiting for
+	// it, between intervals (WVA: within a second, docs/scale-to-zero.md).
+	WakeWithin time.Duration
 	// Ideal marks a lower bound that is not physically reachable: its replicas start
 	// instantly and are not billed while draining.
 	Ideal bool

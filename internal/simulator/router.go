@@ -19,6 +19,10 @@ func (s *sim) route(i int, now time.Duration) {
 	}
 	s.records[i].waitedNoReplica = true
 	m.queue = append(m.queue, i)
+	if w := s.traits.WakeWithin; w > 0 && !m.wakePending && m.atZero() {
+		m.wakePending = true
+		s.timers.addFor(now+w, timerWake, m)
+	}
 }
 
 // leastOutstanding picks the replica with the fewest outstanding requests that can run a.

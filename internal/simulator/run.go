@@ -212,6 +212,8 @@ func (s *sim) fire(t timer) {
 		s.abortDrain(t.rep, t.at)
 	case timerDecision:
 		s.decide(t.at)
+	case timerWake:
+		s.wake(t.model, t.at)
 	case timerRecord:
 		s.record(t.at)
 	}
@@ -235,25 +237,56 @@ func (s *sim) decide(now time.Duration) {
 	s.timers.add(now+s.traits.Interval, timerDecision, nil)
 }
 
+// wake is the policy's scale-from-zero fast path: a model still at zero with requests
+// waiting is decided now, between intervals; only its own answer is applied, as the
+// controller's fast path decides that model alone.
+func (s *sim) wake(m *modelRun, now time.Duration) {
+	m.wakePending = false
+	if now > s.wl.End || !m.atZero() || len(m.queue) == 0 {
+		return
+	}
+	d, err := s.policy.Decide(s.view(now))
+	if err != nil {
+		s.fail(fmt.Errorf("decide at %v: %w", now, err))
+		return
+	}
+	if len(d) != len(s.models) {
+		s.fail(fmt.Errorf("policy %s returned %d models, want %d", s.policy.Name(), len(d), len(s.models)))
+		return
+	}
+	if err := s.applyModel(m.idx, d[m.idx], now, true); err != nil {
+		s.fail(err)
+	}
+}
+
 // apply scales every variant to its desired count and logs the changes.
 func (s *sim) apply(d Desired, now time.Duration, log bool) error {
 	if len(d) != len(s.models) {
 		return fmt.Errorf("policy %s returned %d models, want %d", s.policy.Name(), len(d), len(s.models))
 	}
-	for mi, m := range s.models {
-		if len(d[mi]) != len(m.variants) {
-			return fmt.Errorf("policy %s returned %d variants for model %s, want %d", s.policy.Name(), len(d[mi]), m.cfg.Name, len(m.variants))
+	for mi := range s.models {
+		if err := s.applyModel(mi, d[mi], now, log); err != nil {
+			return err
 		}
-		for vi, v := range m.variants {
-			want := max(0, d[mi][vi])
-			if from := len(v.live); log && want != from {
-				s.decisions = append(s.decisions, decisionEvent{at: now, model: mi, variant: vi, from: from, to: want})
-			}
-			published := want
-			v.published = &published
-			if err := s.scaleTo(v, want, now); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// applyModel scales one model's variants to their desired counts and logs the changes.
+func (s *sim) applyModel(mi int, want []int, now time.Duration, log bool) error {
+	m := s.models[mi]
+	if len(want) != len(m.variants) {
+		return fmt.Errorf("policy %s returned %d variants for model %s, want %d", s.policy.Name(), len(want), m.cfg.Name, len(m.variants))
+	}
+	for vi, v := range m.variants {
+		n := max(0, want[vi])
+		if from := len(v.live); log && n != from {
+			s.decisions = append(s.decisions, decisionEvent{at: now, model: mi, variant: vi, from: from, to: n})
+		}
+		published := n
+		v.published = &published
+		if err := s.scaleTo(v, n, now); err != nil {
+			return err
 		}
 	}
 	return nil

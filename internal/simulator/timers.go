@@ -16,6 +16,7 @@ const (
 	timerDrainTimeout
 	timerScrape
 	timerDecision
+	timerWake
 	timerRecord
 )
 
@@ -25,6 +26,8 @@ type timer struct {
 	kind timerKind
 	seq  uint64 // insertion order, the last tie-break, for determinism
 	rep  *replica
+	// model is the model a wake timer is for.
+	model *modelRun
 }
 
 // timerQueue is a min-heap of timers ordered by time, kind, then insertion.
@@ -52,6 +55,12 @@ func (q *timerQueue) Pop() any {
 func (q *timerQueue) add(at time.Duration, kind timerKind, rep *replica) {
 	q.seq++
 	heap.Push(q, timer{at: at, kind: kind, seq: q.seq, rep: rep})
+}
+
+// addFor schedules a timer about a model.
+func (q *timerQueue) addFor(at time.Duration, kind timerKind, m *modelRun) {
+	q.seq++
+	heap.Push(q, timer{at: at, kind: kind, seq: q.seq, model: m})
 }
 
 // peek returns the earliest timer without removing it.

@@ -371,8 +371,8 @@ func TestNoScaleToZeroWhileRequestsWait(t *testing.T) {
 		}
 		return nil
 	})
-	// Three retention periods of an idle replica, with requests waiting.
-	consistently(t, "no scale to zero while requests wait at the gateway", 45*time.Second, func() error {
+	// Two retention periods of an idle replica, with requests waiting.
+	consistently(t, "no scale to zero while requests wait at the gateway", 30*time.Second, func() error {
 		if spec, _, err := replicas(t, ns, name); err == nil && spec == 0 {
 			return fmt.Errorf("scaled to zero with 2 requests waiting; WVA log:\n%s", tailLines(m.Log(), 20))
 		}

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/simulator"
@@ -79,7 +80,7 @@ func newWVA(sc *simulator.Scenario, pc simulator.PolicyConfig) (simulator.Policy
 	for mi := range sc.Config.Models {
 		p.sat = append(p.sat, withKnob(base, settingOr(pc, mi, knobDefault(base))))
 	}
-	p.traits = simulator.Traits{Interval: sc.Interval(pc), Type: TypeWVA + "-" + string(base.Version), Detail: wvaDetail(sc, pc, base)}
+	p.traits = simulator.Traits{Interval: sc.Interval(pc), WakeWithin: WakeWithin, Type: TypeWVA + "-" + string(base.Version), Detail: wvaDetail(sc, pc, base)}
 	if spec.CalibratedTokenCapacity {
 		tokens, err := sc.TokensAtCapacity()
 		if err != nil {
@@ -182,6 +183,11 @@ func (p *wvaPolicy) Name() string { return p.name }
 
 // Traits says how to drive it.
 func (p *wvaPolicy) Traits() simulator.Traits { return p.traits }
+
+// WakeWithin is the controller's scale-from-zero fast path: a model at zero is decided
+// within a second of its first waiting request (measured in docs/scale-to-zero.md), not
+// at the next decision interval.
+const WakeWithin = time.Second
 
 // Initial is the configured starting replicas.
 func (p *wvaPolicy) Initial() simulator.Desired { return p.initial }
