@@ -2,31 +2,47 @@ package decision
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
+	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 )
 
 // wakeOrder ranks the candidate variants for waking a model at zero. In CAPACITY-ONLY it
 // is the cost per replica (ties: spare capacity, then name). In HYBRID it is the cost per
-// request: the cost over the rate one replica sustains within the model's objectives, from
-// what the optimiser learned before the model went to zero; variants whose rate is not
-// known follow, by cost per replica. It returns the label for the reason, and, in HYBRID,
-// why the cost per request could not decide (empty when it did).
+// request at the rate the model is expected to see: variantCost over the requests one
+// replica would serve, the expected rate or, when one replica cannot sustain it within
+// the objectives, the rate it can. At a low expected rate that is the cost per replica;
+// above one replica's rate it is the cost per request the solver ranks by. Rates and the
+// expected rate come from what the optimiser learned before the model went to zero;
+// variants whose rate is not known follow, by cost per replica. It returns the label for
+// the reason, and, in HYBRID, why the cost per request could not decide (empty when it
+// did).
 func (p *plan) wakeOrder(s *Snapshot, cands []int) (string, string) {
 	slices.SortFunc(cands, p.byCostThenSpare)
 	if s.Proactive == nil {
 		return "cheapest variant", ""
 	}
-	rates, why := wakeRates(s, p)
+	rates, expected, why := wakeRates(s, p)
 	if why != "" {
 		return "cheapest variant", why
+	}
+	perRequest := func(i int) float64 {
+		served := rates[i]
+		if expected > 0 {
+			served = min(served, expected)
+		}
+		return p.variants[i].state.Cost / served
 	}
 	slices.SortStableFunc(cands, func(a, b int) int {
 		ra, rb := rates[a], rates[b]
 		switch {
 		case ra > 0 && rb > 0:
-			return cmp.Compare(p.variants[a].state.Cost/ra, p.variants[b].state.Cost/rb)
+			if expected <= 0 {
+				return 0 // no expected rate: the cost per replica (the order already set)
+			}
+			return cmp.Compare(perRequest(a), perRequest(b))
 		case ra > 0:
 			return -1
 		case rb > 0:
@@ -34,23 +50,25 @@ func (p *plan) wakeOrder(s *Snapshot, cands []int) (string, string) {
 		}
 		return 0
 	})
-	return "cheapest variant per request", ""
+	return fmt.Sprintf("cheapest variant per request at the expected %s req/s", fmtNum(round3(expected))), ""
 }
 
 // wakeRates is each variant's sustainable rate per replica at the model's learned token
-// mix: from the learned parameters, else the variant's prior; 0 when neither is known.
-func wakeRates(s *Snapshot, p *plan) ([]float64, string) {
+// mix (from the learned parameters, else the variant's prior; 0 when neither is known),
+// and the rate the model is expected to see, from the traffic forecast it had (0 when it
+// had none).
+func wakeRates(s *Snapshot, p *plan) ([]float64, float64, string) {
 	in := s.Proactive
 	settings, err := in.Settings.withDefaults()
 	if err != nil {
-		return nil, "invalid proactive settings"
+		return nil, 0, "invalid proactive settings"
 	}
 	mix := in.State.Forecast.Mix
 	if mix.Validate() != nil {
 		mix = in.Traffic.Mix
 	}
 	if mix.Validate() != nil {
-		return nil, "no token mix learned"
+		return nil, 0, "no token mix learned"
 	}
 	targets, _, _ := resolveTargets(in.Classes)
 	models := map[string]VariantModel{}
@@ -75,7 +93,12 @@ func wakeRates(s *Snapshot, p *plan) ([]float64, string) {
 		known = known || rates[i] > 0
 	}
 	if !known {
-		return nil, "no variant's rate within the objectives is known"
+		return nil, 0, "no variant's rate within the objectives is known"
 	}
-	return rates, ""
+	expected := 0.0
+	if in.State.Forecast.Windows > 0 {
+		fc, _ := forecast.New(settings.Forecaster) // validated in withDefaults
+		expected = max(0, fc.At(in.State.Forecast, 0).Planned)
+	}
+	return rates, expected, ""
 }

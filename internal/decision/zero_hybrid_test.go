@@ -3,42 +3,57 @@ package decision
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 )
 
-// In HYBRID mode a model at zero wakes the variant that is cheapest per request (cost over
-// the rate one replica sustains within the objectives), not per replica: here the H100,
-// dearer per replica than the A100 but cheaper per request for this mix.
-func TestHybridWakesCheapestPerRequest(t *testing.T) {
+// hybridAtZero is the two-variant HYBRID model at zero with one request waiting, having
+// learned the conversation mix and an arrival rate of expected requests/s before it slept.
+func hybridAtZero(expected float64) Snapshot {
 	s := hybridSnap(0, 0, 0, 0, 0)
 	s.Replicas = nil
 	s.Proactive.Traffic = forecast.Observation{}
-	s.Proactive.State.Forecast.Mix = convMix // what the model learned before it went to zero
+	s.Proactive.State.Forecast = forecast.State{Level: expected, Mix: convMix, Windows: 10, Updated: t0.Add(-time.Minute)}
 	s.WaitingDemand = Demand{Known: true, Requests: 1}
+	return s
+}
 
+// In HYBRID mode a model at zero wakes the variant that is cheapest per request at the
+// rate it is expected to see: above what one A100 replica sustains within the objectives,
+// the H100 (dearer per replica, cheaper per request); at a low rate, which one replica of
+// either serves, the A100 (cheaper per replica), as in CAPACITY-ONLY.
+func TestHybridWakesCheapestPerRequest(t *testing.T) {
 	target := DefaultServiceClass()
 	targets := []perfmodel.Target{{TTFT: target.TTFT.Seconds(), ITL: target.ITL.Seconds(), Share: 1}}
 	att := DefaultProactiveSettings().Attainment
 	ra := perfmodel.SustainableRate(paramsA100, engineA100, convMix, targets, att)
 	rh := perfmodel.SustainableRate(paramsH100, engineH100, convMix, targets, att)
-	if !(2.99/rh < 1.79/ra) {
-		t.Fatalf("fixture: want the H100 cheaper per request (a100 %.3f/s, h100 %.3f/s)", ra, rh)
+	if !(ra < rh && 2.99/rh < 1.79/ra) {
+		t.Fatalf("fixture: want the H100 to sustain more and be cheaper per request (a100 %.3f/s, h100 %.3f/s)", ra, rh)
 	}
 
-	d := mustDecide(t, s)
-	check(t, d, map[string]want{"h100": {1, ActionScaleUp, "cheapest variant per request h100"}, "a100": {0, ActionHold, ""}})
+	busy := hybridAtZero((ra + rh) / 2)
+	d := mustDecide(t, busy)
+	check(t, d, map[string]want{"h100": {1, ActionScaleUp, "cheapest variant per request at the expected"}, "a100": {0, ActionHold, ""}})
+	if d.Proactive == nil || d.Proactive.State.Forecast.Mix != convMix {
+		t.Fatalf("the learned state does not pass through: %+v", d.Proactive)
+	}
+
+	t.Run("a low expected rate wakes the cheapest per replica", func(t *testing.T) {
+		check(t, mustDecide(t, hybridAtZero(ra/10)), map[string]want{"a100": {1, ActionScaleUp, "per request at the expected"}, "h100": {0, ActionHold, ""}})
+	})
 
 	t.Run("capacity-only wakes the cheapest per replica", func(t *testing.T) {
-		c := s
+		c := busy
 		c.Proactive = nil
 		check(t, mustDecide(t, c), map[string]want{"a100": {1, ActionScaleUp, "cheapest variant a100"}, "h100": {0, ActionHold, ""}})
 	})
 
 	t.Run("without a learned mix, per replica, saying so", func(t *testing.T) {
-		c := s
-		in := *s.Proactive
+		c := busy
+		in := *busy.Proactive
 		in.State.Forecast.Mix = perfmodel.Mix{}
 		c.Proactive = &in
 		d := mustDecide(t, c)
@@ -49,16 +64,10 @@ func TestHybridWakesCheapestPerRequest(t *testing.T) {
 	})
 
 	t.Run("a variant with no rate known goes after those with one", func(t *testing.T) {
-		c := s
-		in := *s.Proactive
+		c := hybridAtZero(ra / 10)
+		in := *c.Proactive
 		in.Variants = []VariantModel{{Name: "a100", Engine: engineA100}, in.Variants[1]}
 		c.Proactive = &in
 		check(t, mustDecide(t, c), map[string]want{"h100": {1, ActionScaleUp, "per request"}})
-	})
-
-	t.Run("the learned state passes through", func(t *testing.T) {
-		if d.Proactive == nil || d.Proactive.State.Forecast.Mix != convMix {
-			t.Fatalf("proactive outcome %+v", d.Proactive)
-		}
 	})
 }

@@ -121,7 +121,7 @@ func newHybrid(sc *simulator.Scenario, pc simulator.PolicyConfig) (simulator.Pol
 	if spec.Priors {
 		detail += "; priors from the profiles"
 	}
-	p.traits = simulator.Traits{Interval: sc.Interval(pc), Type: TypeHybrid, Detail: detail}
+	p.traits = simulator.Traits{Interval: sc.Interval(pc), WakeWithin: WakeWithin, Type: TypeHybrid, Detail: detail}
 	return p, nil
 }
 
