@@ -16,9 +16,9 @@ import (
 // the objectives, the rate it can. At a low expected rate that is the cost per replica;
 // above one replica's rate it is the cost per request the solver ranks by. Rates and the
 // expected rate come from what the optimiser learned before the model went to zero;
-// variants whose rate is not known follow, by cost per replica. It returns the label for
-// the reason, and, in HYBRID, why the cost per request could not decide (empty when it
-// did).
+// while any candidate's rate or the expected rate is unknown, the cost per replica
+// decides. It returns the label for the reason, and, in HYBRID, why the cost per request
+// could not decide (empty when it did).
 func (p *plan) wakeOrder(s *Snapshot, cands []int) (string, string) {
 	slices.SortFunc(cands, p.byCostThenSpare)
 	if s.Proactive == nil {
@@ -28,33 +28,24 @@ func (p *plan) wakeOrder(s *Snapshot, cands []int) (string, string) {
 	if why != "" {
 		return "cheapest variant", why
 	}
-	perRequest := func(i int) float64 {
-		served := rates[i]
-		if expected > 0 {
-			served = min(served, expected)
+	for _, i := range cands {
+		if rates[i] <= 0 {
+			return "cheapest variant", fmt.Sprintf("the rate variant %s sustains within the objectives is not known yet", p.variants[i].state.Name)
 		}
-		return p.variants[i].state.Cost / served
 	}
+	if expected <= 0 {
+		return "cheapest variant", "no traffic forecast learned"
+	}
+	served := func(i int) float64 { return min(rates[i], expected) }
 	slices.SortStableFunc(cands, func(a, b int) int {
-		ra, rb := rates[a], rates[b]
-		switch {
-		case ra > 0 && rb > 0:
-			if expected <= 0 {
-				return 0 // no expected rate: the cost per replica (the order already set)
-			}
-			return cmp.Compare(perRequest(a), perRequest(b))
-		case ra > 0:
-			return -1
-		case rb > 0:
-			return 1
-		}
-		return 0
+		return cmp.Compare(p.variants[a].state.Cost/served(a), p.variants[b].state.Cost/served(b))
 	})
 	return fmt.Sprintf("cheapest variant per request at the expected %s req/s", fmtNum(round3(expected))), ""
 }
 
 // wakeRates is each variant's sustainable rate per replica at the model's learned token
-// mix (from the learned parameters, else the variant's prior; 0 when neither is known),
+// mix (from the learned parameters, else the variant's prior; 0 when neither is known or
+// one replica cannot meet the objectives),
 // and the rate the model is expected to see, from the traffic forecast it had (0 when it
 // had none).
 func wakeRates(s *Snapshot, p *plan) ([]float64, float64, string) {
@@ -76,7 +67,6 @@ func wakeRates(s *Snapshot, p *plan) ([]float64, float64, string) {
 		models[vm.Name] = vm
 	}
 	rates := make([]float64, len(p.variants))
-	known := false
 	for i := range p.variants {
 		name := p.variants[i].state.Name
 		vm := models[name]
@@ -90,10 +80,6 @@ func wakeRates(s *Snapshot, p *plan) ([]float64, float64, string) {
 			continue
 		}
 		rates[i] = perfmodel.SustainableRate(params, vm.Engine, mix, targets, settings.Attainment)
-		known = known || rates[i] > 0
-	}
-	if !known {
-		return nil, 0, "no variant's rate within the objectives is known"
 	}
 	expected := 0.0
 	if in.State.Forecast.Windows > 0 {

@@ -63,11 +63,27 @@ func TestHybridWakesCheapestPerRequest(t *testing.T) {
 		}
 	})
 
-	t.Run("a variant with no rate known goes after those with one", func(t *testing.T) {
-		c := hybridAtZero(ra / 10)
+	t.Run("a variant whose rate is not known: per replica, saying so", func(t *testing.T) {
+		c := hybridAtZero((ra + rh) / 2)
 		in := *c.Proactive
 		in.Variants = []VariantModel{{Name: "a100", Engine: engineA100}, in.Variants[1]}
 		c.Proactive = &in
-		check(t, mustDecide(t, c), map[string]want{"h100": {1, ActionScaleUp, "per request"}})
+		d := mustDecide(t, c)
+		check(t, d, map[string]want{"a100": {1, ActionScaleUp, "cheapest variant a100"}})
+		if !strings.Contains(d.Reason, "the rate variant a100 sustains within the objectives is not known yet") {
+			t.Fatalf("reason %q", d.Reason)
+		}
+	})
+
+	t.Run("no traffic forecast: per replica, saying so", func(t *testing.T) {
+		c := hybridAtZero(0)
+		in := *c.Proactive
+		in.State.Forecast.Windows = 0
+		c.Proactive = &in
+		d := mustDecide(t, c)
+		check(t, d, map[string]want{"a100": {1, ActionScaleUp, "cheapest variant a100"}})
+		if !strings.Contains(d.Reason, "no traffic forecast learned") {
+			t.Fatalf("reason %q", d.Reason)
+		}
 	})
 }
