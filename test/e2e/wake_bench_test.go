@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -32,22 +33,28 @@ func TestWakeTimeline(t *testing.T) {
 		}},
 	}
 	results := map[string][]timeline{}
-	for _, p := range paths {
-		t.Run(p.name, func(t *testing.T) {
-			ns := newNamespace(t)
-			dumpOnFailure(t, ns)
-			zeroModel(t, ns, "10s", p.hpa)
-			url, _ := startGatewayWith(t, ns, gatewayOptions(100))
-			m := startManager(t, ns, s.prom.URL, p.hpa, p.env(url)...)
-			for i := range runs {
-				waitAsleep(t, ns, m, 3*time.Minute)
-				time.Sleep(3 * time.Second) // asleep for a while, as a model at zero is
-				tl := wakeOnce(t, ns, url)
-				t.Logf("run %d/%d: %s", i+1, runs, tl)
-				results[p.name] = append(results[p.name], tl)
-			}
-		})
-	}
+	var mu sync.Mutex
+	t.Run("paths", func(t *testing.T) {
+		for _, p := range paths {
+			t.Run(p.name, func(t *testing.T) {
+				t.Parallel() // the two paths share the machine, as they would a cluster
+				ns := newNamespace(t)
+				dumpOnFailure(t, ns)
+				zeroModel(t, ns, "10s", p.hpa)
+				url, _ := startGatewayWith(t, ns, gatewayOptions(100))
+				m := startManager(t, ns, s.prom.URL, p.hpa, p.env(url)...)
+				for i := range runs {
+					waitAsleep(t, ns, m, 3*time.Minute)
+					time.Sleep(3 * time.Second) // asleep for a while, as a model at zero is
+					tl := wakeOnce(t, ns, url)
+					t.Logf("run %d/%d: %s", i+1, runs, tl)
+					mu.Lock()
+					results[p.name] = append(results[p.name], tl)
+					mu.Unlock()
+				}
+			})
+		}
+	})
 	table := wakeTable(results, runs)
 	t.Log("\n" + table)
 	if out := os.Getenv("WVA_WAKE_OUT"); out != "" {
