@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,4 +183,34 @@ func get(url string) (int, string) {
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// A replica that Kubernetes marks Ready a moment before its server serves answers 503: the
+// gateway tries it again within the request's wait instead of passing the 503 on, so a
+// request held at zero is answered, not refused, when the model wakes.
+func TestGatewayRetriesAReplicaThatIsNotServingYet(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) <= 2 {
+			http.Error(w, "loading", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "served")
+	}))
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	p, _ := strconv.Atoi(port)
+	g, err := New(Options{Client: fake.NewClientset(modelPod("a", int32(p), true)), Namespace: "ns", QueueTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() { _ = g.Run(ctx) }()
+	front := httptest.NewServer(g.Handler())
+	t.Cleanup(front.Close)
+	waitFor(t, "replica known", func() bool { return len(g.Routed()) == 1 })
+	if code, body := post(front.URL); code != http.StatusOK || body != "served" {
+		t.Fatalf("got %d %q; want the answer after the replica's two 503s", code, body)
+	}
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -31,16 +32,54 @@ func (g *Gateway) handleInference(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the body must be JSON with a model")
 		return
 	}
-	ep, refusal := g.acquire(r, req.Model)
-	if ep == nil {
-		// Every refusal is a 503 the client may retry: say when.
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(g.opts.RetryAfter.Seconds()))))
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("no ready replica of model %q: %s", req.Model, refusal))
-		return
+	deadline := time.Now().Add(g.opts.QueueTimeout)
+	for {
+		ep, refusal := g.acquire(r, req.Model)
+		if ep == nil {
+			g.refuse(w, req.Model, refusal)
+			return
+		}
+		retry := g.forward1(w, r, ep, body)
+		ep.inFlight.Add(-1)
+		if !retry {
+			return
+		}
+		// The replica is Ready for Kubernetes but its server is not serving yet (it answered
+		// 503 before any byte reached the client): try again, within the request's wait.
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(notReadyBackoff):
+		}
+		if time.Now().After(deadline) {
+			g.refuse(w, req.Model, fmt.Sprintf("no replica answered within %s", g.opts.QueueTimeout))
+			return
+		}
 	}
-	defer ep.inFlight.Add(-1)
+}
+
+// notReadyBackoff is the pause before a request goes to a replica again after it answered
+// 503: a server that was just marked Ready is about to serve.
+const notReadyBackoff = 200 * time.Millisecond
+
+// errNotReady marks an upstream 503, retried instead of passed on.
+var errNotReady = errors.New("upstream answered 503")
+
+// refuse answers 503 with Retry-After, saying why: every refusal is one the client may retry.
+func (g *Gateway) refuse(w http.ResponseWriter, model, why string) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(g.opts.RetryAfter.Seconds()))))
+	writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("no ready replica of model %q: %s", model, why))
+}
+
+// forward1 streams the request to the replica and the answer back. It reports whether the
+// replica answered 503, in which case nothing was written and the request may go again.
+func (g *Gateway) forward1(w http.ResponseWriter, r *http.Request, ep *endpoint, body []byte) bool {
+	retry := false
 	proxy := &httputil.ReverseProxy{
 		ModifyResponse: func(resp *http.Response) error {
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				return errNotReady
+			}
 			if resp.StatusCode < 300 {
 				ep.answered.Add(1)
 			}
@@ -54,11 +93,16 @@ func (g *Gateway) handleInference(w http.ResponseWriter, r *http.Request) {
 		Transport:     g.forward,
 		FlushInterval: -1, // stream server-sent events as they come
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			if errors.Is(err, errNotReady) {
+				retry = true
+				return
+			}
 			g.opts.Logger.Warn("Upstream failed", "pod", ep.pod, "err", err)
 			writeError(w, http.StatusBadGateway, "upstream "+ep.pod+" failed")
 		},
 	}
 	proxy.ServeHTTP(w, r)
+	return retry
 }
 
 // handleModels lists the models that have a Ready replica, in OpenAI's format.
