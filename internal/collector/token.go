@@ -44,7 +44,7 @@ func (s *tokenSource) token() (string, error) {
 	}
 	info, err := os.Stat(s.path)
 	if err != nil {
-		return "", fmt.Errorf("read Prometheus bearer token file: %w", err)
+		return "", fmt.Errorf("read the bearer token file: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,11 +53,11 @@ func (s *tokenSource) token() (string, error) {
 	}
 	data, err := os.ReadFile(s.path)
 	if err != nil {
-		return "", fmt.Errorf("read Prometheus bearer token file: %w", err)
+		return "", fmt.Errorf("read the bearer token file: %w", err)
 	}
 	t := normaliseToken(string(data))
 	if t == "" {
-		return "", errors.New("read Prometheus bearer token file: the file is empty")
+		return "", errors.New("read the bearer token file: the file is empty")
 	}
 	s.cached, s.modTime, s.size = t, info.ModTime(), info.Size()
 	return t, nil
