@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/workload-variant-autoscaler/wva/internal/loadgen"
@@ -35,6 +36,12 @@ const wakeDecision = "0 -> 1: scale-from-zero"
 // findWakeUps reads the wake-ups from a run's samples, WVA's decisions, the requests sent
 // and the first-token times of the answers (seconds since the start, any order).
 func findWakeUps(samples []Sample, decs []Decision, requests []loadgen.Request, firstTokens []float64) []WakeUp {
+	if len(samples) == 0 {
+		return nil
+	}
+	// Only requests already sent count: the schedule also holds the ones still to come.
+	sent := requestTimes(requests)
+	sent = slices.DeleteFunc(sent, func(at float64) bool { return at > samples[len(samples)-1].T })
 	var out []WakeUp
 	var cur *WakeUp
 	for _, s := range samples {
@@ -46,7 +53,7 @@ func findWakeUps(samples []Sample, decs []Decision, requests []loadgen.Request, 
 			continue
 		}
 		if cur.Arrival < 0 {
-			cur.Arrival = firstAfter(requestTimes(requests), cur.Asleep)
+			cur.Arrival = firstAfter(sent, cur.Asleep)
 		}
 		if cur.Arrival >= 0 && cur.Ready < 0 && s.T >= cur.Arrival && readyReplicas(s) > 0 {
 			cur.Ready = s.T
@@ -58,7 +65,7 @@ func findWakeUps(samples []Sample, decs []Decision, requests []loadgen.Request, 
 	for i := range out {
 		w := &out[i]
 		if w.Arrival < 0 {
-			w.Arrival = firstAfter(requestTimes(requests), w.Asleep)
+			w.Arrival = firstAfter(sent, w.Asleep)
 		}
 		if w.Arrival < 0 {
 			continue

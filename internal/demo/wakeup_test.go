@@ -35,6 +35,10 @@ func TestFindWakeUps(t *testing.T) {
 	if ws[1].Asleep != 20 || ws[1].Arrival != -1 || ws[1].Done() || !strings.Contains(ws[1].line(), "asleep since t=20s") {
 		t.Errorf("second wake-up %+v: want asleep with no request yet", ws[1])
 	}
+	// While the run goes on, requests scheduled after the last sample are not sent yet.
+	if early := findWakeUps(samples[:3], decs, reqs, nil); len(early) != 1 || early[0].Arrival != -1 {
+		t.Errorf("at t=4s the request of t=5s counted as arrived: %+v", early)
+	}
 	page := wakeUpsHTML(ws)
 	for _, want := range []string{"Wake-ups from zero", "<td>5.0</td><td>a100</td><td>+0.3s</td><td>+13.0s</td><td>+13.6s</td>", "none yet"} {
 		if !strings.Contains(page, want) {
