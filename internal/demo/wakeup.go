@@ -21,7 +21,7 @@ type WakeUp struct {
 	Decision float64 `json:"decision"`
 	Variant  string  `json:"variant"`
 	// Ready is the first sample after the arrival with a Ready replica (sampled, so up to
-	// one sampling interval late).
+	// one sampling interval late, and never later than the first token).
 	Ready float64 `json:"ready"`
 	// FirstToken is when the first answer after the arrival streamed its first token.
 	FirstToken float64 `json:"firstToken"`
@@ -77,6 +77,9 @@ func findWakeUps(samples []Sample, decs []Decision, requests []loadgen.Request, 
 			}
 		}
 		w.FirstToken = firstAfter(firstTokens, w.Arrival)
+		if w.FirstToken >= 0 && (w.Ready < 0 || w.Ready > w.FirstToken) {
+			w.Ready = w.FirstToken // a replica was Ready by then; the sample came later
+		}
 	}
 	return out
 }

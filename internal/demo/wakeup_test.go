@@ -35,6 +35,10 @@ func TestFindWakeUps(t *testing.T) {
 	if ws[1].Asleep != 20 || ws[1].Arrival != -1 || ws[1].Done() || !strings.Contains(ws[1].line(), "asleep since t=20s") {
 		t.Errorf("second wake-up %+v: want asleep with no request yet", ws[1])
 	}
+	// A Ready sample that came after the first token is not the Ready time.
+	if late := findWakeUps(samples, decs, reqs, []float64{17}); late[0].Ready != 17 {
+		t.Errorf("Ready %v after the first token at 17", late[0].Ready)
+	}
 	// While the run goes on, requests scheduled after the last sample are not sent yet.
 	if early := findWakeUps(samples[:3], decs, reqs, nil); len(early) != 1 || early[0].Arrival != -1 {
 		t.Errorf("at t=4s the request of t=5s counted as arrived: %+v", early)
