@@ -3,6 +3,8 @@ package demo
 import (
 	"testing"
 	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/testinput"
 )
 
 func TestBurstScenarioFollowsItsPhases(t *testing.T) {
@@ -57,10 +59,10 @@ func TestBurstScenarioRejectsTooShort(t *testing.T) {
 }
 
 func TestTraceScenarioReplaysTheSharedTrace(t *testing.T) {
-	path := "../../../shared/traces/azure-llm-2023-conv.csv"
+	path := testinput.SharedTrace(t)
 	sc, err := TraceScenario(path, 0, 4, 30*time.Second, 1)
 	if err != nil {
-		t.Skipf("shared trace not available: %v", err)
+		t.Fatalf("trace scenario from %s: %v", path, err)
 	}
 	if len(sc.Requests) == 0 || sc.Credit == "" {
 		t.Fatalf("trace scenario: %d requests, credit %q", len(sc.Requests), sc.Credit)

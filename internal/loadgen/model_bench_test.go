@@ -10,7 +10,7 @@ import (
 // through replica models in virtual time, round-robin over 4 H100 replicas: the cost the
 // trace simulator pays per replayed hour.
 func BenchmarkTraceThroughModel(b *testing.B) {
-	trace := sharedTrace(&testing.T{})
+	trace := sharedTrace(b)
 	p, err := servermodel.LoadProfile("llama-3.1-8b-h100-80gb")
 	if err != nil {
 		b.Fatal(err)

@@ -2,21 +2,19 @@ package loadgen
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/testinput"
 )
 
 // sharedTrace is the Azure LLM inference trace 2023 (conversation), CC-BY, Microsoft
-// Azure Public Dataset; it lives in shared/ beside the repository, not in it.
-func sharedTrace(t *testing.T) []Request {
+// Azure Public Dataset; it lives in shared/ beside the repository, not in it. A missing
+// trace skips the test outside CI and fails it in CI.
+func sharedTrace(t testing.TB) []Request {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "traces", "azure-llm-2023-conv.csv")
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("shared trace not present at %s", path)
-	}
+	f, err := os.Open(testinput.SharedTrace(t))
 	if err != nil {
 		t.Fatal(err)
 	}
