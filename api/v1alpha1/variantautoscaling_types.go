@@ -16,7 +16,18 @@ const (
 	ReasonDeploymentNotFound = "DeploymentNotFound"
 	// ReasonTargetFound means the scale target exists and is being managed.
 	ReasonTargetFound = "TargetFound"
+
+	// LabelControllerInstance on a VariantAutoscaling assigns it to the controller whose
+	// CONTROLLER_INSTANCE has the same value; an unlabelled controller takes only
+	// unlabelled VAs.
+	LabelControllerInstance = "wva.llmd.ai/controller-instance"
 )
+
+// DeploymentNotFoundMessage is the Ready condition's message when the scale target named
+// name does not exist, exactly as the configuration guide prints it.
+func DeploymentNotFoundMessage(name string) string {
+	return "Target deployment '" + name + "' no longer exists"
+}
 
 // CrossVersionObjectReference names the workload a VariantAutoscaling scales, in the
 // same shape as the HorizontalPodAutoscaler's scaleTargetRef so it reads familiarly.

@@ -33,10 +33,6 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/status"
 )
 
-// InstanceLabel on a VariantAutoscaling assigns it to the controller whose
-// CONTROLLER_INSTANCE has the same value.
-const InstanceLabel = "wva.llmd.ai/controller-instance"
-
 // newManager builds the manager and every component, wired explicitly.
 func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config) (ctrl.Manager, error) {
 	scheme := runtime.NewScheme()
@@ -144,7 +140,7 @@ func instanceSelector(instance string) (labels.Selector, error) {
 	if instance != "" {
 		op, vals = selection.Equals, []string{instance}
 	}
-	req, err := labels.NewRequirement(InstanceLabel, op, vals)
+	req, err := labels.NewRequirement(v1alpha1.LabelControllerInstance, op, vals)
 	if err != nil {
 		return nil, fmt.Errorf("CONTROLLER_INSTANCE %q is not a valid label value: %w", instance, err)
 	}

@@ -29,6 +29,11 @@ const (
 	ReasonDesiredChanged = "DesiredReplicasChanged"
 )
 
+// LogSafetyNet is the log message of a safety-net decision, as the configuration guide
+// tells operators to grep for it; its keys are variant, currentReplicas, desiredReplicas
+// and fallbackSource.
+const LogSafetyNet = "Safety net activated: emitted fallback metrics"
+
 // apply carries out one variant's decision: metrics, status, events, logs, and scaling in
 // direct mode. previous is the desired count this engine last published for the variant (see
 // flights), nil when it never published one: a change is counted and announced once, when
@@ -39,7 +44,7 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 	e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)
 
 	if d.SafetyNet {
-		logger.Info("Safety net activated: emitted fallback metrics",
+		logger.Info(LogSafetyNet,
 			"currentReplicas", vd.CurrentReplicas, "desiredReplicas", vd.DesiredReplicas,
 			"fallbackSource", string(vd.FallbackSource), "reason", vd.Reason)
 	} else {
@@ -138,7 +143,7 @@ func setMetricsCondition(st *v1alpha1.VariantAutoscalingStatus, h VariantHealth,
 // reportNotActionable marks a variant WVA cannot act on and removes its series.
 func (e *Engine) reportNotActionable(ctx context.Context, v *inventory.Variant, now time.Time) {
 	e.opts.Metrics.Forget(v.VA.Name, v.VA.Namespace)
-	reason, msg := v1alpha1.ReasonDeploymentNotFound, fmt.Sprintf("Target deployment '%s' no longer exists", v.VA.Spec.ScaleTargetRef.Name)
+	reason, msg := v1alpha1.ReasonDeploymentNotFound, v1alpha1.DeploymentNotFoundMessage(v.VA.Spec.ScaleTargetRef.Name)
 	switch {
 	case v.UnsupportedKind != "":
 		reason, msg = ReasonUnsupportedTarget, fmt.Sprintf("scaleTargetRef %s '%s' is not supported: WVA scales apps/v1 Deployments", v.UnsupportedKind, v.VA.Spec.ScaleTargetRef.Name)

@@ -26,6 +26,18 @@ const (
 	ReasonConfigMapValueShadowed = "ConfigMapValueShadowed"
 )
 
+// Log messages the configuration guide tells operators to grep for.
+const (
+	// LogIntervalUpdated is logged with keys old and new when GLOBAL_OPT_INTERVAL changes.
+	LogIntervalUpdated = "Updated optimization interval"
+	// LogSaturationUpdated is logged with keys oldEntries and newEntries when the saturation
+	// ConfigMap changes.
+	LogSaturationUpdated = "Updated saturation config"
+	// LogImmutableRejected is logged, with a Warning event, when a ConfigMap tries to change
+	// a restart-only setting.
+	LogImmutableRejected = "Attempted to change immutable parameters"
+)
+
 // handle applies one ConfigMap's current content to the store and reports the outcome.
 func (w *Watcher) handle(ctx context.Context, name string) {
 	w.mu.Lock()
@@ -45,7 +57,7 @@ func (w *Watcher) handle(ctx context.Context, name string) {
 		}
 		upd := w.store.ApplySaturation(primary, legacy)
 		if upd.Changed {
-			logger.Info("Updated saturation config", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
+			logger.Info(LogSaturationUpdated, "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
 				"source", sourceName(upd.ConfigMap, "built-in defaults"))
 		}
 		w.reportSkipped(ctx, obj, upd.Skipped)
@@ -78,7 +90,7 @@ func (w *Watcher) reportMain(ctx context.Context, obj *corev1.ConfigMap, name st
 	logger := log.FromContext(ctx).WithValues("namespace", w.ns, "configMap", name)
 	for _, c := range upd.Applied {
 		if c.Key == config.KeyGlobalOptInterval {
-			logger.Info("Updated optimization interval", "old", c.Old, "new", c.New)
+			logger.Info(LogIntervalUpdated, "old", c.Old, "new", c.New)
 			continue
 		}
 		logger.Info("Updated configuration", "key", c.Key, "old", c.Old, "new", c.New)
@@ -93,7 +105,7 @@ func (w *Watcher) reportMain(ctx context.Context, obj *corev1.ConfigMap, name st
 			}
 		}
 		w.event(obj, corev1.EventTypeWarning, ReasonImmutableConfigChangeRejected, rejectedNote(upd.Rejected))
-		logger.Error(errors.New("immutable parameters require a restart"), "Attempted to change immutable parameters",
+		logger.Error(errors.New("immutable parameters require a restart"), LogImmutableRejected,
 			"keys", keys, "changes", changes)
 	}
 	if len(upd.Shadowed) > 0 {
