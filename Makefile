@@ -118,6 +118,15 @@ bench-wake: tools ## Measure scale from zero on real components, WAKE_RUNS runs 
 	@mkdir -p $(dir $(WAKE_OUT))
 	WVA_WAKE_RUNS=$(WAKE_RUNS) WVA_WAKE_OUT=$(CURDIR)/$(WAKE_OUT) go test -count=1 -timeout 60m -run '^TestWakeTimeline$$' -v ./test/e2e/
 
+# Mutation lists to run (default: every testdata/mutations.yaml) and extra flags, e.g.
+# make mutate MUTATE_ARGS='-run v2 -j 1'.
+MUTATIONS ?=
+MUTATE_ARGS ?=
+
+.PHONY: mutate
+mutate: tools ## Apply each mutation of the lists (testdata/mutations.yaml) to a copy of the repository and report the survivors by rule (docs/testing.md).
+	go run ./hack/mutate $(MUTATE_ARGS) $(MUTATIONS)
+
 .PHONY: demo
 demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).
 	bin/wva-demo $(DEMO_ARGS)
