@@ -25,6 +25,8 @@ func explain(err error, o PrometheusOptions) error {
 		return fmt.Errorf("prometheus TLS certificate does not match the expected server name (PROMETHEUS_SERVER_NAME=%q, base URL %s): %w", o.ServerName, o.BaseURL, err)
 	case errors.As(err, &authErr), errors.As(err, &certErr):
 		return fmt.Errorf("prometheus TLS certificate is not trusted (check PROMETHEUS_CA_CERT_PATH): %w", err)
+	case isProtocolVersionAlert(err):
+		return fmt.Errorf("prometheus offers no TLS version WVA accepts (TLS 1.2 or later is required; enable it in Prometheus's TLS settings): %w", err)
 	case isTLSAlert(err):
 		return fmt.Errorf("prometheus refused the TLS handshake (mutual TLS: check PROMETHEUS_CLIENT_CERT_PATH and PROMETHEUS_CLIENT_KEY_PATH): %w", err)
 	case errors.As(err, &apiErr) && apiErr.Type == promv1.ErrClient:
@@ -42,6 +44,12 @@ func diagnostic(err error) bool {
 	var apiErr *promv1.Error
 	return errors.As(err, &hostErr) || errors.As(err, &authErr) || errors.As(err, &certErr) || isTLSAlert(err) ||
 		(errors.As(err, &apiErr) && apiErr.Type == promv1.ErrClient)
+}
+
+// isProtocolVersionAlert reports whether the handshake failed because the two sides share
+// no TLS version: a server offering only TLS 1.1 or older, since WVA requires 1.2.
+func isProtocolVersionAlert(err error) bool {
+	return strings.Contains(err.Error(), "tls: protocol version not supported")
 }
 
 // isTLSAlert reports whether the server ended the handshake with an alert, which is how

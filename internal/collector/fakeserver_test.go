@@ -24,6 +24,7 @@ type serverValues struct {
 	TTFT, ITL                 float64 // seconds per request; the latency histograms grow by one request per scrape
 	OldNames                  bool    // export the older names (gpu_cache_usage_perc, time_per_output_token_seconds)
 	CacheInfoWithoutModelName bool
+	NoSuccessCounter          bool // export no vllm:request_success_total at all
 }
 
 // fakeServer is a fixed-value vLLM metrics endpoint for exact assertions: a private
@@ -122,6 +123,8 @@ func (f *fakeServer) Collect(ch chan<- prometheus.Metric) {
 	}
 	hist("vllm:request_prompt_tokens", v.PromptSum)
 	hist("vllm:request_generation_tokens", v.GenSum)
-	ch <- prometheus.MustNewConstMetric(prometheus.NewDesc("vllm:request_success_total", "success", append(labels, "finished_reason"), nil),
-		prometheus.CounterValue, v.Success, append(values, "stop")...)
+	if !v.NoSuccessCounter {
+		ch <- prometheus.MustNewConstMetric(prometheus.NewDesc("vllm:request_success_total", "success", append(labels, "finished_reason"), nil),
+			prometheus.CounterValue, v.Success, append(values, "stop")...)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -162,12 +164,6 @@ func TestPrometheusSourceOverTLS(t *testing.T) {
 	t.Run("the right server name for another host", func(t *testing.T) {
 		u := strings.Replace(prom.URL, "127.0.0.1", "localhost", 1)
 		waitForReplica(t, PrometheusOptions{BaseURL: u, CAFile: pki.caFile, ServerName: "prometheus.monitoring.svc"}, models)
-	})
-	t.Run("TLS 1.1 is refused", func(t *testing.T) {
-		c, err := newTLSConfig(PrometheusOptions{CAFile: pki.caFile})
-		if err != nil || c.MinVersion != tls.VersionTLS12 {
-			t.Fatalf("min version %x, err %v", c.MinVersion, err)
-		}
 	})
 }
 
@@ -336,4 +332,42 @@ func freePort(t *testing.T) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	_ = l.Close()
 	return port
+}
+
+// A Prometheus that offers only TLS 1.1 is refused in a real handshake, with an error
+// that says why; the same server offering TLS 1.2 is read. The server answers every
+// query with an empty vector, as a Prometheus without the models' series would.
+func TestPrometheusOfferingOnlyTLS11IsRefused(t *testing.T) {
+	pki := newTestPKI(t)
+	cert, err := tls.LoadX509KeyPair(pki.serverCert, pki.serverKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(maxVersion uint16) string {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+		}))
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10, MaxVersion: maxVersion} //nolint:gosec // the old server under test
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)                                                                   // refused handshakes are the point
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	_, models, _ := tlsFleet(t)
+
+	got, err := collectOnce(t, PrometheusOptions{BaseURL: serve(tls.VersionTLS11), CAFile: pki.caFile}, models)
+	if err == nil {
+		t.Fatal("a TLS 1.1 Prometheus was read")
+	}
+	if !strings.Contains(err.Error(), "protocol version") || !strings.Contains(err.Error(), "TLS 1.2") {
+		t.Errorf("error %q does not say that Prometheus offers no TLS version WVA accepts (1.2 or later)", err)
+	}
+	if got[0].Health.Usable || got[0].Health.Reason != ReasonPrometheusError {
+		t.Errorf("health %+v, want PrometheusError", got[0].Health)
+	}
+
+	if _, err := collectOnce(t, PrometheusOptions{BaseURL: serve(tls.VersionTLS12), CAFile: pki.caFile}, models); err != nil {
+		t.Errorf("the same server offering TLS 1.2: %v", err)
+	}
 }
