@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"k8s.io/utils/clock"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -18,6 +20,7 @@ import (
 type countingReader struct {
 	mu     sync.Mutex
 	cycles int
+	onList func() // called at the start of each cycle, when set
 }
 
 func (r *countingReader) Get(context.Context, client.ObjectKey, client.Object, ...client.GetOption) error {
@@ -26,6 +29,9 @@ func (r *countingReader) Get(context.Context, client.ObjectKey, client.Object, .
 
 func (r *countingReader) List(_ context.Context, list client.ObjectList, _ ...client.ListOption) error {
 	if _, ok := list.(*v1alpha1.VariantAutoscalingList); ok {
+		if r.onList != nil {
+			r.onList()
+		}
 		r.mu.Lock()
 		r.cycles++
 		r.mu.Unlock()
@@ -55,60 +61,96 @@ func (s *settings) SaturationFor(string, string) decision.SaturationConfig {
 }
 func (s *settings) ZeroFor(string, string) decision.ZeroConfig { return decision.ZeroConfig{} }
 
-func waitCycles(t *testing.T, r *countingReader, want int) {
+// armingClock is a fake clock that reports every time the engine arms its timer. The
+// engine arms it after each cycle and when the interval changes, and then blocks until
+// the clock, a trigger or a setting moves it, so an arming is exactly the moment a test
+// may look: the cycle before it is complete and no other can start on its own.
+type armingClock struct {
+	*clocktesting.FakeClock
+	armed chan time.Duration
+}
+
+func newArmingClock() *armingClock {
+	return &armingClock{FakeClock: clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), armed: make(chan time.Duration, 16)}
+}
+
+func (c *armingClock) NewTimer(d time.Duration) clock.Timer {
+	t := c.FakeClock.NewTimer(d)
+	c.armed <- d
+	return &armingTimer{Timer: t, armed: c.armed}
+}
+
+// armingTimer reports its re-arming.
+type armingTimer struct {
+	clock.Timer
+	armed chan time.Duration
+}
+
+func (t *armingTimer) Reset(d time.Duration) bool {
+	ok := t.Timer.Reset(d)
+	t.armed <- d
+	return ok
+}
+
+// waitArmed waits until the engine arms its timer for want, then checks the cycle count.
+// The deadline only guards against a hang; it is not what the test synchronises on.
+func waitArmed(t *testing.T, c *armingClock, r *countingReader, want time.Duration, cycles int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for r.count() < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d cycles, want %d", r.count(), want)
+	select {
+	case d := <-c.armed:
+		if d != want {
+			t.Fatalf("timer armed for %s, want %s", d, want)
 		}
-		time.Sleep(5 * time.Millisecond)
+	case <-time.After(time.Minute):
+		t.Fatalf("the engine never armed its timer (%d cycles so far)", r.count())
 	}
-	// No extra cycle sneaks in.
-	time.Sleep(20 * time.Millisecond)
-	if got := r.count(); got != want {
-		t.Fatalf("%d cycles, want exactly %d", got, want)
+	if got := r.count(); got != cycles {
+		t.Fatalf("%d cycles, want %d", got, cycles)
 	}
 }
 
 // The engine decides at once, then every interval on its clock, early on a trigger, and
-// with the new period as soon as the interval changes.
+// with the new period as soon as the interval changes; never before the configuration is
+// synced.
 func TestEngineCyclesOnIntervalTriggerAndIntervalChange(t *testing.T) {
-	clock := clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	reader := &countingReader{}
+	clk := newArmingClock()
+	var synced atomic.Bool
+	reader := &countingReader{onList: func() {
+		if !synced.Load() {
+			t.Error("a cycle ran before the configuration was synced")
+		}
+	}}
 	st := &settings{interval: time.Minute, intervals: make(chan time.Duration, 1)}
-	synced := make(chan struct{})
-	e := New(Options{Reader: reader, Settings: st, Clock: clock, ConfigSynced: synced})
+	syncedCh := make(chan struct{})
+	e := New(Options{Reader: reader, Settings: st, Clock: clk, ConfigSynced: syncedCh})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Start(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Start returned %v", err)
-		}
-	}()
 
-	time.Sleep(20 * time.Millisecond)
-	if reader.count() != 0 {
-		t.Fatal("a cycle ran before the configuration was synced")
+	synced.Store(true)
+	close(syncedCh)
+	waitArmed(t, clk, reader, time.Minute, 1) // at once
+
+	clk.Step(59 * time.Second)
+	if !clk.HasWaiters() || reader.count() != 1 {
+		t.Fatalf("after 59s: waiters %v, %d cycles; want the timer still pending and 1 cycle", clk.HasWaiters(), reader.count())
 	}
-	close(synced)
-	waitCycles(t, reader, 1) // at once
-
-	clock.Step(59 * time.Second)
-	waitCycles(t, reader, 1)
-	clock.Step(time.Second)
-	waitCycles(t, reader, 2) // one interval later
+	clk.Step(time.Second)
+	waitArmed(t, clk, reader, time.Minute, 2) // one interval later
 
 	e.Trigger("target created")
-	waitCycles(t, reader, 3) // early, on the trigger
+	waitArmed(t, clk, reader, time.Minute, 3) // early, on the trigger
 
 	st.intervals <- 10 * time.Second
-	for !clock.HasWaiters() {
-		time.Sleep(time.Millisecond)
+	waitArmed(t, clk, reader, 10*time.Second, 3) // re-timed, no cycle
+	clk.Step(10 * time.Second)
+	waitArmed(t, clk, reader, 10*time.Second, 4) // the new interval, not the old minute
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Start returned %v", err)
 	}
-	time.Sleep(20 * time.Millisecond)
-	clock.Step(10 * time.Second)
-	waitCycles(t, reader, 4) // the next cycle follows the new interval, not the old minute
+	if got := reader.count(); got != 4 || len(clk.armed) != 0 {
+		t.Errorf("after stopping: %d cycles and %d armings pending, want 4 and none", got, len(clk.armed))
+	}
 }
