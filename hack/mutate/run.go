@@ -141,8 +141,8 @@ func testEnv(root string) []string {
 
 // goTest runs go test with args (packages, maybe -run) in dir. -trimpath keeps the build
 // cache shared between the copies; -count=1 never reuses a cached result.
-func (r *runner) goTest(ctx context.Context, dir string, args []string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+func (r *runner) goTest(parent context.Context, dir string, args []string) (string, error) {
+	ctx, cancel := context.WithTimeout(parent, r.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.goCmd, append([]string{"test", "-count=1", "-trimpath", "-failfast"}, args...)...)
 	cmd.Dir, cmd.Env = dir, r.env
@@ -152,7 +152,10 @@ func (r *runner) goTest(ctx context.Context, dir string, args []string) (string,
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	if ctx.Err() != nil {
+	switch {
+	case parent.Err() != nil:
+		return out.String(), fmt.Errorf("interrupted: %w", parent.Err())
+	case ctx.Err() != nil:
 		return out.String(), context.DeadlineExceeded
 	}
 	return out.String(), err

@@ -127,8 +127,14 @@ func TestEngineCyclesOnIntervalTriggerAndIntervalChange(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- e.Start(ctx) }()
 
+	// The configuration arrives by a send the engine must receive: it completes only
+	// when the engine is waiting for it, and a cycle before it is caught by onList.
 	synced.Store(true)
-	close(syncedCh)
+	select {
+	case syncedCh <- struct{}{}:
+	case <-time.After(time.Minute):
+		t.Fatal("the engine never waited for the configuration")
+	}
 	waitArmed(t, clk, reader, time.Minute, 1) // at once
 
 	clk.Step(59 * time.Second)
