@@ -50,7 +50,7 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 	} else {
 		logger.Info("Scaling decision", "analyzer", string(d.Analysis.Analyzer), "action", string(vd.Action),
 			"currentReplicas", vd.CurrentReplicas, "readyReplicas", vd.ReadyReplicas, "desiredReplicas", vd.DesiredReplicas,
-			"reason", vd.Reason)
+			"reason", vd.Reason, "zeroPolicy", d.Analysis.ZeroPolicy)
 	}
 	changed := previous == nil || *previous != vd.DesiredReplicas
 
