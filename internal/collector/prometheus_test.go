@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,77 @@ func TestPrometheusSourceSplitsBatchedAnswersByModelVariantAndPod(t *testing.T) 
 			}
 			if r.KvCacheUsage != 0.95 || r.Waiting != 42 {
 				t.Fatalf("peak over the last minute lost after the value dropped: %+v", r)
+			}
+			return nil
+		})
+	})
+
+	t.Run("success counts that move, and a replica without the counter", func(t *testing.T) {
+		busy := f.pods["ns-a/llama-h100-0"]
+		stop := make(chan struct{})
+		moved := make(chan struct{})
+		go func() { // one successful request every 250 ms while the subtest runs
+			defer close(moved)
+			v := busy.v
+			tick := time.NewTicker(250 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					v.Success++
+					busy.srv.set(v)
+				}
+			}
+		}()
+		defer func() { close(stop); <-moved }()
+		eventually(t, time.Minute, func() error {
+			got, err := src.Collect(ctx, f.models, time.Now())
+			if err != nil {
+				return err
+			}
+			m := got[0]
+			if m.SuccessWindow != 15*time.Second {
+				return fmt.Errorf("success window %s, want 15s", m.SuccessWindow)
+			}
+			r, err := replicaOf(m, "llama-h100", busy.name)
+			if err != nil {
+				return err
+			}
+			if !r.SuccessKnown || r.SuccessCount < 20 {
+				return fmt.Errorf("busy replica: %v successes over 15s (known %v), want about 60 (4 per second)", r.SuccessCount, r.SuccessKnown)
+			}
+			for _, p := range [][2]string{{"llama-h100", "llama-h100-1"}, {"llama-a100", "llama-a100-0"}} {
+				if o, err := replicaOf(m, p[0], p[1]); err != nil || !o.SuccessKnown || o.SuccessCount != 0 {
+					return fmt.Errorf("idle replica %s: %+v %v, want a known 0", p[1], o, err)
+				}
+			}
+			if math.Abs(m.ModelSuccesses-r.SuccessCount) > 1e-6*r.SuccessCount {
+				return fmt.Errorf("model successes %v, want the busy replica's %v (every other series is flat)", m.ModelSuccesses, r.SuccessCount)
+			}
+			return nil
+		})
+
+		silent := f.pods["ns-a/granite-0"]
+		sv := silent.v
+		sv.NoSuccessCounter = true
+		silent.srv.set(sv)
+		eventually(t, time.Minute, func() error {
+			got, err := src.Collect(ctx, f.models, time.Now())
+			if err != nil {
+				return err
+			}
+			g := got[1]
+			r, err := replicaOf(g, "granite", silent.name)
+			if err != nil {
+				return err
+			}
+			if r.SuccessKnown || g.SuccessWindow != 0 {
+				return fmt.Errorf("granite without the counter: window %s, replica count %v known %v; want an unknown window", g.SuccessWindow, r.SuccessCount, r.SuccessKnown)
+			}
+			if !g.Health.Usable || got[0].SuccessWindow != 15*time.Second {
+				return fmt.Errorf("granite health %+v, llama window %s: only the count is unknown, and only for granite", g.Health, got[0].SuccessWindow)
 			}
 			return nil
 		})
