@@ -33,7 +33,7 @@ func twoVariants(t *testing.T, ns string, labels map[string]string) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, time.Minute, func() error {
+	eventually(t, patience, func() error {
 		for _, app := range []string{"llama-a100", "llama-h100"} {
 			if n := len(podsOf(t, ns, app)); n != 1 {
 				return fmt.Errorf("%s has %d pods", app, n)
@@ -79,15 +79,15 @@ func TestSaturationScalesTheCheaperVariantUpThroughMetrics(t *testing.T) {
 	m := startManager(t, "metrics-mode", "GLOBAL_OPT_INTERVAL=3s")
 	twoVariants(t, ns, nil)
 	loadAll(t, ns, 0.30, 0)
-	wantCondition(t, ns, "llama-a100", v1alpha1.ConditionMetricsAvailable, metav1.ConditionTrue, "MetricsFound", time.Minute)
-	wantDesired(t, ns, "llama-a100", 1, 30*time.Second)
+	wantCondition(t, ns, "llama-a100", v1alpha1.ConditionMetricsAvailable, metav1.ConditionTrue, "MetricsFound", patience)
+	wantDesired(t, ns, "llama-a100", 1, patience)
 
 	loadAll(t, ns, 0.95, 8)
-	wantDesired(t, ns, "llama-a100", 2, time.Minute)
+	wantDesired(t, ns, "llama-a100", 2, patience)
 	if got, _ := desired(t, ns, "llama-h100"); got != 1 {
 		t.Errorf("the dearer variant's desired changed to %d", got)
 	}
-	eventually(t, 20*time.Second, func() error {
+	eventually(t, patience, func() error {
 		l, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", ns, "llama-a100")
 		if !ok || !strings.HasSuffix(l, " 2") || !strings.Contains(l, `accelerator_type="NVIDIA-A100-SXM4-80GB"`) {
 			return fmt.Errorf("wva_desired_replicas line %q", l)
@@ -119,7 +119,7 @@ func TestDirectModeScalesTheDeployment(t *testing.T) {
 	startManager(t, "direct-mode", "GLOBAL_OPT_INTERVAL=3s", "ACTUATION_MODE=direct")
 	twoVariants(t, ns, nil)
 	loadAll(t, ns, 0.95, 8)
-	eventually(t, time.Minute, func() error {
+	eventually(t, patience, func() error {
 		var d appsv1.Deployment
 		if err := s.client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "llama-a100"}, &d); err != nil {
 			return err
@@ -129,7 +129,7 @@ func TestDirectModeScalesTheDeployment(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, 20*time.Second, func() error {
+	eventually(t, patience, func() error {
 		if va := getVA(t, ns, "llama-a100"); !va.Status.Actuation.Applied {
 			return fmt.Errorf("actuation.applied not set")
 		}
@@ -143,12 +143,12 @@ func TestSafetyNetWhenPrometheusIsUnreachable(t *testing.T) {
 	dead := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	m := startManager(t, "safety-net", "GLOBAL_OPT_INTERVAL=3s", "PROMETHEUS_BASE_URL="+dead)
 	twoVariants(t, ns, nil)
-	c := wantCondition(t, ns, "llama-a100", v1alpha1.ConditionMetricsAvailable, metav1.ConditionFalse, "PrometheusError", time.Minute)
+	c := wantCondition(t, ns, "llama-a100", v1alpha1.ConditionMetricsAvailable, metav1.ConditionFalse, "PrometheusError", patience)
 	if c.Message == "" {
 		t.Error("PrometheusError condition without a message")
 	}
-	wantDesired(t, ns, "llama-a100", 1, 30*time.Second)
-	eventually(t, 30*time.Second, func() error {
+	wantDesired(t, ns, "llama-a100", 1, patience)
+	eventually(t, patience, func() error {
 		for _, line := range strings.Split(m.Log(), "\n") {
 			if strings.Contains(line, "Safety net activated: emitted fallback metrics") && strings.Contains(line, `"variant":"llama-a100"`) &&
 				strings.Contains(line, `"currentReplicas":1`) && strings.Contains(line, `"desiredReplicas":1`) && strings.Contains(line, `"fallbackSource":"current-replicas"`) {
@@ -185,7 +185,7 @@ func TestLimitedModeGrantsScaleUpsFromFreeGPUsOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, time.Minute, func() error {
+	eventually(t, patience, func() error {
 		for app, want := range map[string]int{"cheap-l4": 2, "dear-h100": 1} {
 			ready := 0
 			for _, p := range podsOf(t, ns, app) {
@@ -206,7 +206,7 @@ func TestLimitedModeGrantsScaleUpsFromFreeGPUsOnly(t *testing.T) {
 		}
 		return nil
 	})
-	wantDesired(t, ns, "dear-h100", 2, time.Minute)
+	wantDesired(t, ns, "dear-h100", 2, patience)
 	if got, _ := desired(t, ns, "cheap-l4"); got != 2 {
 		t.Errorf("the L4 variant got desired %d with no free L4 GPU", got)
 	}

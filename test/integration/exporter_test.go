@@ -54,3 +54,15 @@ func (e *exporter) set(ns, pod, model string, kv, waiting float64) {
 	e.prompt.WithLabelValues(lv...).Add(1000)
 	e.genToks.WithLabelValues(lv...).Add(200)
 }
+
+// remove stops publishing one pod's series, as a model server that stopped reporting.
+func (e *exporter) remove(ns, pod, model string) {
+	lv := []string{ns, pod, model}
+	for _, g := range []*prometheus.GaugeVec{e.kv, e.waiting, e.running} {
+		g.DeleteLabelValues(lv...)
+	}
+	e.cacheInfo.DeleteLabelValues(ns, pod, model, "27508", "16")
+	for _, c := range []*prometheus.CounterVec{e.success, e.prompt, e.genToks} {
+		c.DeleteLabelValues(lv...)
+	}
+}

@@ -20,6 +20,13 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/localenv/localenvtest"
 )
 
+// patience bounds every wait for something that should happen within a cycle or two. It
+// only guards against a hang, sized for a loaded 2-core machine: it is never the promise
+// under test, and a test returns as soon as its condition holds. Where a time limit is
+// the promise (an event-driven reaction versus the periodic interval), the test makes
+// the interval far longer than patience instead of tightening the limit.
+const patience = 2 * time.Minute
+
 // eventually waits for cond; see localenvtest.Eventually.
 func eventually(t *testing.T, timeout time.Duration, cond func() error) {
 	t.Helper()

@@ -36,9 +36,9 @@ func TestControllerInstancesManageOnlyTheirOwnVAs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantCondition(t, ns, "for-a", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
-	wantCondition(t, ns, "for-b", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
-	eventually(t, 20*time.Second, func() error {
+	wantCondition(t, ns, "for-a", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, patience)
+	wantCondition(t, ns, "for-b", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, patience)
+	eventually(t, patience, func() error {
 		ma, mb := metricsOf(t, a), metricsOf(t, b)
 		la, okA := seriesLine(ma, "wva_desired_replicas", ns, "for-a")
 		lb, okB := seriesLine(mb, "wva_desired_replicas", ns, "for-b")
@@ -65,8 +65,8 @@ func TestControllerInstancesManageOnlyTheirOwnVAs(t *testing.T) {
 
 	// An unlabelled controller takes the unlabelled VA and leaves the labelled ones alone.
 	plain := startManager(t, "no-instance", "GLOBAL_OPT_INTERVAL=3s")
-	wantCondition(t, ns, "for-none", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
-	eventually(t, 20*time.Second, func() error {
+	wantCondition(t, ns, "for-none", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, patience)
+	eventually(t, patience, func() error {
 		if _, ok := seriesLine(metricsOf(t, plain), "wva_desired_replicas", ns, "for-none"); !ok {
 			return fmt.Errorf("no series for the unlabelled VA")
 		}
@@ -98,7 +98,7 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 		}
 		return *lease.Spec.HolderIdentity
 	}
-	eventually(t, time.Minute, func() error {
+	eventually(t, patience, func() error {
 		if leader() == "" || !strings.Contains(first.Log(), "Decision engine started") {
 			return fmt.Errorf("replica-1 not leading yet (holder %q)", leader())
 		}
@@ -113,8 +113,8 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 	if err := s.client.Create(ctx, newVA(ns, "llama", model, "llama", "10", map[string]string{instanceLabel: ns})); err != nil {
 		t.Fatal(err)
 	}
-	wantCondition(t, ns, "llama", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
-	eventually(t, 20*time.Second, func() error {
+	wantCondition(t, ns, "llama", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, patience)
+	eventually(t, patience, func() error {
 		if _, ok := seriesLine(metricsOf(t, first), "wva_desired_replicas", ns, "llama"); !ok {
 			return fmt.Errorf("the leader publishes no wva_desired_replicas for the variant")
 		}
@@ -129,7 +129,7 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 
 	killed := time.Now()
 	first.Kill()
-	eventually(t, 90*time.Second, func() error {
+	eventually(t, patience, func() error {
 		if h := leader(); h == "" || h == firstHolder || !strings.Contains(second.Log(), "Decision engine started") {
 			return fmt.Errorf("replica-2 not leading yet (holder %q)", h)
 		}
@@ -137,7 +137,7 @@ func TestLeaderElectionHandsOverWhenTheLeaderDies(t *testing.T) {
 	})
 	t.Logf("replica-2 took over %.1fs after the leader was killed", time.Since(killed).Seconds())
 	// The new leader decides and publishes.
-	eventually(t, 30*time.Second, func() error {
+	eventually(t, patience, func() error {
 		if _, ok := seriesLine(metricsOf(t, second), "wva_desired_replicas", ns, "llama"); !ok {
 			return fmt.Errorf("the new leader publishes no wva_desired_replicas for the variant")
 		}
@@ -158,8 +158,8 @@ func TestWatchNamespacesScopesTheController(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantCondition(t, watched, "llama", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, 30*time.Second)
-	eventually(t, 20*time.Second, func() error {
+	wantCondition(t, watched, "llama", v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonTargetFound, patience)
+	eventually(t, patience, func() error {
 		if _, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", watched, "llama"); !ok {
 			return fmt.Errorf("no series for the watched namespace")
 		}

@@ -72,7 +72,7 @@ func TestMetricsEndpointIsAuthenticatedAndAuthorisedByDefault(t *testing.T) {
 		_, _ = fmt.Fprint(buf, resp.Status)
 		return resp.StatusCode, buf.String(), nil
 	}
-	eventually(t, 30*time.Second, func() error {
+	eventually(t, patience, func() error {
 		code, status, err := get(reader)
 		if err != nil || code != http.StatusOK {
 			return fmt.Errorf("authorised reader got %s (%v)", status, err)
