@@ -218,6 +218,7 @@ func TestCtrlCStopsEveryProcessTheDemoStarted(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "variantautoscaling.llmd.ai/llama-8b-h100") || !strings.Contains(string(out), "variantautoscaling.llmd.ai/llama-8b-a100") {
 			t.Fatalf("kubectl get va: %v\n%s", err, out)
 		}
+		checkDirectActuation(t, kubeconfig)
 		// WVA is configured through its main ConfigMap, as in a cluster: editing an
 		// immutable key there is rejected with a Warning event, not shadowed by the
 		// environment of the demo's process.
@@ -248,7 +249,51 @@ func TestCtrlCStopsEveryProcessTheDemoStarted(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(reports, "report.html")); err != nil {
 			t.Errorf("no report after Ctrl-C: %v", err)
 		}
+		if rec := recording(t, reports); rec.Actuation != demo.ActuationDirect {
+			t.Errorf("the report says actuation %q, want %q", rec.Actuation, demo.ActuationDirect)
+		}
 	})
+}
+
+// checkDirectActuation checks, as a user would with kubectl, that WVA acts on the
+// Deployments itself: every VA says actuation.applied, and there is no HPA.
+func checkDirectActuation(t *testing.T, kubeconfig string) {
+	t.Helper()
+	kubectl := func(args ...string) string {
+		out, err := exec.Command(filepath.Join(toolsDir(t), "kubectl"), append([]string{"--kubeconfig", kubeconfig, "-n", "default"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		applied := kubectl("get", "va", "-o", "jsonpath={.items[*].status.actuation.applied}")
+		if applied == "true true" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("--actuation direct: VAs' actuation.applied = %q, want true for both", applied)
+		}
+		time.Sleep(time.Second)
+	}
+	if hpas := kubectl("get", "hpa", "-o", "name"); hpas != "" {
+		t.Errorf("--actuation direct created HPAs: %s", hpas)
+	}
+}
+
+// recording reads the demo's series.json.
+func recording(t *testing.T, reports string) demo.Recording {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(reports, "series.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec demo.Recording
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }
 
 // totals sums one replica figure over the variants of each sample.
@@ -272,13 +317,9 @@ func TestShortDemoScalesUpDuringTheBurstAndDownAfter(t *testing.T) {
 	t.Logf("short demo ran in %.0fs", time.Since(start).Seconds())
 	assertNothingLeft(t, dir, []string{strings.TrimPrefix(ep[1], "http://"), ep[2], ep[3]})
 
-	data, err := os.ReadFile(filepath.Join(reports, "series.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec demo.Recording
-	if err := json.Unmarshal(data, &rec); err != nil {
-		t.Fatal(err)
+	rec := recording(t, reports)
+	if rec.Actuation != demo.ActuationHPA {
+		t.Errorf("the report says actuation %q, want the default %q", rec.Actuation, demo.ActuationHPA)
 	}
 	if rec.Interrupted || len(rec.Samples) < 30 {
 		t.Fatalf("recording: interrupted=%v, %d samples", rec.Interrupted, len(rec.Samples))
@@ -341,7 +382,7 @@ func TestParseShortFormAndPlainMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Duration != 90*time.Second || o.Scenario != "trace" || !o.ScaleToZero {
+	if o.Duration != 90*time.Second || o.Scenario != "trace" || !o.ScaleToZero || o.Actuation != demo.ActuationDirect {
 		t.Errorf("flags: %+v", o)
 	}
 	if _, err := parse([]string{"--nope"}, io.Discard, env); err == nil {
