@@ -125,6 +125,13 @@ func newApplyHarness(t *testing.T, c client.Client, cs kubernetes.Interface, dir
 	return h
 }
 
+// apply carries a decision out as a cycle does: with the previous desired the engine
+// remembers (or reads from status) for the variant.
+func (h *applyHarness) apply(v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time) {
+	previous, _ := h.engine.flights.observe(v, now)
+	h.engine.apply(h.ctx, v, vd, d, sig, now, previous)
+}
+
 // namespace creates a namespace for one test.
 func (h *applyHarness) namespace(t *testing.T, name string) string {
 	t.Helper()
@@ -280,7 +287,7 @@ func TestApply(t *testing.T) {
 		// First decision: written with its time, announced from "unset", not counted
 		// (there is no previous desired to compare with).
 		vd, d := decided(v, 3, decision.AnalyzerSaturationV1, "scale-up: average spare KV 0.05 <= trigger 0.10")
-		h.engine.apply(h.ctx, v, vd, d, usable, t0)
+		h.apply(v, vd, d, usable, t0)
 		v = h.reread(t, ns, "llama-h100")
 		st := v.VA.Status
 		if st.CurrentReplicas == nil || *st.CurrentReplicas != 2 || st.DesiredOptimizedAlloc.NumReplicas == nil ||
@@ -306,7 +313,7 @@ func TestApply(t *testing.T) {
 
 		// The same answer again: no event, no count; the time of the decision moves on.
 		vd, d = decided(v, 3, decision.AnalyzerSaturationV1, "hold: change in flight (previous desired 3, current 2)")
-		h.engine.apply(h.ctx, v, vd, d, usable, t0.Add(time.Minute))
+		h.apply(v, vd, d, usable, t0.Add(time.Minute))
 		v = h.reread(t, ns, "llama-h100")
 		if !v.VA.Status.DesiredOptimizedAlloc.LastRunTime.Time.Equal(t0.Add(time.Minute)) {
 			t.Errorf("lastRunTime = %v, want the new decision's time", v.VA.Status.DesiredOptimizedAlloc.LastRunTime)
@@ -317,7 +324,7 @@ func TestApply(t *testing.T) {
 
 		// A change down from the previous desired: counted once as down, announced.
 		vd, d = decided(v, 1, decision.AnalyzerSaturationV1, "scale-down: load of 2 replicas on 1")
-		h.engine.apply(h.ctx, v, vd, d, usable, t0.Add(2*time.Minute))
+		h.apply(v, vd, d, usable, t0.Add(2*time.Minute))
 		v = h.reread(t, ns, "llama-h100")
 		if got := scalingCount(h, mv, "down"); got != 1 {
 			t.Errorf("wva_replica_scaling_total down = %v, want 1", got)
@@ -331,7 +338,7 @@ func TestApply(t *testing.T) {
 		// time of the last real decision kept, MetricsAvailable says why, nothing counted.
 		vd, d = decided(v, 1, decision.AnalyzerSafetyNet, "safety net: signals unusable (PrometheusError)")
 		down := ModelSignals{Status: decision.SignalStatus{Reason: "PrometheusError"}, Message: "connection refused"}
-		h.engine.apply(h.ctx, v, vd, d, down, t0.Add(3*time.Minute))
+		h.apply(v, vd, d, down, t0.Add(3*time.Minute))
 		v = h.reread(t, ns, "llama-h100")
 		if got := v.VA.Status.DesiredOptimizedAlloc; !got.LastRunTime.Time.Equal(t0.Add(2*time.Minute)) || *got.NumReplicas != 1 {
 			t.Errorf("desiredOptimizedAlloc after the safety net = %+v, want the last decision's (1 at %v)", got, t0.Add(2*time.Minute))
@@ -357,7 +364,7 @@ func TestApply(t *testing.T) {
 			"llama-a100": {Reason: "MetricsStale", Message: "1 of 1 replica(s) reported, but only samples older than the staleness limit"},
 		}}
 		vd, d := decided(v, 1, decision.AnalyzerSaturationV1, "hold")
-		h.engine.apply(h.ctx, v, vd, d, sig, t0)
+		h.apply(v, vd, d, sig, t0)
 		v = h.reread(t, ns, "llama-a100")
 		if m := condition(t, v.VA, v1alpha1.ConditionMetricsAvailable); m.Status != metav1.ConditionFalse || m.Reason != "MetricsStale" {
 			t.Errorf("MetricsAvailable = %+v, want False/MetricsStale", m)
@@ -370,7 +377,7 @@ func TestApply(t *testing.T) {
 		ns := h.namespace(t, "direct")
 		v := h.variant(t, ns, "llama-l4", 1)
 		vd, d := decided(v, 4, decision.AnalyzerSaturationV1, "scale-up")
-		h.engine.apply(h.ctx, v, vd, d, usable, t0)
+		h.apply(v, vd, d, usable, t0)
 		v = h.reread(t, ns, "llama-l4")
 		if got := v.CurrentReplicas(); got != 4 {
 			t.Errorf("Deployment replicas = %d, want 4", got)
