@@ -78,7 +78,9 @@ func TestSafetyNetKeepsThePreviousDesiredWhenPrometheusGoesDown(t *testing.T) {
 			prom.Stop()
 		}
 	})
-	m := startManager(t, "previous-desired", "GLOBAL_OPT_INTERVAL=2s", "CONTROLLER_INSTANCE="+ns, "PROMETHEUS_BASE_URL="+prom.URL)
+	// 5 s cycles: Prometheus goes down well before the change to 2 could expire as
+	// stalled (3 intervals), so the previous desired is still the change in flight.
+	m := startManager(t, "previous-desired", "GLOBAL_OPT_INTERVAL=5s", "CONTROLLER_INSTANCE="+ns, "PROMETHEUS_BASE_URL="+prom.URL)
 	pod := oneVariant(t, ns, "llama")
 	s.exp.set(ns, pod, model, 0.95, 8) // saturated: one more replica
 
@@ -111,7 +113,7 @@ func TestSafetyNetKeepsThePreviousDesiredWhenPrometheusGoesDown(t *testing.T) {
 		}
 		return nil
 	})
-	t.Logf("3 safety-net cycles %.1fs after Prometheus went down (interval 2s)", time.Since(down).Seconds())
+	t.Logf("3 safety-net cycles %.1fs after Prometheus went down (interval 5s)", time.Since(down).Seconds())
 	l, ok := seriesLine(metricsOf(t, m), "wva_desired_replicas", ns, "llama")
 	if !ok || !strings.HasSuffix(l, " 2") {
 		t.Errorf("wva_desired_replicas during the outage: %q, want the previous desired 2 (not the current 1)", l)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/simulator"
+	"github.com/workload-variant-autoscaler/wva/internal/testinput"
 )
 
 // RepoRoot is the repository's root: the nearest directory above the working directory
@@ -34,14 +35,11 @@ func RepoRoot(tb testing.TB) string {
 }
 
 // SharedTrace is the path of the shared Azure trace (the shared/ directory beside the
-// repository, as CI checks it out); it fails the test with a clear message when missing.
+// repository, as CI checks it out, or $WVA_SHARED_DIR); a missing trace skips the test
+// outside CI and fails it in CI (see internal/testinput).
 func SharedTrace(tb testing.TB) string {
 	tb.Helper()
-	p := filepath.Join(RepoRoot(tb), "..", "shared", "traces", "azure-llm-2023-conv.csv")
-	if _, err := os.Stat(p); err != nil {
-		tb.Fatalf("shared trace missing at %s (check out the shared/ directory beside the repository): %v", p, err)
-	}
-	return p
+	return testinput.SharedTrace(tb)
 }
 
 // Benchmarks is the path of docs/benchmarks.
