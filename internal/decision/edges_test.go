@@ -79,13 +79,22 @@ func TestSharedGPUsGoToTheModelShortOfMore(t *testing.T) {
 }
 
 // TestCostsWithinToleranceAreEqual: costs that differ only by float noise are equal, so
-// the tie-break (most spare KV) decides, not the noise.
+// the tie-break (most spare KV) decides, not the noise, whichever variant the noise
+// makes dearer.
 func TestCostsWithinToleranceAreEqual(t *testing.T) {
-	a, b := variant("a", 10, 2), variant("b", 10+1e-12, 2)
-	s := snap([]VariantState{a, b},
-		replica("a", 0, 0.78, 0), replica("a", 1, 0.78, 0), // spare 0.02
-		replica("b", 0, 0.72, 0), replica("b", 1, 0.72, 0)) // spare 0.08
-	check(t, mustDecide(t, s), map[string]want{"a": {2, ActionHold, ""}, "b": {3, ActionScaleUp, ""}})
+	for _, noisy := range []string{"a", "b"} {
+		t.Run("noise on "+noisy, func(t *testing.T) {
+			cost := map[string]float64{"a": 10, "b": 10}
+			cost[noisy] += 1e-12
+			spare := map[string]float64{"a": 0.78, "b": 0.78} // spare 0.02
+			spare[noisy] = 0.72                               // spare 0.08: the one to choose
+			other := map[string]string{"a": "b", "b": "a"}[noisy]
+			s := snap([]VariantState{variant("a", cost["a"], 2), variant("b", cost["b"], 2)},
+				replica("a", 0, spare["a"], 0), replica("a", 1, spare["a"], 0),
+				replica("b", 0, spare["b"], 0), replica("b", 1, spare["b"], 0))
+			check(t, mustDecide(t, s), map[string]want{noisy: {3, ActionScaleUp, ""}, other: {2, ActionHold, ""}})
+		})
+	}
 }
 
 // TestSaturatedReplicaCountsAsNoSpareInTheTieBreak: a variant's spare KV for the
