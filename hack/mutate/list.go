@@ -116,7 +116,8 @@ func (m *Mutation) locate(root string) error {
 	if n := strings.Count(text, m.From); n != 1 {
 		return fmt.Errorf("%s holds the snippet %q %d times, want exactly once: the list no longer fits the code", m.File, m.From, n)
 	}
-	m.line = 1 + strings.Count(text[:strings.Index(text, m.From)], "\n")
+	at := strings.Index(text, m.From) // found: counted once above
+	m.line = 1 + strings.Count(text[:at], "\n")
 	return nil
 }
 
