@@ -115,7 +115,7 @@ func newApplyHarness(t *testing.T, c client.Client, cs kubernetes.Interface, dir
 	t.Cleanup(broadcaster.Shutdown)
 	recorder := broadcaster.NewRecorder(c.Scheme(), "wva-test")
 	logs := &lines{}
-	h := &applyHarness{c: c, cs: cs, metrics: actuator.NewMetrics(""), logs: logs,
+	h := &applyHarness{c: c, cs: cs, metrics: actuator.NewMetrics("", nil), logs: logs,
 		ctx: log.IntoContext(ctx, funcr.New(logs.add, funcr.Options{}))}
 	opts := Options{Reader: c, Status: status.NewWriter(c, c, recorder), Metrics: h.metrics, Recorder: recorder}
 	if direct {

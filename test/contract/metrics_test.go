@@ -18,7 +18,7 @@ import (
 // instance when instance is set) and gathers what /metrics would serve: each family's
 // label names, and the value of one series per family.
 func emitted(instance string, current, desired int) (labels map[string][]string, values map[string]float64, err error) {
-	m := actuator.NewMetrics(instance)
+	m := actuator.NewMetrics(instance, nil)
 	v := actuator.Variant{Name: "llama-8b-h100", Namespace: "llm", Accelerator: "H100"}
 	m.Publish(v, current, desired)
 	m.CountScaling(v, "up", "saturation-v1")
