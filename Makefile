@@ -108,7 +108,7 @@ bench: ## Benchmark suite on the trace simulator: every scenario x policy, defau
 
 .PHONY: bench-hpa-latency
 bench-hpa-latency: tools ## Measure decision → HPA action through prometheus-adapter and the built-in external metrics API (5 runs each, minutes).
-	WVA_MEASURE_HPA_LATENCY=$${RUNS:-5} go test -count=1 -timeout 60m -run TestMeasureDecisionToHPAAction -v ./test/e2e/
+	WVA_MEASURE_HPA_LATENCY=$${RUNS:-5} go test -count=1 -tags bench -timeout 60m -run TestMeasureDecisionToHPAAction -v ./test/e2e/
 
 WAKE_RUNS ?= 5
 WAKE_OUT ?= bench-out/wake
