@@ -116,7 +116,7 @@ WAKE_OUT ?= bench-out/wake
 .PHONY: bench-wake
 bench-wake: tools ## Measure scale from zero on real components, WAKE_RUNS runs per actuation path; table in $(WAKE_OUT).md (docs/scale-to-zero.md).
 	@mkdir -p $(dir $(WAKE_OUT))
-	WVA_WAKE_RUNS=$(WAKE_RUNS) WVA_WAKE_OUT=$(CURDIR)/$(WAKE_OUT) go test -count=1 -timeout 60m -run '^TestWakeTimeline$$' -v ./test/e2e/
+	WVA_WAKE_RUNS=$(WAKE_RUNS) WVA_WAKE_OUT=$(CURDIR)/$(WAKE_OUT) go test -count=1 -tags bench -timeout 60m -run '^TestWakeTimeline$$' -v ./test/e2e/
 
 # Mutation lists to run (default: every testdata/mutations.yaml) and extra flags, e.g.
 # make mutate MUTATE_ARGS='-run v2 -j 1'.

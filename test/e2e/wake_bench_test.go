@@ -1,3 +1,5 @@
+//go:build bench
+
 package e2e
 
 import (
@@ -15,12 +17,13 @@ import (
 // TestWakeTimeline measures the wake-up from zero over several runs on each actuation
 // path and prints (and with WVA_WAKE_OUT, writes) the table of docs/scale-to-zero.md:
 // arrival → decision → replica asked for → Pod Running → Ready → first token, p50 and
-// max. It is a measurement, not a check, and runs only with WVA_WAKE_RUNS set
-// (make bench-wake); the suite's own scenarios keep the one-run form.
+// max. It is a measurement, not a check: it is built only with the bench tag, which
+// make bench-wake passes with WVA_WAKE_RUNS; the suite's own scenarios keep the one-run
+// form.
 func TestWakeTimeline(t *testing.T) {
 	runs, _ := strconv.Atoi(os.Getenv("WVA_WAKE_RUNS"))
 	if runs <= 0 {
-		t.Skip("set WVA_WAKE_RUNS (make bench-wake) to measure wake-ups")
+		t.Fatal("set WVA_WAKE_RUNS, or run `make bench-wake`, to measure wake-ups")
 	}
 	paths := []struct {
 		name string
