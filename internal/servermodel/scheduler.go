@@ -167,6 +167,9 @@ func (r *Replica) finish(s *seq, t time.Duration, sink Sink) {
 	delete(r.live, s.req.ID)
 	r.c.success[s.req.Reason]++
 	r.c.e2e.Observe((t - s.arrival).Seconds())
+	if s.outputs >= 2 {
+		r.c.tpot.Observe((t - s.firstToken).Seconds() / float64(s.outputs-1))
+	}
 	r.c.promptLen.Observe(float64(s.req.PromptTokens))
 	r.c.genLen.Observe(float64(s.outputs))
 	sink(r.event(EventFinished, s, t))

@@ -29,6 +29,10 @@ type Stats struct {
 	// TTFT, ITL and E2E are the latency histograms (seconds) with vLLM's buckets;
 	// QueueTime is vllm:request_queue_time_seconds.
 	TTFT, ITL, E2E, QueueTime Histogram
+	// TPOT is vllm:request_time_per_output_token_seconds: each finished request's mean
+	// time per output token after the first (requests of two tokens or more), the
+	// quantity an inter-token objective judges.
+	TPOT Histogram
 	// PromptLen and GenerationLen are vllm:request_prompt_tokens and
 	// vllm:request_generation_tokens.
 	PromptLen, GenerationLen Histogram
@@ -50,6 +54,7 @@ type counters struct {
 	prefixQueries, prefixHits      uint64
 	steps                          uint64
 	ttft, itl, e2e, queue          Histogram
+	tpot                           Histogram
 	promptLen, genLen              Histogram
 }
 
@@ -58,6 +63,7 @@ func newCounters(maxModelLen int) counters {
 		success:   map[FinishReason]uint64{FinishStop: 0, FinishLength: 0, FinishAbort: 0},
 		ttft:      NewHistogram(TTFTBuckets()),
 		itl:       NewHistogram(ITLBuckets()),
+		tpot:      NewHistogram(ITLBuckets()),
 		e2e:       NewHistogram(RequestLatencyBuckets()),
 		queue:     NewHistogram(RequestLatencyBuckets()),
 		promptLen: NewHistogram(TokenBuckets(maxModelLen)),
@@ -88,6 +94,7 @@ func (r *Replica) Stats() Stats {
 		Steps:              r.c.steps,
 		TTFT:               r.c.ttft.Clone(),
 		ITL:                r.c.itl.Clone(),
+		TPOT:               r.c.tpot.Clone(),
 		E2E:                r.c.e2e.Clone(),
 		QueueTime:          r.c.queue.Clone(),
 		PromptLen:          r.c.promptLen.Clone(),

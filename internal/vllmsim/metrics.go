@@ -70,6 +70,7 @@ func newCollector(model string, p servermodel.Params, stats func() servermodel.S
 		{gauge("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.ITL }},
 		{gauge("vllm:time_per_output_token_seconds", "Histogram of time per output token in seconds. DEPRECATED: Use vllm:inter_token_latency_seconds instead."), func(s servermodel.Stats) servermodel.Histogram { return s.ITL }},
 		{gauge("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.E2E }},
+		{gauge("vllm:request_time_per_output_token_seconds", "Histogram of time_per_output_token_seconds per request."), func(s servermodel.Stats) servermodel.Histogram { return s.TPOT }},
 		{gauge("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request."), func(s servermodel.Stats) servermodel.Histogram { return s.QueueTime }},
 		{gauge("vllm:request_prompt_tokens", "Number of prefill tokens processed."), func(s servermodel.Stats) servermodel.Histogram { return s.PromptLen }},
 		{gauge("vllm:request_generation_tokens", "Number of generation tokens processed."), func(s servermodel.Stats) servermodel.Histogram { return s.GenerationLen }},
