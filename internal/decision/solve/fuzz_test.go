@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzSolve: the answer respects every floor and bound, covers the need whenever the
-// variants can, costs no more than the brute-force cheapest cover when adding, and
+// variants can, adds only to the variant cheapest per request with room, and
 // never removes below what Keep asks for.
 func FuzzSolve(f *testing.F) {
 	f.Add(2.99, 10.0, 1.79, 4.2, 0.5, 0.0, 1, 0, 0, 0, 42.0, 42.0, -1, -1)
@@ -49,19 +49,29 @@ func FuzzSolve(f *testing.F) {
 			if r.Capacity < demand-1e-6 {
 				t.Fatalf("capacity %v below demand %v without a shortfall", r.Capacity, demand)
 			}
-			// Cost of what was added against the cheapest cover of the shortfall.
-			added := 0.0
-			rest := make([]Variant, len(vs))
+			// Additions go to the variant cheapest per request until it has no room, and
+			// the last variant added to (the dearest per request) has no spare replica.
+			last := -1
 			for i, v := range vs {
-				added += float64(r.Counts[i]-max(v.Current, v.Floor)) * v.Cost
-				rest[i] = v
-				rest[i].Max = -1
-				if v.Max >= 0 {
-					rest[i].Max = max(0, v.Max-max(v.Current, v.Floor))
+				addedI := r.Counts[i] - max(v.Current, v.Floor)
+				if addedI <= 0 {
+					continue
+				}
+				if last < 0 || v.costPerRequest() > vs[last].costPerRequest() {
+					last = i
+				}
+				for j, w := range vs {
+					roomJ := math.MaxInt
+					if w.Max >= 0 {
+						roomJ = max(0, w.Max-max(w.Current, w.Floor))
+					}
+					if w.Rate > 0 && w.costPerRequest() < v.costPerRequest()-1e-12 && r.Counts[j]-max(w.Current, w.Floor) < roomJ {
+						t.Fatalf("added %d %s while %s, cheaper per request, had room: %v", addedI, v.Name, w.Name, r.Counts)
+					}
 				}
 			}
-			if bf := bruteForce(rest, demand-start, 40); added > bf+1e-6 {
-				t.Fatalf("added cost %v above the cheapest cover %v", added, bf)
+			if last >= 0 && r.Capacity-vs[last].Rate >= demand+1e-6 {
+				t.Fatalf("capacity %v still covers demand %v without one of the %s added: %v", r.Capacity, demand, vs[last].Name, r.Counts)
 			}
 		case start >= demand-tolerance:
 			if r.Capacity < math.Min(start, math.Max(keep, demand))-1e-6 {

@@ -119,14 +119,13 @@ func Solve(p Problem) Result {
 // tolerance absorbs float noise when comparing rates.
 const tolerance = 1e-9
 
-// maxNodes bounds the branch and bound; beyond it the best cover found so far (at worst
-// the greedy one) is used.
-const maxNodes = 20000
-
-// cheapestCover returns whole replicas to add per variant covering need at the lowest
-// cost, by branch and bound over the variants in ascending cost per request (exact for
-// the handful of variants a model has), and what stays uncovered when no variant has
-// room left.
+// cheapestCover returns whole replicas to add per variant covering need: the variant
+// cheapest per request first, up to its room, then the next. A cheaper cover could mix
+// in a replica of a variant dearer per request for a small remainder, but behind a
+// router that balances outstanding requests that replica takes about the same share of
+// the load as the others, beyond what it sustains within the objectives; the
+// remainder's rounding on the cheapest variant is headroom instead. It also returns
+// what stays uncovered when no variant has room left.
 func cheapestCover(vs []Variant, counts []int, need float64) ([]int, float64) {
 	order := make([]int, 0, len(vs))
 	for i, v := range vs {
@@ -137,83 +136,16 @@ func cheapestCover(vs []Variant, counts []int, need float64) ([]int, float64) {
 	slices.SortFunc(order, func(a, b int) int {
 		return cmp.Or(cmp.Compare(vs[a].costPerRequest(), vs[b].costPerRequest()), cmp.Compare(vs[a].Name, vs[b].Name))
 	})
-	room := make([]int, len(order))
-	reach := 0.0 // capacity all candidates could add
-	for k, i := range order {
-		room[k] = vs[i].headroom(counts[i])
-		reach += float64(room[k]) * vs[i].Rate
-	}
 	add := make([]int, len(vs))
-	if reach < need-tolerance { // cannot cover: everything that has room
-		for k, i := range order {
-			add[i] = room[k]
+	left := need
+	for _, i := range order {
+		room := vs[i].headroom(counts[i])
+		for add[i] < room && left > tolerance {
+			add[i]++
+			left -= vs[i].Rate
 		}
-		return add, need - reach
 	}
-	best, bestCost := greedyCover(vs, order, room, need)
-	cur := make([]int, len(order))
-	nodes := 0
-	var walk func(k int, left, cost float64)
-	walk = func(k int, left, cost float64) {
-		nodes++
-		if left <= tolerance {
-			if cost < bestCost-tolerance {
-				bestCost = cost
-				best = append(best[:0], cur...)
-			}
-			return
-		}
-		if k == len(order) || nodes > maxNodes {
-			return
-		}
-		v := vs[order[k]]
-		// Lower bound: the rest covered at this (the cheapest remaining) cost per request.
-		if cost+left*v.costPerRequest() >= bestCost-tolerance {
-			return
-		}
-		most := min(room[k], int(math.Ceil(left/v.Rate-tolerance)))
-		for c := most; c >= 0; c-- {
-			cur[k] = c
-			walk(k+1, left-float64(c)*v.Rate, cost+float64(c)*v.Cost)
-		}
-		cur[k] = 0
-	}
-	walk(0, need, 0)
-	for k, i := range order {
-		add[i] = best[k]
-	}
-	return add, 0
-}
-
-// greedyCover fills the need with the cheapest per request first, the last replica on
-// the variant that covers the remainder most cheaply.
-func greedyCover(vs []Variant, order, room []int, need float64) ([]int, float64) {
-	out := make([]int, len(order))
-	cost, left := 0.0, need
-	for left > tolerance {
-		// The cheapest single replica that finishes the job, else the best per request.
-		pick := -1
-		for k, i := range order {
-			if out[k] < room[k] && vs[i].Rate >= left-tolerance && (pick < 0 || vs[i].Cost < vs[order[pick]].Cost) {
-				pick = k
-			}
-		}
-		if pick < 0 {
-			for k := range order {
-				if out[k] < room[k] {
-					pick = k
-					break
-				}
-			}
-		}
-		if pick < 0 {
-			return out, math.Inf(1)
-		}
-		out[pick]++
-		cost += vs[order[pick]].Cost
-		left -= vs[order[pick]].Rate
-	}
-	return out, cost
+	return add, math.Max(0, left)
 }
 
 // removeSpare removes replicas, most expensive per request first (variants that cannot

@@ -24,7 +24,7 @@ func TestSolve(t *testing.T) {
 		says  string
 	}{
 		{"cheapest per request, not per replica", Problem{Variants: []Variant{a100(0), h100(1)}, Demand: 40}, []int{0, 4}, false, "add 3 h100"},
-		{"remainder on the variant that covers it cheapest", Problem{Variants: []Variant{a100(0), h100(1)}, Demand: 42}, []int{1, 4}, false, "1 a100"},
+		{"a remainder is not mixed onto a variant dearer per request", Problem{Variants: []Variant{a100(0), h100(1)}, Demand: 42}, []int{0, 5}, false, "add 4 h100"},
 		{"max bound sends the rest elsewhere", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(1); v.Max = 3; return v }()}, Demand: 40}, []int{3, 3}, false, "add"},
 		{"floor is kept", Problem{Variants: []Variant{func() Variant { v := a100(0); v.Floor = 2; return v }(), h100(1)}, Demand: 5}, []int{2, 0}, false, "remove 1 h100"},
 		{"remove dearest per request first", Problem{Variants: []Variant{a100(2), h100(6)}, Demand: 40, Keep: 40}, []int{0, 4}, false, "remove 2 a100"},
@@ -63,25 +63,6 @@ func TestSolveSteadyLoadHolds(t *testing.T) {
 		}
 		prev = r.Counts
 	}
-}
-
-// bruteForce is the cheapest cover by enumeration, for checking the branch and bound.
-func bruteForce(vs []Variant, need float64, limit int) float64 {
-	best := math.Inf(1)
-	var walk func(i int, cap, cost float64)
-	walk = func(i int, cap, cost float64) {
-		if i == len(vs) {
-			if cap >= need-tolerance {
-				best = math.Min(best, cost)
-			}
-			return
-		}
-		for c := 0; c <= limit && (vs[i].Max < 0 || c <= vs[i].Max); c++ {
-			walk(i+1, cap+float64(c)*vs[i].Rate, cost+float64(c)*vs[i].Cost)
-		}
-	}
-	walk(0, 0, 0)
-	return best
 }
 
 func equal(a, b []int) bool {
