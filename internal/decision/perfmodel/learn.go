@@ -208,6 +208,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 		}
 		x = clampLog(x)
 	}
+	x = trustRegion(x0, x)
 	s.Params = expParams(x)
 	s.Cov = josephUpdate(P, K, H, sigma)
 	s.Updates++
@@ -269,6 +270,9 @@ func jacobian(x [nParams]float64, h0 []float64, obs Observation, e Engine, rate 
 // three by the factor that makes the predicted mean inter-token latency (or TTFT) match
 // the window, and widens the uncertainty so that the next windows can correct the shape.
 func rescale(s State, obs Observation, e Engine, now time.Time, step Step) (State, Step) {
+	if congested(s.Params, obs, e) {
+		return s, Step{Outcome: OutcomeSkipped, Why: "parameters predict an overload and the replica was congested"}
+	}
 	k, ok := fitScale(s.Params, obs, e)
 	if !ok {
 		return s, Step{Outcome: OutcomeSkipped, Why: "parameters predict an overload and no rescaling fits the window"}
@@ -281,6 +285,26 @@ func rescale(s State, obs Observation, e Engine, now time.Time, step Step) (Stat
 	step.Outcome = OutcomeRescaled
 	step.Why = fmt.Sprintf("parameters predicted an overload at %.3g requests/s per replica; scaled by %.3g", obs.PerReplicaRate(), k)
 	return s, step
+}
+
+// congestedRatio is how far above its latency at light load a replica's observed
+// inter-token latency (or, without one, its time to first token) must be for the window
+// to count as congested.
+const congestedRatio = 3
+
+// congested reports whether the window shows a replica in overload rather than
+// parameters too slow: its latency is several times what the parameters predict at a
+// light load. Rescaling the parameters to call such a window stable would make them
+// optimistic just when the load is highest.
+func congested(p Params, obs Observation, e Engine) bool {
+	light := predictMeans(p, e, obs.Mix, 0.2*MaxStableRate(p, e, obs.Mix))
+	if !light.Stable {
+		return false
+	}
+	if obs.ITLMean > 0 {
+		return obs.ITLMean > congestedRatio*light.ITLMean
+	}
+	return obs.TTFTMean > congestedRatio*light.TTFTMean
 }
 
 // fitScale finds k so that Predict(k·shape) matches the observed mean latency (ITL if
@@ -347,6 +371,22 @@ func relError(nu []float64) float64 {
 // between 10 ns and 10 ms, a KV read between 1 ps and 100 µs per token, clumps of 1 to
 // 16 requests.
 var logLo, logHi = [nParams]float64{math.Log(1e-5), math.Log(1e-8), math.Log(1e-12), 0}, [nParams]float64{math.Log(2), math.Log(1e-2), math.Log(1e-4), math.Log(16)}
+
+// maxStep is the most one window may move a parameter, as a factor: a window is a
+// minute of one replica's traffic, and the parameters it cannot pin down (they trade
+// off against each other in the two latencies it shows) would otherwise swing by
+// several times on its noise.
+const maxStep = 2
+
+// trustRegion keeps an update within maxStep of where it started, parameter by
+// parameter.
+func trustRegion(from, to [nParams]float64) [nParams]float64 {
+	lim := math.Log(maxStep)
+	for i := range to {
+		to[i] = math.Min(from[i]+lim, math.Max(from[i]-lim, to[i]))
+	}
+	return to
+}
 
 func clampLog(x [nParams]float64) [nParams]float64 {
 	for i := range x {
