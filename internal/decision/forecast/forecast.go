@@ -54,6 +54,18 @@ type State struct {
 	Mix perfmodel.Mix `json:"mix"`
 	// Updated is the time of the last observation; zero means none yet.
 	Updated time.Time `json:"updated,omitzero"`
+	// Peak is the highest window rate of the last hour or so (it decays by half every
+	// half hour), requests per second.
+	Peak float64 `json:"peak,omitempty"`
+	// LowSince is when the rate fell below a fifth of Peak, zero while it is not.
+	LowSince time.Time `json:"lowSince,omitzero"`
+	// Gap is the longest time the rate stayed that low before coming back (it decays by
+	// half every hour): how long this traffic's idle spells last.
+	Gap time.Duration `json:"gap,omitempty"`
+	// BusySince is when the rate last rose above a fifth of Peak (or the first window);
+	// Busy is the smoothed length of the busy spells between idle ones.
+	BusySince time.Time     `json:"busySince,omitzero"`
+	Busy      time.Duration `json:"busy,omitempty"`
 	// Windows counts the observations taken.
 	Windows int `json:"windows"`
 }
@@ -71,6 +83,16 @@ type Forecast struct {
 	Planned float64
 	// Mix is the expected token mix.
 	Mix perfmodel.Mix
+	// Gap is the longest idle spell the traffic came back from recently (see State.Gap).
+	Gap time.Duration
+	// Idle is how long the traffic has been idle (below a fifth of its recent peak); 0
+	// when it is not.
+	Idle time.Duration
+	// Busy is how long the traffic's busy spells between idle ones last (see
+	// State.Busy); 0 before one has ended.
+	Busy time.Duration
+	// Peak is the recent peak rate (see State.Peak).
+	Peak float64
 }
 
 // Forecaster turns observations into forecasts. Implementations are stateless values

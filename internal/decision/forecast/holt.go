@@ -9,8 +9,8 @@ import (
 // The level follows a rise within RiseTime and a fall within FallTime: capacity is added
 // for a rise at once and given back only when the fall has lasted. The trend follows
 // the level's slope over TrendTime and is extrapolated in proportion to how many of the
-// last RampWindows windows kept rising, so that a step (a burst starting) does not
-// pass for a ramp. The headroom is Z standard deviations of the one-window forecast
+// last RampWindows windows kept rising beyond the first (none for one rising window), so
+// that a step (a burst starting) does not pass for a ramp. The headroom is Z standard deviations of the one-window forecast
 // error (from its smoothed absolute value) plus BurstWeight times the smoothed excess of
 // the short-time-scale peak over the mean.
 type Holt struct {
@@ -36,7 +36,7 @@ type Holt struct {
 func DefaultHolt() Holt {
 	return Holt{
 		RiseTime: 10 * time.Second, FallTime: 2 * time.Minute, TrendTime: 2 * time.Minute, RampWindows: 4, MaxGrowth: 0.25,
-		ErrorTime: 5 * time.Minute, MaxTrendHorizon: 5 * time.Minute, Z: 1, BurstWeight: 0.5,
+		ErrorTime: 5 * time.Minute, MaxTrendHorizon: 5 * time.Minute, Z: 0.5, BurstWeight: 0.25,
 	}
 }
 
@@ -77,12 +77,43 @@ func (h Holt) Update(s State, o Observation, now time.Time) State {
 	if level > s.Level*1.01 { // rose by more than 1%
 		rising = s.Rising + 1
 	}
-	return State{
+	next := State{
 		Level: level, Trend: trend, Rising: rising,
 		ErrorAbs: s.ErrorAbs + w*(math.Abs(err)-s.ErrorAbs),
 		Burst:    s.Burst + w*(peakExcess-s.Burst),
 		Mix:      smoothMix(s.Mix, o.Mix, weight(dt, mixTime), false),
 		Updated:  now, Windows: s.Windows + 1,
+	}
+	trackGaps(&next, s, o.Rate, dt, now)
+	return next
+}
+
+// idleShare is the share of the recent peak below which traffic counts as idle.
+const idleShare = 0.2
+
+// trackGaps follows the recent peak rate and the idle spells the traffic came back from.
+func trackGaps(next *State, prev State, rate float64, dt time.Duration, now time.Time) {
+	next.Peak = math.Max(rate, prev.Peak*math.Exp2(-dt.Seconds()/(30*time.Minute).Seconds()))
+	next.Gap = time.Duration(float64(prev.Gap) * math.Exp2(-dt.Seconds()/time.Hour.Seconds()))
+	next.LowSince, next.BusySince, next.Busy = prev.LowSince, prev.BusySince, prev.Busy
+	if next.BusySince.IsZero() && next.LowSince.IsZero() {
+		next.BusySince = now
+	}
+	low := rate < idleShare*next.Peak
+	switch {
+	case low && next.LowSince.IsZero():
+		next.LowSince = now
+		if spell := now.Sub(next.BusySince); !next.BusySince.IsZero() && spell > 0 {
+			next.Busy = spell
+			if prev.Busy > 0 {
+				next.Busy = (prev.Busy + spell) / 2
+			}
+		}
+		next.BusySince = time.Time{}
+	case !low && !next.LowSince.IsZero():
+		next.Gap = max(next.Gap, now.Sub(next.LowSince))
+		next.LowSince = time.Time{}
+		next.BusySince = now
 	}
 }
 
@@ -95,6 +126,9 @@ func (h Holt) At(s State, horizon time.Duration) Forecast {
 	confidence := 1.0
 	if h.RampWindows > 0 {
 		confidence = math.Min(1, float64(s.Rising)/float64(h.RampWindows))
+		if h.RampWindows > 1 { // one rising window is a step, not yet a ramp
+			confidence = math.Min(1, math.Max(0, float64(s.Rising-1))/float64(h.RampWindows-1))
+		}
 	}
 	rise := confidence * s.Trend * ahead.Seconds()
 	if h.MaxGrowth > 0 {
@@ -102,7 +136,11 @@ func (h Holt) At(s State, horizon time.Duration) Forecast {
 	}
 	rate := math.Max(0, s.Level+rise)
 	head := h.Z*madToSD*math.Max(s.ErrorAbs, 0) + h.BurstWeight*math.Max(s.Burst, 0)
-	return Forecast{Horizon: horizon, Rate: rate, Headroom: head, Planned: math.Max(rate, s.Level) + head, Mix: s.Mix}
+	fo := Forecast{Horizon: horizon, Rate: rate, Headroom: head, Planned: math.Max(rate, s.Level) + head, Mix: s.Mix, Gap: s.Gap, Busy: s.Busy, Peak: s.Peak}
+	if !s.LowSince.IsZero() {
+		fo.Idle = s.Updated.Sub(s.LowSince)
+	}
+	return fo
 }
 
 // Naive forecasts the last window's rate, with Z standard deviations of its
