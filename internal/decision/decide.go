@@ -75,6 +75,14 @@ func (p *plan) finish() Decision {
 		Reason:    p.reason,
 		Proactive: p.proactive,
 	}
+	if p.proactive != nil {
+		p.proactive.State.Budget.Blocked = false
+		for i := range p.variants {
+			if p.variants[i].gpuShortfall > 0 {
+				p.proactive.State.Budget.Blocked = true
+			}
+		}
+	}
 	for i := range p.variants {
 		v := &p.variants[i]
 		if v.expired != "" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/workload-variant-autoscaler/wva/internal/decision/feedback"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/solve"
@@ -30,11 +31,15 @@ func (p *plan) runProactive(s *Snapshot) {
 	in := s.Proactive
 	out := &ProactiveOutcome{State: cloneState(in.State)}
 	p.proactive = out
+	settings, err := in.Settings.withDefaults()
+	if a := p.analysis.Analyzer; a == AnalyzerScaleToZero && err == nil {
+		p.keepWarm(s, settings, out)
+		return
+	}
 	if a := p.analysis.Analyzer; a != AnalyzerSaturationV1 && a != AnalyzerSaturationV2 {
 		out.Why = fmt.Sprintf("model not run: %s decided", a)
 		return
 	}
-	settings, err := in.Settings.withDefaults()
 	if err != nil {
 		p.notRun(out, "invalid proactive settings: "+err.Error())
 		return
@@ -57,7 +62,9 @@ type hybrid struct {
 	out      *ProactiveOutcome
 	settings ProactiveSettings
 	sloWhy   string
-	known    []bool // per plan variant: parameters learned
+	known    []bool    // per plan variant: parameters learned
+	credit   []float64 // per plan variant: the feedback's factor on its sustainable rate
+	sizing   float64   // the attainment the model sizes for (the feedback's trim)
 }
 
 func (h *hybrid) run() {
@@ -67,7 +74,9 @@ func (h *hybrid) run() {
 	out.Priority, p.analysis.Priority = prio, prio
 	fo, mix, ok := h.forecast()
 	out.Forecast = fo
-	rates := h.learn(mix, ok)
+	h.learn()
+	h.feedback()
+	rates := h.rates(mix, ok)
 	if !ok {
 		p.notRun(out, "no token mix observed yet")
 		return
@@ -76,17 +85,22 @@ func (h *hybrid) run() {
 		p.notRun(out, "no variant is known to meet the objectives yet ("+h.sloWhy+")")
 		return
 	}
-	keep, keepWhy := h.stabilise(fo.Planned)
+	keep, keepWhy := h.stabilise(fo.Planned, fo)
 	out.Keep = keep
 	capacity, up := h.capacityAnswer()
-	problem := solve.Problem{Demand: math.Max(fo.Planned, minDemand), Keep: keep}
+	backlog := h.backlog(rates, fo.Horizon)
+	problem := solve.Problem{Demand: math.Max(fo.Planned+backlog, minDemand), Keep: keep}
 	for i := range p.variants {
-		problem.Variants = append(problem.Variants, h.solverVariant(i, rates[i], capacity[i], up))
+		problem.Variants = append(problem.Variants, h.solverVariant(i, rates[i], capacity[i]))
 	}
-	if !up {
-		for i := range p.variants {
-			problem.CapacityFloor += float64(capacity[i]) * rates[i]
+	for i := range p.variants {
+		n := capacity[i]
+		if up {
+			// Replicas still starting count toward a scale-up the capacity answer asks
+			// for: its queue signal cannot see them serve yet.
+			n = capacity[i] - p.variants[i].base + min(p.variants[i].base, p.variants[i].state.ReadyReplicas)
 		}
+		problem.CapacityFloor += float64(n) * rates[i]
 	}
 	res := solve.Solve(problem)
 	out.Short = res.Short
@@ -96,6 +110,88 @@ func (h *hybrid) run() {
 	problem.Keep = problem.Demand
 	lean := solve.Solve(problem)
 	p.lean = lean.Counts
+}
+
+// feedback takes the window just observed: the model's attainment trims the share it
+// is sized for toward the goal, and each variant's attainment against what the model
+// predicted for its load measures the model's bias on that variant (its credit).
+func (h *hybrid) feedback() {
+	st, fs := &h.out.State, h.settings.Feedback
+	models := map[string]VariantModel{}
+	var all feedback.Latency
+	for _, vm := range h.in.Variants {
+		models[vm.Name] = vm
+		all = all.Plus(vm.Latency)
+	}
+	if lo, hi, n, ok := all.Miss(h.out.Targets); ok {
+		st.Budget = fs.Trim(st.Budget, lo, hi, n, h.settings.Attainment, h.s.Now)
+	}
+	h.sizing = h.settings.Attainment
+	if st.Budget.Sizing > 0 {
+		h.sizing = st.Budget.Sizing
+	}
+	h.out.Sizing, h.out.Attained = h.sizing, st.Budget.Attainment
+	credits := make(map[string]feedback.Credit, len(h.p.variants))
+	h.credit = make([]float64, len(h.p.variants))
+	for i := range h.p.variants {
+		name := h.p.variants[i].state.Name
+		c, why := st.Credits[name], "no latency histograms in the window"
+		if lo, hi, n, ok := models[name].Latency.Miss(h.out.Targets); ok {
+			c, why = fs.Measure(c, feedback.Sample{Requests: n, Miss: lo, MissHi: hi, Predict: h.predictWindow(i, models[name])}, h.s.Now)
+		}
+		if c != (feedback.Credit{}) {
+			credits[name] = c
+		}
+		h.credit[i] = c.Factor()
+		h.out.Variants[i].Credit, h.out.Variants[i].Feedback = h.credit[i], why
+	}
+	st.Credits = credits
+}
+
+// predictWindow returns the share of variant i's window requests the model predicts
+// missing the objectives when every replica serves its observed load divided by k; nil
+// when the variant's parameters are unknown or its replicas changed during the window.
+func (h *hybrid) predictWindow(i int, vm VariantModel) func(float64) float64 {
+	o := vm.Observation
+	ps := h.out.State.Variants[h.p.variants[i].state.Name]
+	replicas := math.Round(o.Replicas)
+	if !h.known[i] || !(o.Rate > 0) || replicas < 1 || math.Abs(o.Replicas-replicas) > 0.1 {
+		return nil
+	}
+	mix := o.Mix
+	if mix.Validate() != nil {
+		mix = h.in.Traffic.Mix
+	}
+	if mix.Validate() != nil {
+		return nil
+	}
+	rate := o.Rate / replicas
+	return func(k float64) float64 {
+		pr := perfmodel.Predict(ps.Params, vm.Engine, mix, rate/k)
+		return pr.Miss(h.out.Targets)
+	}
+}
+
+// backlog is the rate the model's queued requests add to the demand: each replica's
+// waiting requests drained over the horizon (at most the replica's own rate: a replica
+// busy clearing its queue takes no new arrival), and the requests waiting upstream.
+func (h *hybrid) backlog(rates []float64, horizon time.Duration) float64 {
+	if horizon <= 0 {
+		return 0
+	}
+	idx := h.p.index()
+	total := 0.0
+	for _, r := range h.s.Replicas {
+		i, ok := idx[r.Variant]
+		if !ok || !(r.Waiting > 0) {
+			continue
+		}
+		total += math.Min(r.Waiting/horizon.Seconds(), rates[i])
+	}
+	if d := h.s.WaitingDemand; d.Known && d.Requests > 0 {
+		total += float64(d.Requests) / horizon.Seconds()
+	}
+	return total
 }
 
 // forecast updates the traffic forecast with the window and reads it at the horizon new
@@ -119,9 +215,8 @@ func (h *hybrid) forecast() (forecast.Forecast, perfmodel.Mix, bool) {
 	return fo, mix, mix.Validate() == nil
 }
 
-// learn updates each variant's performance model with its window and returns the rate
-// one replica of each sustains within the objectives (0 when unknown or unable).
-func (h *hybrid) learn(mix perfmodel.Mix, mixOK bool) []float64 {
+// learn updates each variant's performance model with its window.
+func (h *hybrid) learn() {
 	p, st := h.p, &h.out.State
 	if st.Variants == nil {
 		st.Variants = map[string]perfmodel.State{}
@@ -130,38 +225,65 @@ func (h *hybrid) learn(mix perfmodel.Mix, mixOK bool) []float64 {
 	for _, vm := range h.in.Variants {
 		models[vm.Name] = vm
 	}
-	rates := make([]float64, len(p.variants))
 	h.known = make([]bool, len(p.variants))
 	h.out.Variants = make([]VariantOutcome, len(p.variants))
 	for i := range p.variants {
 		name := p.variants[i].state.Name
-		vm := models[name]
-		ps, step := h.learnOne(st.Variants[name], vm, h.transferFor(i))
+		ps, step := h.learnOne(st.Variants[name], h.learnable(models[name]), h.transferFor(i))
 		if ps.Known() {
 			st.Variants[name] = ps
 			h.known[i] = true
-			if mixOK {
-				rates[i] = h.sustainable(name, ps.Params, vm.Engine, mix)
-			}
 		}
-		h.out.Variants[i] = VariantOutcome{Name: name, Params: ps.Params, Learn: step, FitError: ps.FitError,
-			Age: ps.Age(h.s.Now), SustainableRate: rates[i]}
+		h.out.Variants[i] = VariantOutcome{Name: name, Params: ps.Params, Learn: step, FitError: ps.FitError, Age: ps.Age(h.s.Now)}
+	}
+}
+
+// rates is the rate one replica of each variant sustains within the objectives, with
+// the feedback's credit (0 when unknown or unable).
+func (h *hybrid) rates(mix perfmodel.Mix, mixOK bool) []float64 {
+	models := map[string]VariantModel{}
+	for _, vm := range h.in.Variants {
+		models[vm.Name] = vm
+	}
+	rates := make([]float64, len(h.p.variants))
+	for i := range h.p.variants {
+		if !h.known[i] || !mixOK {
+			continue
+		}
+		vo := &h.out.Variants[i]
+		rates[i] = h.sustainable(vo.Name, vo.Params, models[vo.Name].Engine, mix) * h.credit[i]
+		vo.SustainableRate = rates[i]
 	}
 	return rates
+}
+
+// overloadMiss is the share of a window's requests missing their objectives beyond
+// which the window is not learned from: replicas whose queues build or drain are not
+// in the steady state the model describes, and fitting them would make it optimistic
+// just when load is highest. Such windows teach the feedback's credit instead.
+const overloadMiss = 0.3
+
+// learnable withholds the variant's latency from learning when the model's window
+// missed its objectives widely.
+func (h *hybrid) learnable(vm VariantModel) VariantModel {
+	if lo, _, _, ok := vm.Latency.Miss(h.out.Targets); ok && lo > overloadMiss {
+		vm.Observation.TTFTMean, vm.Observation.ITLMean = 0, 0
+	}
+	return vm
 }
 
 // sustainable is the variant's per-replica sustainable rate, from the memo when its
 // inputs have not moved.
 func (h *hybrid) sustainable(name string, p perfmodel.Params, e perfmodel.Engine, mix perfmodel.Mix) float64 {
 	st := &h.out.State
-	if m, ok := st.Rates[name]; ok && m.reusable(p, e, mix, h.out.Targets, h.settings.Attainment) {
+	if m, ok := st.Rates[name]; ok && m.reusable(p, e, mix, h.out.Targets, h.sizing) {
 		return m.Rate
 	}
-	r := perfmodel.SustainableRate(p, e, mix, h.out.Targets, h.settings.Attainment)
+	r := perfmodel.SustainableRate(p, e, mix, h.out.Targets, h.sizing)
 	if st.Rates == nil {
 		st.Rates = map[string]RateMemo{}
 	}
-	st.Rates[name] = RateMemo{Params: p, Engine: e, Mix: mix, Targets: slices.Clone(h.out.Targets), Attainment: h.settings.Attainment, Rate: r}
+	st.Rates[name] = RateMemo{Params: p, Engine: e, Mix: mix, Targets: slices.Clone(h.out.Targets), Attainment: h.sizing, Rate: r}
 	return r
 }
 
@@ -220,9 +342,13 @@ func (h *hybrid) transferFor(i int) *perfmodel.State {
 
 // stabilise records the planned rate and returns the rate capacity must still cover
 // after a removal: the highest planned rate of the stabilisation period, or +Inf until
-// the history spans one.
-func (h *hybrid) stabilise(planned float64) (float64, string) {
+// the history spans one. Early in an idle spell (see idleHold) the period stretches
+// over the spell, so that capacity outlasts the lulls of on/off traffic.
+func (h *hybrid) stabilise(planned float64, fo forecast.Forecast) (float64, string) {
 	st, now, window := &h.out.State, h.s.Now, h.settings.Stabilisation
+	if hold := idleHold(fo); fo.Idle > 0 && fo.Idle < hold {
+		window = max(window, fo.Idle+window)
+	}
 	if st.Since.IsZero() || now.Before(st.Since) {
 		st.Since = now
 	}
@@ -244,6 +370,21 @@ func (h *hybrid) stabilise(planned float64) (float64, string) {
 	return keep, fmt.Sprintf("highest planned rate of the last %v %s/s", window, fmtNum(round3(keep)))
 }
 
+// idleHold is how long into an idle spell (traffic below a fifth of its recent peak)
+// the stabilisation period keeps being extended, so that capacity outlasts the lulls
+// this traffic comes back from: at least minIdleHold, else one and a half times the
+// longest recent lull, at most maxIdleHold. Beyond it the capacity goes as usual (and
+// the zero policy may take the model to zero).
+func idleHold(fo forecast.Forecast) time.Duration {
+	return max(minIdleHold, min(time.Duration(1.5*float64(fo.Gap)), maxIdleHold))
+}
+
+// minIdleHold and maxIdleHold bound idleHold.
+const (
+	minIdleHold = 10 * time.Minute
+	maxIdleHold = 30 * time.Minute
+)
+
 // capacityAnswer is what the saturation analyser asked for per variant (its scale-ups
 // counted as granted) and whether it asked for at least as much as there is.
 func (h *hybrid) capacityAnswer() ([]int, bool) {
@@ -262,12 +403,15 @@ func (h *hybrid) capacityAnswer() ([]int, bool) {
 	return answer, delta >= 0
 }
 
-// solverVariant describes one variant to the solver. When the capacity answer holds or
-// adds, it is a floor per variant; when it removes, the total capacity of its answer is
-// the floor (CapacityFloor) and the optimiser chooses which capacity goes, except on
-// variants it cannot size. A change in flight is never cut short, and a variant whose
-// parameters are not known yet is left at the capacity answer.
-func (h *hybrid) solverVariant(i int, rate float64, capAnswer int, up bool) solve.Variant {
+// solverVariant describes one variant to the solver. The capacity answer is a floor on
+// the model's total capacity (run's CapacityFloor, at the model's per-replica rates),
+// and the optimiser chooses on which variants it stands: a replica the saturation
+// analyser adds may come as a cheaper-per-request one elsewhere, and replicas still
+// starting count toward a scale-up it asks for. A variant the optimiser cannot size (no
+// rate within the objectives) keeps the capacity answer as its own floor; a change in
+// flight is never cut short, and a variant whose parameters are not known yet is left
+// at the capacity answer.
+func (h *hybrid) solverVariant(i int, rate float64, capAnswer int) solve.Variant {
 	v := &h.p.variants[i]
 	sv := solve.Variant{Name: v.state.Name, Cost: v.state.Cost, Rate: rate, Current: v.base, Max: -1}
 	// The VA's bounds and those of an HPA or ScaledObject on the target, so the solver
@@ -280,7 +424,7 @@ func (h *hybrid) solverVariant(i int, rate float64, capAnswer int, up bool) solv
 	switch {
 	case !h.known[i]:
 		sv.Floor, sv.Max, sv.Rate = capAnswer, capAnswer, 0
-	case up || rate <= 0:
+	case rate <= 0:
 		sv.Floor = max(sv.Floor, capAnswer)
 	}
 	if v.inFlight {
@@ -387,12 +531,21 @@ func (h *hybrid) predictAt(res solve.Result, rates []float64, fo forecast.Foreca
 func (h *hybrid) summary(res solve.Result, fo forecast.Forecast, keepWhy string, capTotal, modelTotal int, rates []float64) string {
 	var per []string
 	for i := range h.p.variants {
-		per = append(per, fmt.Sprintf("%s %s/s", h.p.variants[i].state.Name, fmtNum(round3(rates[i]))))
+		per = append(per, fmt.Sprintf("%s %s/s (credit %s)", h.p.variants[i].state.Name, fmtNum(round3(rates[i])), fmtNum(round3(h.credit[i]))))
 	}
-	return fmt.Sprintf("capacity answer %d replica(s) (%s), model answer %d (%s); forecast %s req/s in %v, planned %s with headroom %s; %s; per-replica rate within objectives: %s; predicted p95 TTFT %s, ITL %s at the chosen allocation; %s",
+	return fmt.Sprintf("capacity answer %d replica(s) (%s), model answer %d (%s); forecast %s req/s in %v, planned %s with headroom %s; %s; per-replica rate within objectives (sized for %s%%, with the feedback's credit): %s (%s); predicted p95 TTFT %s, ITL %s at the chosen allocation; %s",
 		capTotal, h.capacityWhy(), modelTotal, res.Reason, fmtNum(round3(fo.Rate)), fo.Horizon.Round(time.Second),
-		fmtNum(round3(fo.Planned)), fmtNum(round3(fo.Headroom)), keepWhy, strings.Join(per, ", "),
-		ms(h.out.PredictedTTFT), ms(h.out.PredictedITL), h.sloWhy)
+		fmtNum(round3(fo.Planned)), fmtNum(round3(fo.Headroom)), keepWhy, fmtNum(round3(100*h.sizing)), strings.Join(per, ", "),
+		h.feedbackWhy(), ms(h.out.PredictedTTFT), ms(h.out.PredictedITL), h.sloWhy)
+}
+
+// feedbackWhy phrases the credit's grounds.
+func (h *hybrid) feedbackWhy() string {
+	b := h.out.State.Budget
+	if b.Updated.IsZero() {
+		return "no attainment observed yet"
+	}
+	return fmt.Sprintf("observed attainment %.1f%% over the last windows against a goal of %s%%", 100*b.Attainment, fmtNum(round3(100*h.settings.Feedback.Goal)))
 }
 
 // capacityWhy is the saturation analyser's own verdict, shortened.

@@ -45,20 +45,31 @@ func TestHybridAddsAheadOfSaturation(t *testing.T) {
 }
 
 // TestHybridCapacityIsAFloor: when saturation asks for a replica the model thinks
-// unnecessary, the replica is still added.
+// unnecessary, the capacity is still added: at least as much sustainable rate as the
+// capacity answer's, possibly on a variant cheaper per request than the one it named.
 func TestHybridCapacityIsAFloor(t *testing.T) {
 	s := hybridSnap(0, 4, 0.85, 6, 5) // every replica saturated, little traffic forecast
 	d := mustDecide(t, s)
 	capOnly := s
 	capOnly.Proactive = nil
 	dc := mustDecide(t, capOnly)
-	for _, v := range dc.Variants {
-		if got := variantByName(t, d, v.Name).DesiredReplicas; got < v.DesiredReplicas {
-			t.Errorf("%s: hybrid %d below the capacity answer %d", v.Name, got, v.DesiredReplicas)
-		}
-	}
 	if dc.Variants[0].DesiredReplicas+dc.Variants[1].DesiredReplicas <= 4 {
 		t.Fatalf("the capacity answer should add: %+v", dc.Variants)
+	}
+	rates := map[string]float64{}
+	for _, vo := range d.Proactive.Variants {
+		rates[vo.Name] = vo.SustainableRate
+	}
+	hybrid, capacity := 0.0, 0.0
+	for _, v := range dc.Variants {
+		if rates[v.Name] <= 0 {
+			t.Fatalf("%s: no sustainable rate: %+v", v.Name, d.Proactive.Variants)
+		}
+		capacity += float64(v.DesiredReplicas) * rates[v.Name]
+		hybrid += float64(variantByName(t, d, v.Name).DesiredReplicas) * rates[v.Name]
+	}
+	if hybrid < capacity {
+		t.Errorf("hybrid's allocation sustains %.2f/s, below the capacity answer's %.2f/s: %+v against %+v", hybrid, capacity, d.Variants, dc.Variants)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/workload-variant-autoscaler/wva/internal/decision/feedback"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 )
@@ -72,6 +73,11 @@ type VariantModel struct {
 	// StartupTime is the observed time from a Pod being scheduled to Ready; zero uses
 	// Settings.DefaultStartup.
 	StartupTime time.Duration
+	// Latency is the variant's latency over the window across its replicas, as
+	// histograms (time to first token and each request's mean time per output token):
+	// how many requests actually met the objectives, for the feedback. Empty histograms
+	// leave what the feedback learned as it was.
+	Latency feedback.Latency
 }
 
 // ProactiveState is everything the optimiser learns; the caller keeps it between cycles
@@ -87,6 +93,12 @@ type ProactiveState struct {
 	// Since is when the planned-rate history began; scale-down waits until it spans a
 	// whole stabilisation period (after a restart too).
 	Since time.Time `json:"since,omitzero"`
+	// Budget is the attainment the model is sized for, trimmed by the feedback so that
+	// the attainment observed meets the goal.
+	Budget feedback.Budget `json:"budget,omitzero"`
+	// Credits are the feedback's factors on each variant's sustainable rate, by variant
+	// name: the model's bias at the objectives, measured on the windows observed.
+	Credits map[string]feedback.Credit `json:"credits,omitempty"`
 	// Rates remember each variant's sustainable rate with the inputs it was computed
 	// from, so that it is recomputed only when they move by more than 1%. Not worth
 	// persisting: losing it costs one computation.
@@ -106,7 +118,7 @@ type RateMemo struct {
 // reusable reports whether the memo answers for these inputs (within 1%).
 func (m RateMemo) reusable(p perfmodel.Params, e perfmodel.Engine, mix perfmodel.Mix, targets []perfmodel.Target, attainment float64) bool {
 	close := func(a, b float64) bool { return math.Abs(a-b) <= 0.01*math.Abs(b) }
-	return m.Engine == e && m.Attainment == attainment && slices.Equal(m.Targets, targets) &&
+	return m.Engine == e && math.Abs(m.Attainment-attainment) <= 0.001 && slices.Equal(m.Targets, targets) &&
 		close(m.Params.Alpha, p.Alpha) && close(m.Params.Beta, p.Beta) && close(m.Params.Gamma, p.Gamma) &&
 		close(m.Mix.Input.Mean, mix.Input.Mean) && close(m.Mix.Output.Mean, mix.Output.Mean) &&
 		math.Abs(m.Mix.Input.SD-mix.Input.SD) <= 0.01*mix.Input.Mean && math.Abs(m.Mix.Output.SD-mix.Output.SD) <= 0.01*mix.Output.Mean
@@ -138,6 +150,10 @@ type ProactiveSettings struct {
 	// Shape is the ratio α:β:γ used to start from a first observation without a prior
 	// (default: Llama-3.1-8B-like on a data-centre GPU); only the ratios matter.
 	Shape perfmodel.Params
+	// Feedback tunes the closed loop on the attainment observed (package feedback); the
+	// zero value takes feedback.DefaultSettings. Attainment above is where its sizing
+	// starts.
+	Feedback feedback.Settings
 }
 
 // DefaultProactiveSettings returns the tuned defaults (docs/proactive-mode.md).
@@ -170,6 +186,9 @@ func (s ProactiveSettings) withDefaults() (ProactiveSettings, error) {
 	if s.Shape == (perfmodel.Params{}) {
 		s.Shape = d.Shape
 	}
+	if s.Feedback == (feedback.Settings{}) {
+		s.Feedback = feedback.DefaultSettings()
+	}
 	switch {
 	case !(s.Attainment > 0 && s.Attainment < 1):
 		return s, fmt.Errorf("attainment %v: must be a share in (0, 1), e.g. 0.97", s.Attainment)
@@ -179,6 +198,9 @@ func (s ProactiveSettings) withDefaults() (ProactiveSettings, error) {
 		return s, fmt.Errorf("defaultStartup %v: must not be negative", s.DefaultStartup)
 	case !(s.PriorUncertainty > 0) || math.IsInf(s.PriorUncertainty, 0):
 		return s, fmt.Errorf("priorUncertainty %v: must be a positive number", s.PriorUncertainty)
+	}
+	if err := s.Feedback.Validate(); err != nil {
+		return s, fmt.Errorf("feedback: %w", err)
 	}
 	if err := s.Shape.Validate(); err != nil {
 		return s, fmt.Errorf("shape: %w", err)
@@ -215,6 +237,9 @@ type ProactiveOutcome struct {
 	CapacityReplicas, ModelReplicas int
 	// Short is the planned rate no allocation within bounds could cover, requests/s.
 	Short float64
+	// Sizing is the attainment the model was sized for (the configured one, trimmed by
+	// the feedback); Attained is the observed attainment it rests on (smoothed).
+	Sizing, Attained float64
 }
 
 // VariantOutcome is the optimiser's view of one variant.
@@ -227,7 +252,12 @@ type VariantOutcome struct {
 	// FitError and Age describe how well and how recently the parameters were learned.
 	FitError float64
 	Age      time.Duration
-	// SustainableRate is the request rate one replica sustains within the targets.
+	// Credit is the feedback's factor on the model's rate for this variant, and
+	// Feedback says what the last window did to it.
+	Credit   float64
+	Feedback string
+	// SustainableRate is the request rate one replica sustains within the targets, with
+	// the credit.
 	SustainableRate float64
 	// CapacityAnswer and ModelAnswer are the two answers for this variant.
 	CapacityAnswer, ModelAnswer int

@@ -31,7 +31,8 @@ const (
 	AnalyzerSaturationV1 AnalyzerKind = "saturation-v1"
 	// AnalyzerSaturationV2 is the token-capacity analyser.
 	AnalyzerSaturationV2 AnalyzerKind = "saturation-v2"
-	// AnalyzerScaleToZero means the zero policy found the model idle.
+	// AnalyzerScaleToZero means the zero policy found the model idle (HYBRID may still
+	// keep one replica warm when a cold start would cost too much; the reason says so).
 	AnalyzerScaleToZero AnalyzerKind = "scale-to-zero"
 	// AnalyzerScaleFromZero means the model sat at zero and the decision concerned waking it.
 	AnalyzerScaleFromZero AnalyzerKind = "scale-from-zero"

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/workload-variant-autoscaler/wva/internal/decision/feedback"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 	"github.com/workload-variant-autoscaler/wva/internal/servermodel"
@@ -33,6 +34,12 @@ type Observations struct {
 	// ClassShares are the shares of the window's arrivals per class, in configuration
 	// order; nil for a model without classes.
 	ClassShares []float64
+	// Latency are the latency histograms over the window per variant, across its
+	// replicas, in configuration order:
+	//
+	//	sum(increase(vllm:time_to_first_token_seconds_bucket[w])) by (le)             -> TTFT
+	//	sum(increase(vllm:request_time_per_output_token_seconds_bucket[w])) by (le)   -> TPOT
+	Latency []feedback.Latency
 }
 
 // latencyCounters are a replica's cumulative latency and length histograms' sums and
@@ -41,6 +48,7 @@ type latencyCounters struct {
 	ttftSum, ttftCount, itlSum, itlCount float64
 	promptSum, outputSum                 float64
 	promptBuckets, outputBuckets         []float64
+	ttftBuckets, tpotBuckets             []float64
 }
 
 // latencyOf reads the counters from a replica's statistics.
@@ -49,6 +57,7 @@ func latencyOf(st servermodel.Stats) latencyCounters {
 		ttftSum: st.TTFT.Sum, ttftCount: float64(st.TTFT.Count), itlSum: st.ITL.Sum, itlCount: float64(st.ITL.Count),
 		promptSum: st.PromptLen.Sum, outputSum: st.GenerationLen.Sum,
 		promptBuckets: floats(st.PromptLen.Counts), outputBuckets: floats(st.GenerationLen.Counts),
+		ttftBuckets: floats(st.TTFT.Counts), tpotBuckets: floats(st.TPOT.Counts),
 	}
 }
 
@@ -58,8 +67,16 @@ func (s *sim) observe(m *modelRun, now, window time.Duration) Observations {
 	var mixes []perfmodel.Mix
 	var weights []float64
 	for _, v := range m.variants {
-		obs, mix, n := s.variantWindow(m, v, now, window)
+		obs, mix, n, d := s.variantWindow(m, v, now, window)
 		o.Variants = append(o.Variants, obs)
+		var lat feedback.Latency
+		if len(d.ttftBuckets) > 0 {
+			lat.TTFT = feedback.Histogram{Bounds: servermodel.TTFTBuckets(), Counts: d.ttftBuckets}
+		}
+		if len(d.tpotBuckets) > 0 {
+			lat.TPOT = feedback.Histogram{Bounds: servermodel.ITLBuckets(), Counts: d.tpotBuckets}
+		}
+		o.Latency = append(o.Latency, lat)
 		if n > 0 {
 			mixes, weights = append(mixes, mix), append(weights, n)
 		}
@@ -108,7 +125,7 @@ func (s *sim) traffic(m *modelRun, now, window time.Duration) Observations {
 
 // variantWindow sums variant v's replicas' counters over the window: per second of each
 // replica's own coverage, as rate() over series that start or stop inside the window.
-func (s *sim) variantWindow(m *modelRun, v *variantRun, now, window time.Duration) (perfmodel.Observation, perfmodel.Mix, float64) {
+func (s *sim) variantWindow(m *modelRun, v *variantRun, now, window time.Duration) (perfmodel.Observation, perfmodel.Mix, float64, latencyCounters) {
 	var obs perfmodel.Observation
 	var d latencyCounters
 	var done float64
@@ -137,9 +154,9 @@ func (s *sim) variantWindow(m *modelRun, v *variantRun, now, window time.Duratio
 	out, okOut := perfmodel.TokensFromHistogram(bounds, d.outputBuckets, d.outputSum)
 	if okIn && okOut {
 		obs.Mix = perfmodel.Mix{Input: in, Output: out}
-		return obs, obs.Mix, done
+		return obs, obs.Mix, done, d
 	}
-	return obs, perfmodel.Mix{}, 0
+	return obs, perfmodel.Mix{}, 0, d
 }
 
 // latencyIncrease is how much the counters grew from the last sample at or before the
@@ -174,6 +191,7 @@ func (a latencyCounters) plus(b latencyCounters) latencyCounters {
 		ttftSum: a.ttftSum + b.ttftSum, ttftCount: a.ttftCount + b.ttftCount, itlSum: a.itlSum + b.itlSum, itlCount: a.itlCount + b.itlCount,
 		promptSum: a.promptSum + b.promptSum, outputSum: a.outputSum + b.outputSum,
 		promptBuckets: addBuckets(a.promptBuckets, b.promptBuckets, 1), outputBuckets: addBuckets(a.outputBuckets, b.outputBuckets, 1),
+		ttftBuckets: addBuckets(a.ttftBuckets, b.ttftBuckets, 1), tpotBuckets: addBuckets(a.tpotBuckets, b.tpotBuckets, 1),
 	}
 }
 
@@ -183,6 +201,7 @@ func (a latencyCounters) minus(b latencyCounters) latencyCounters {
 		ttftSum: a.ttftSum - b.ttftSum, ttftCount: a.ttftCount - b.ttftCount, itlSum: a.itlSum - b.itlSum, itlCount: a.itlCount - b.itlCount,
 		promptSum: a.promptSum - b.promptSum, outputSum: a.outputSum - b.outputSum,
 		promptBuckets: addBuckets(a.promptBuckets, b.promptBuckets, -1), outputBuckets: addBuckets(a.outputBuckets, b.outputBuckets, -1),
+		ttftBuckets: addBuckets(a.ttftBuckets, b.ttftBuckets, -1), tpotBuckets: addBuckets(a.tpotBuckets, b.tpotBuckets, -1),
 	}
 }
 

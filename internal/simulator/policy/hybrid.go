@@ -30,6 +30,9 @@ type HybridSpec struct {
 	// Priors starts every variant from its profile's true step coefficients (a perfect
 	// per-accelerator ConfigMap); by default each variant starts from its first window.
 	Priors bool `json:"priors,omitempty"`
+	// Feedback, when false, withholds the latency histograms, so the optimiser runs
+	// feed-forward only (the model's answer, no trim from the attainment observed).
+	Feedback *bool `json:"feedback,omitempty"`
 }
 
 // Hybrid is the kind of the HYBRID mode; its knob is the attainment it sizes for.
@@ -63,15 +66,16 @@ func hybridKnob(sc *simulator.Scenario, pc simulator.PolicyConfig) (*Knob, error
 // hybridPolicy runs the decision core in HYBRID mode and passes each model's learned
 // state back every cycle, as the engine does; it records what it predicted for charts.
 type hybridPolicy struct {
-	name     string
-	sat      decision.SaturationConfig
-	settings []decision.ProactiveSettings // per model
-	priors   bool
-	traits   simulator.Traits
-	initial  simulator.Desired
-	sc       *simulator.Scenario
-	states   []decision.ProactiveState
-	trace    []hybridPoint
+	name       string
+	sat        decision.SaturationConfig
+	settings   []decision.ProactiveSettings // per model
+	priors     bool
+	noFeedback bool
+	traits     simulator.Traits
+	initial    simulator.Desired
+	sc         *simulator.Scenario
+	states     []decision.ProactiveState
+	trace      []hybridPoint
 }
 
 // hybridPoint is what one decision predicted and learned, for the charts.
@@ -98,7 +102,7 @@ func newHybrid(sc *simulator.Scenario, pc simulator.PolicyConfig) (simulator.Pol
 	if spec.Saturation != nil {
 		sat = mergeSaturation(sat, *spec.Saturation)
 	}
-	p := &hybridPolicy{name: pc.Name, sat: sat, priors: spec.Priors, initial: simulator.InitialReplicas(&sc.Config), sc: sc,
+	p := &hybridPolicy{name: pc.Name, sat: sat, priors: spec.Priors, noFeedback: spec.Feedback != nil && !*spec.Feedback, initial: simulator.InitialReplicas(&sc.Config), sc: sc,
 		states: make([]decision.ProactiveState, len(sc.Config.Models))}
 	base := decision.DefaultProactiveSettings()
 	if spec.Attainment > 0 {
@@ -186,6 +190,9 @@ func (p *hybridPolicy) input(mi int, mv *simulator.ModelView) *decision.Proactiv
 			Engine: perfmodel.Engine{MaxNumSeqs: sp.MaxNumSeqs, MaxBatchedTokens: sp.MaxNumBatchedTokens, KVTokens: sp.KVCapacityTokens()}}
 		if vi < len(obs.Variants) {
 			vm.Observation = obs.Variants[vi]
+		}
+		if vi < len(obs.Latency) && !p.noFeedback {
+			vm.Latency = obs.Latency[vi]
 		}
 		if p.priors {
 			vm.Prior = &perfmodel.Params{Alpha: sp.Alpha.Seconds(), Beta: sp.Beta.Seconds(), Gamma: sp.Gamma.Seconds()}
