@@ -130,13 +130,35 @@ func (w *Watcher) reportMain(ctx context.Context, obj *corev1.ConfigMap, name st
 	}
 }
 
-// reportSkipped logs a warning per skipped entry, naming key and rule, and raises an event.
+// reportSkipped logs a warning per skipped entry, naming key and rule, and raises one
+// event for the edit naming every skipped entry: the events API merges events of one reason
+// about one ConfigMap version into a series that keeps only the first message, so an event
+// per entry would hide all but one of them.
 func (w *Watcher) reportSkipped(ctx context.Context, obj *corev1.ConfigMap, skipped []*config.EntryError) {
 	logger := log.FromContext(ctx).WithValues("namespace", w.ns)
 	for _, e := range skipped {
 		logger.Info("Warning: skipped invalid config entry", "configMap", e.ConfigMap, "key", e.Key, "rule", e.Rule)
-		w.event(obj, corev1.EventTypeWarning, ReasonInvalidConfigEntry, e.Error())
 	}
+	if len(skipped) > 0 {
+		w.event(obj, corev1.EventTypeWarning, ReasonInvalidConfigEntry, skippedNote(skipped))
+	}
+}
+
+// skippedNote is the InvalidConfigEntry message. One entry: the entry's own error. Several:
+// every entry's key first (so a note cut at the events API's size limit still names them
+// all), then each entry's rule with value and fix.
+func skippedNote(skipped []*config.EntryError) string {
+	if len(skipped) == 1 {
+		return skipped[0].Error()
+	}
+	keys := make([]string, len(skipped))
+	rules := make([]string, len(skipped))
+	for i, e := range skipped {
+		keys[i] = fmt.Sprintf("%q", e.Key)
+		rules[i] = fmt.Sprintf("entry %q: %s", e.Key, e.Rule)
+	}
+	return fmt.Sprintf("ConfigMap %s: %d entries skipped (%s), the others apply: %s",
+		skipped[0].ConfigMap, len(skipped), strings.Join(keys, ", "), strings.Join(rules, "; "))
 }
 
 // rejectedNote is the ImmutableConfigChangeRejected message: the keys, and for each key a
@@ -158,6 +180,13 @@ func rejectedNote(rejected []config.Change) string {
 	return note
 }
 
+// maxNote is the events API's limit on an event's note, in bytes; cutMark ends a note cut
+// to fit and points to where the whole of it is.
+const (
+	maxNote = 1024
+	cutMark = " ... (cut; the controller log has every detail)"
+)
+
 // event raises an event on a ConfigMap, if there is a recorder and an object, and only in
 // the leader: every replica applies and logs the change, one tells the cluster.
 func (w *Watcher) event(obj *corev1.ConfigMap, eventType, reason, note string) {
@@ -166,10 +195,16 @@ func (w *Watcher) event(obj *corev1.ConfigMap, eventType, reason, note string) {
 	}
 	ref := obj.DeepCopy()
 	ref.APIVersion, ref.Kind = "v1", "ConfigMap" // objects from a cache carry no type
-	if len(note) > 1000 {
-		note = note[:1000]
+	w.recorder.Eventf(ref, nil, eventType, reason, "ReloadConfig", "%s", fitNote(note))
+}
+
+// fitNote cuts a note longer than the events API accepts, never through a character, and
+// says it was cut.
+func fitNote(note string) string {
+	if len(note) <= maxNote {
+		return note
 	}
-	w.recorder.Eventf(ref, nil, eventType, reason, "ReloadConfig", "%s", note)
+	return strings.ToValidUTF8(note[:maxNote-len(cutMark)], "") + cutMark
 }
 
 // sourceName names the source in force for logs.

@@ -99,6 +99,7 @@ func TestWatcherAgainstAPIServer(t *testing.T) {
 	t.Run("immutable change is rejected with a Warning event", h.testImmutable)
 	t.Run("saturation overrides, invalid entries and deletion", h.testSaturation)
 	t.Run("an entry the core would reject is skipped with a Warning event", h.testRejectedSaturationEntryEvent)
+	t.Run("every entry skipped in one edit is named in the events", h.testEverySkippedEntryIsNamed)
 	t.Run("immutable ConfigMaps and the legacy name are read", h.testImmutableConfigMap)
 	t.Run("a ConfigMap change a flag or environment variable shadows is told with an event", h.testShadowedChangesAreTold)
 	t.Run("only the leader raises events", h.testOnlyTheLeaderRaisesEvents)
@@ -350,6 +351,36 @@ func (h harness) testRejectedSaturationEntryEvent(t *testing.T) {
 		return false
 	})
 	t.Logf("event: %s", note)
+}
+
+// Two bad entries in one edit: the events API merges events of one reason about one
+// ConfigMap version into a series that keeps the first message, so what
+// `kubectl get events` shows must name both entries, with value and fix, and the log each.
+func (h harness) testEverySkippedEntryIsNamed(t *testing.T) {
+	ns := "wva-saturation-two-bad"
+	store, logs := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	h.put(t, ns, config.SaturationConfigMapName, map[string]string{
+		"good":   "model_id: meta/good\nqueueLengthThreshold: 8",
+		"kv17":   "model_id: meta/kv\nkvCacheThreshold: 1.7",
+		"queue0": "model_id: meta/llama\nqueueLengthThreshold: 0",
+	})
+	eventually(t, "the valid entry in force and both skipped entries logged", func() bool {
+		return store.SaturationFor("meta/good", ns).QueueLengthThreshold == 8 &&
+			logs.has(`"Warning: skipped invalid config entry"`, `"key"="kv17"`) && logs.has(`"Warning: skipped invalid config entry"`, `"key"="queue0"`)
+	})
+	var shown []string
+	eventually(t, "InvalidConfigEntry events naming both skipped entries with value and fix", func() bool {
+		shown = shown[:0]
+		for _, e := range h.eventsOf(t, ns, ReasonInvalidConfigEntry) {
+			if e.Type == corev1.EventTypeWarning && e.InvolvedObject.Name == config.SaturationConfigMapName {
+				shown = append(shown, e.Message)
+			}
+		}
+		all := strings.Join(shown, "\n")
+		_, ok := containsAll(all, `entry "kv17"`, "got 1.7", `entry "queue0"`, "got 0", "set it to")
+		return ok
+	})
+	t.Logf("events: %q", shown)
 }
 
 // A ConfigMap edit of a key the environment sets does nothing; it is not silent: an
