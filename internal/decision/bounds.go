@@ -20,21 +20,32 @@ func (v *variantPlan) bounds() (lo int, loBy string, hi int, hiBy string) {
 	if sc == nil {
 		return lo, loBy, hi, hiBy
 	}
-	name := sc.Kind + " " + sc.Name
+	minBy, maxBy := sc.fields()
 	if sc.MinReplicas >= lo {
-		lo, loBy = sc.MinReplicas, name+" minReplicas"
+		lo, loBy = sc.MinReplicas, minBy
 	}
 	if sc.MaxReplicas <= hi {
-		hi, hiBy = sc.MaxReplicas, name+" maxReplicas"
+		hi, hiBy = sc.MaxReplicas, maxBy
 	}
 	if lo > hi { // one bound is the VA's and conflicts with the autoscaler's other one
-		if hiBy == name+" maxReplicas" {
-			lo, loBy = sc.MinReplicas, name+" minReplicas"
+		if hiBy == maxBy {
+			lo, loBy = sc.MinReplicas, minBy
 		} else {
-			hi, hiBy = sc.MaxReplicas, name+" maxReplicas"
+			hi, hiBy = sc.MaxReplicas, maxBy
 		}
 	}
 	return lo, loBy, hi, hiBy
+}
+
+// fields names the autoscaler's lower and upper bound as its own spec spells them, e.g.
+// "HorizontalPodAutoscaler llama-a100 maxReplicas" or "ScaledObject llama-a100
+// maxReplicaCount", so that a reason points at the field to change.
+func (sc *ScalerBounds) fields() (minBy, maxBy string) {
+	name := sc.Kind + " " + sc.Name
+	if sc.Kind == "ScaledObject" {
+		return name + " minReplicaCount", name + " maxReplicaCount"
+	}
+	return name + " minReplicas", name + " maxReplicas"
 }
 
 // applyBounds clamps the desired count to the variant's bounds and says so in the reason,
@@ -58,4 +69,16 @@ func (v *variantPlan) atMax() string {
 	_, _, hi, hiBy := v.bounds()
 	v.boundedBy = hiBy
 	return fmt.Sprintf("at %s %d", hiBy, hi)
+}
+
+// atFloor returns the reason's phrase for a variant a scale-down passes over because it is
+// at its lower bound, naming the bound that sets it ("at floor 1" when none does: the
+// saturation rules never take a variant below one replica; only the zero policy does).
+func (v *variantPlan) atFloor() string {
+	lo, loBy, _, _ := v.bounds()
+	if lo < 1 || loBy == "" {
+		return fmt.Sprintf("at floor %d", v.floor())
+	}
+	v.boundedBy = loBy
+	return fmt.Sprintf("at %s %d", loBy, lo)
 }

@@ -42,7 +42,7 @@ func TestBounds(t *testing.T) {
 	t.Run("minReplicas is the floor for scale-down", func(t *testing.T) {
 		v := variant("a", 5, 3)
 		v.MinReplicas = ptr(3)
-		check(t, mustDecide(t, snap([]VariantState{v}, light("a", 3)...)), map[string]want{"a": {3, ActionHold, "at floor 3"}})
+		check(t, mustDecide(t, snap([]VariantState{v}, light("a", 3)...)), map[string]want{"a": {3, ActionHold, "hold: at minReplicas 3; scale-down safe"}})
 	})
 	t.Run("previous desired above maxReplicas is clamped", func(t *testing.T) {
 		v := variant("a", 5, 2)
@@ -56,4 +56,25 @@ func TestBounds(t *testing.T) {
 			t.Fatalf("BoundedBy %q", d.Variants[0].BoundedBy)
 		}
 	})
+}
+
+// A reason names an autoscaler's bound by the field its spec has: an HPA's minReplicas and
+// maxReplicas, a KEDA ScaledObject's minReplicaCount and maxReplicaCount.
+func TestScalerBoundsAreNamedAsTheirSpecSpellsThem(t *testing.T) {
+	light := []ReplicaSignals{replica("a", 0, 0.05, 0), replica("a", 1, 0.05, 0), replica("a", 2, 0.05, 0)}
+	for _, tc := range []struct {
+		kind, floor, limit string
+	}{
+		{"HorizontalPodAutoscaler", "hold: at HorizontalPodAutoscaler s minReplicas 3; scale-down safe", "limited by HorizontalPodAutoscaler s maxReplicas 2 (wanted 5)"},
+		{"ScaledObject", "hold: at ScaledObject s minReplicaCount 3; scale-down safe", "limited by ScaledObject s maxReplicaCount 2 (wanted 5)"},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			v := variant("a", 5, 3)
+			v.Scaler = &ScalerBounds{Kind: tc.kind, Name: "s", MinReplicas: 3, MaxReplicas: 10}
+			check(t, mustDecide(t, snap([]VariantState{v}, light...)), map[string]want{"a": {3, ActionHold, tc.floor}})
+			v = variant("a", 5, 5)
+			v.Scaler = &ScalerBounds{Kind: tc.kind, Name: "s", MinReplicas: 1, MaxReplicas: 2}
+			check(t, mustDecide(t, snap([]VariantState{v}, replica("a", 0, 0.5, 0))), map[string]want{"a": {2, ActionScaleDown, tc.limit}})
+		})
+	}
 }

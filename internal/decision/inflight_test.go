@@ -86,5 +86,5 @@ func TestScalerMinKeepsDesiredAboveItsFloor(t *testing.T) {
 	s := idleSnapshot()
 	s.Variants[0].Scaler = &ScalerBounds{Kind: "ScaledObject", Name: "a-so", MinReplicas: 1, MaxReplicas: 100}
 	d := mustDecide(t, s)
-	check(t, d, map[string]want{"a": {1, ActionHold, "raised to ScaledObject a-so minReplicas 1 (wanted 0)"}, "b": {0, ActionScaleDown, ""}})
+	check(t, d, map[string]want{"a": {1, ActionHold, "raised to ScaledObject a-so minReplicaCount 1 (wanted 0)"}, "b": {0, ActionScaleDown, ""}})
 }

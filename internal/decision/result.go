@@ -83,7 +83,8 @@ type VariantDecision struct {
 	InFlight bool
 	// FallbackSource is set only on safety-net decisions.
 	FallbackSource FallbackSource
-	// BoundedBy is "minReplicas" or "maxReplicas" when a bound changed the answer.
+	// BoundedBy names the bound that changed the answer or held the variant, e.g.
+	// "maxReplicas" (the VA's) or "ScaledObject llama-a100 maxReplicaCount".
 	BoundedBy string
 	// GPUShortfall is the number of replicas the GPU limiter could not grant.
 	GPUShortfall int

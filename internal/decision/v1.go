@@ -165,7 +165,7 @@ func (p *plan) planV1Down(why string) {
 		switch {
 		case v.inFlight:
 		case v.base <= v.floor():
-			p.setReason(i, "hold: at floor %d; scale-down safe (%s)", v.floor(), why)
+			p.setReason(i, "hold: %s; scale-down safe (%s)", v.atFloor(), why)
 		default:
 			cands = append(cands, i)
 		}

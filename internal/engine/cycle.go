@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
@@ -100,10 +101,10 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 const scalerListTimeout = 10 * time.Second
 
 // scalers lists the HPAs, and the KEDA ScaledObjects when their CRD is installed, whose
-// bounds the decisions respect.
-func (e *Engine) scalers(ctx context.Context) ([]inventory.Scaler, error) {
+// bounds the decisions respect (opts narrow the lists, e.g. to one namespace).
+func (e *Engine) scalers(ctx context.Context, opts ...client.ListOption) ([]inventory.Scaler, error) {
 	var hpas autoscalingv2.HorizontalPodAutoscalerList
-	if err := e.opts.Reader.List(ctx, &hpas); err != nil {
+	if err := e.opts.Reader.List(ctx, &hpas, opts...); err != nil {
 		return nil, fmt.Errorf("list HorizontalPodAutoscalers: %w", err)
 	}
 	out := inventory.HPAScalers(hpas.Items)
@@ -119,7 +120,7 @@ func (e *Engine) scalers(ctx context.Context) ([]inventory.Scaler, error) {
 	}
 	var sos unstructured.UnstructuredList
 	sos.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-	if err := e.opts.Reader.List(ctx, &sos); err != nil {
+	if err := e.opts.Reader.List(ctx, &sos, opts...); err != nil {
 		return out, fmt.Errorf("list ScaledObjects: %w", err)
 	}
 	return append(out, inventory.ScaledObjectScalers(sos.Items)...), nil

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -221,13 +220,16 @@ func (e *Engine) modelInventory(ctx context.Context, key ModelKey) (*inventory.M
 			deps = append(deps, d)
 		}
 	}
-	var hpas autoscalingv2.HorizontalPodAutoscalerList
-	if err := e.opts.Reader.List(ctx, &hpas, client.InNamespace(key.Namespace)); err != nil {
-		return nil, fmt.Errorf("list HorizontalPodAutoscalers in %s: %w", key.Namespace, err)
+	listCtx, cancel := context.WithTimeout(ctx, scalerListTimeout)
+	defer cancel()
+	scalers, err := e.scalers(listCtx, client.InNamespace(key.Namespace))
+	if err != nil { // as in a cycle: decide with the bounds that could be read
+		log.FromContext(ctx).Error(err, "Cannot read the HPAs and ScaledObjects on the targets; deciding without their bounds this cycle",
+			"namespace", key.Namespace)
 	}
 	for _, m := range inventory.Build(vas.Items, deps, nil) {
 		if m.ModelID == key.ModelID {
-			inventory.AttachScalers([]*inventory.Model{m}, inventory.HPAScalers(hpas.Items))
+			inventory.AttachScalers([]*inventory.Model{m}, scalers)
 			return m, nil
 		}
 	}
