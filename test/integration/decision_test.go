@@ -18,7 +18,8 @@ import (
 const model = "meta/llama-3.1-8b"
 
 // twoVariants creates the guide's cost example: the same model on a cheap A100 variant
-// (cost 5) and a dear H100 variant (cost 20), one replica each, and waits for their pods.
+// (cost 5) and a dear H100 variant (cost 20), one replica each, and waits until their
+// pods are Ready.
 func twoVariants(t *testing.T, ns string, labels map[string]string) {
 	t.Helper()
 	ctx := context.Background()
@@ -33,14 +34,9 @@ func twoVariants(t *testing.T, ns string, labels map[string]string) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, patience, func() error {
-		for _, app := range []string{"llama-a100", "llama-h100"} {
-			if n := len(podsOf(t, ns, app)); n != 1 {
-				return fmt.Errorf("%s has %d pods", app, n)
-			}
-		}
-		return nil
-	})
+	for _, app := range []string{"llama-a100", "llama-h100"} {
+		readyPods(t, ns, app, 1)
+	}
 }
 
 // loadAll publishes the same load for every pod of the namespace's variants.
@@ -185,27 +181,11 @@ func TestLimitedModeGrantsScaleUpsFromFreeGPUsOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, patience, func() error {
-		for app, want := range map[string]int{"cheap-l4": 2, "dear-h100": 1} {
-			ready := 0
-			for _, p := range podsOf(t, ns, app) {
-				for _, c := range p.Status.Conditions {
-					if c.Type == "Ready" && c.Status == "True" {
-						ready++
-					}
-				}
-			}
-			if ready != want {
-				return fmt.Errorf("%s has %d ready pods, want %d", app, ready, want)
-			}
+	for app, n := range map[string]int{"cheap-l4": 2, "dear-h100": 1} {
+		for _, p := range readyPods(t, ns, app, n) {
+			s.exp.set(ns, p.Name, model, 0.95, 8)
 		}
-		for _, app := range []string{"cheap-l4", "dear-h100"} {
-			for _, p := range podsOf(t, ns, app) {
-				s.exp.set(ns, p.Name, model, 0.95, 8)
-			}
-		}
-		return nil
-	})
+	}
 	wantDesired(t, ns, "dear-h100", 2, patience)
 	if got, _ := desired(t, ns, "cheap-l4"); got != 2 {
 		t.Errorf("the L4 variant got desired %d with no free L4 GPU", got)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -15,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
 	"github.com/workload-variant-autoscaler/wva/internal/actuator"
@@ -119,18 +121,7 @@ func newEngineFixture(t *testing.T, ctx context.Context) *engineFixture {
 	if err := s.client.Create(ctx, newVA(ns, "llama-a100", model, "llama-a100", "5", map[string]string{instanceLabel: ns})); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, func() error {
-		ready := 0
-		for _, p := range podsOf(t, ns, "llama-a100") {
-			if inventory.PodReady(&p) {
-				ready++
-			}
-		}
-		if ready != 2 {
-			return fmt.Errorf("%d ready pods, want 2", ready)
-		}
-		return nil
-	})
+	readyPods(t, ns, "llama-a100", 2)
 	cs, err := kubernetes.NewForConfig(s.env.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +143,15 @@ func newEngineFixture(t *testing.T, ctx context.Context) *engineFixture {
 		Metrics: metrics, Recorder: f.recorder, Clock: f.clock,
 	})
 	return f
+}
+
+// engineContext is a test's context, cancelled when the test ends, whose logger writes
+// to the test's log: the engine's decision lines show with a failure, and the engine never
+// falls back to controller-runtime's global logger.
+func engineContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(log.IntoContext(context.Background(), testr.New(t)))
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // publishTwoThenSaturate runs a first cycle at moderate load (desired 2 published),
@@ -205,8 +205,7 @@ func (f *engineFixture) changeEvents(t *testing.T, ctx context.Context, prefix s
 // first's status write, announce the change 2 -> 3 once and count it once: the engine
 // remembers what it published, instead of trusting the stale status.
 func TestOneEventAndOneCountPerChange(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := engineContext(t)
 	f := newEngineFixture(t, ctx)
 	f.publishTwoThenSaturate(t, ctx)
 	f.eng.RunOnce(ctx, "saturated")
@@ -226,8 +225,7 @@ func TestOneEventAndOneCountPerChange(t *testing.T) {
 // inFlightExpiryIntervals (3 x 30 s) without progress: the variant is decided afresh from
 // the previous desired count, 3 -> 4.
 func TestChangeInFlightExpiresWhenTheTargetDoesNotMove(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := engineContext(t)
 	f := newEngineFixture(t, ctx)
 	f.publishTwoThenSaturate(t, ctx)
 	f.eng.RunOnce(ctx, "saturated") // 2 -> 3; the Deployment stays at 2

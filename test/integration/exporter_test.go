@@ -66,3 +66,14 @@ func (e *exporter) remove(ns, pod, model string) {
 		c.DeleteLabelValues(lv...)
 	}
 }
+
+// forget stops publishing every series of one namespace, as when its pods are gone.
+func (e *exporter) forget(ns string) {
+	match := prometheus.Labels{"namespace": ns}
+	for _, g := range []*prometheus.GaugeVec{e.kv, e.waiting, e.running, e.cacheInfo} {
+		g.DeletePartialMatch(match)
+	}
+	for _, c := range []*prometheus.CounterVec{e.success, e.prompt, e.genToks} {
+		c.DeletePartialMatch(match)
+	}
+}

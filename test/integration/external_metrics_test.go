@@ -86,13 +86,8 @@ func TestBuiltInExternalMetricsScaleThroughTheRealHPA(t *testing.T) {
 			s.exp.set(ns, p.Name, model, kv, waiting)
 		}
 	}
-	eventually(t, time.Minute, func() error {
-		if n := len(podsOf(t, ns, name)); n != 1 {
-			return fmt.Errorf("%d pods", n)
-		}
-		load(0.3, 0)
-		return nil
-	})
+	readyPods(t, ns, name, 1)
+	load(0.3, 0)
 	wantDesired(t, ns, name, 1, 30*time.Second)
 	path := "/apis/external.metrics.k8s.io/v1beta1/namespaces/" + ns + "/wva_desired_replicas"
 	eventually(t, 30*time.Second, func() error {

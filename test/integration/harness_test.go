@@ -8,11 +8,14 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
 	"github.com/workload-variant-autoscaler/wva/internal/localenv"
@@ -41,6 +44,9 @@ var s suite
 func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
 
 func runSuite(m *testing.M) int {
+	// What this process logs through controller-runtime (its clients' API warnings) goes
+	// to stderr; unset, controller-runtime would drop it and print a stack trace instead.
+	log.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "wva-integration-")
 	if err != nil {
@@ -123,12 +129,52 @@ func metricsOf(t *testing.T, m *harness.Manager) string {
 
 func freePort(t *testing.T) int { return harness.FreePort(t) }
 
-// newNamespace creates a fresh namespace for one scenario.
+// newNamespace creates a fresh namespace for one scenario and deletes it when the test
+// ends; see releaseNamespace.
 func newNamespace(t *testing.T) string {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "it-"}}
 	if err := s.client.Create(context.Background(), ns); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { releaseNamespace(t, ns.Name) })
 	return ns.Name
+}
+
+// releaseNamespace deletes a scenario's namespace and its exporter series, and waits
+// until its Pods are gone. The fake nodes' GPUs are shared by the whole suite: a scenario
+// that kept its Pods (or an HPA scaling them) would leave the next one's Pods
+// unschedulable, pending for ever, and every scale-up it expects held. The Deployments,
+// ReplicaSets and Pods go first, directly: the namespace controller alone takes seconds
+// per namespace. It runs after the scenario's managers have stopped (cleanups run last
+// in, first out), so no controller acts on the deletion.
+func releaseNamespace(t *testing.T, ns string) {
+	t.Helper()
+	ctx := context.Background()
+	s.exp.forget(ns)
+	bg := client.PropagationPolicy(metav1.DeletePropagationBackground)
+	if err := s.client.DeleteAllOf(ctx, &appsv1.Deployment{}, client.InNamespace(ns), bg); err != nil {
+		t.Errorf("delete deployments of %s: %v", ns, err)
+	}
+	if err := s.client.DeleteAllOf(ctx, &appsv1.ReplicaSet{}, client.InNamespace(ns), bg); err != nil {
+		t.Errorf("delete replicasets of %s: %v", ns, err)
+	}
+	if err := s.client.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(ns)); err != nil {
+		t.Errorf("delete pods of %s: %v", ns, err)
+	}
+	err := s.client.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	if client.IgnoreNotFound(err) != nil {
+		t.Errorf("delete namespace %s: %v", ns, err)
+		return
+	}
+	eventually(t, patience, func() error {
+		var pods corev1.PodList
+		if err := s.client.List(ctx, &pods, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		if n := len(pods.Items); n > 0 {
+			return fmt.Errorf("namespace %s still has %d pod(s) holding GPUs", ns, n)
+		}
+		return nil
+	})
 }

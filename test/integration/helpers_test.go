@@ -117,6 +117,45 @@ func podsOf(t *testing.T, ns, app string) []corev1.Pod {
 	return live
 }
 
+// readyPods waits until a Deployment (by its app label) has exactly n live Pods, all
+// Ready, and returns them. A scenario that expects a scale-up waits for readiness, not
+// mere existence: WVA rightly holds a scale-up of a variant whose replicas are still
+// pending. A Pod that stays pending is reported with its state (the scheduler's reason
+// when it cannot be placed).
+func readyPods(t *testing.T, ns, app string, n int) []corev1.Pod {
+	t.Helper()
+	var pods []corev1.Pod
+	eventually(t, patience, func() error {
+		pods = podsOf(t, ns, app)
+		if len(pods) != n {
+			return fmt.Errorf("%s has %d pods, want %d", app, len(pods), n)
+		}
+		for i := range pods {
+			if why := notReady(&pods[i]); why != "" {
+				return fmt.Errorf("pod %s is not Ready: %s", pods[i].Name, why)
+			}
+		}
+		return nil
+	})
+	return pods
+}
+
+// notReady says why a Pod is not Ready (phase and its first condition that is not True),
+// or "" when it is Ready.
+func notReady(p *corev1.Pod) string {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return ""
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			return fmt.Sprintf("phase %q, %s %s: %s %s", p.Status.Phase, c.Type, c.Status, c.Reason, c.Message)
+		}
+	}
+	return fmt.Sprintf("phase %q, no Ready condition yet", p.Status.Phase)
+}
+
 // seriesLine finds the line of a metric for one variant in /metrics text.
 func seriesLine(text, metric, ns, variant string) (string, bool) {
 	for _, l := range strings.Split(text, "\n") {

@@ -14,7 +14,7 @@ import (
 )
 
 // oneVariant creates one single-replica variant of the model, labelled for the
-// namespace's controller instance, and returns its Pod's name once it exists.
+// namespace's controller instance, and returns its Pod's name once it is Ready.
 func oneVariant(t *testing.T, ns, name string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -24,16 +24,7 @@ func oneVariant(t *testing.T, ns, name string) string {
 	if err := s.client.Create(ctx, newVA(ns, name, model, name, "20", map[string]string{instanceLabel: ns})); err != nil {
 		t.Fatal(err)
 	}
-	var pod string
-	eventually(t, patience, func() error {
-		pods := podsOf(t, ns, name)
-		if len(pods) != 1 {
-			return fmt.Errorf("%d pods", len(pods))
-		}
-		pod = pods[0].Name
-		return nil
-	})
-	return pod
+	return readyPods(t, ns, name, 1)[0].Name
 }
 
 // The MetricsAvailable condition tells a replica that never reported (MetricsMissing)
