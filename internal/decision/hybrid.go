@@ -478,7 +478,7 @@ func (h *hybrid) apply(res solve.Result, capacity []int, rates []float64, fo for
 			v.desired = v.base
 			v.reason = why
 			p.requests = append(p.requests, scaleUp{variant: i, replicas: target - v.base, alternatives: alts,
-				prefix: why, label: "variant"})
+				prefix: why, label: "variant", rates: rates})
 			p.analysis.ScaleUpNeeded = true
 			continue
 		}

@@ -237,6 +237,25 @@ func TestHybridGPULimit(t *testing.T) {
 	}
 }
 
+// TestHybridGPULimitAlternativesCoverTheCapacity: the A100s that stand in for H100s the
+// GPUs cannot hold carry the capacity of the H100s, not their count: an A100 sustains
+// well under half an H100's rate.
+func TestHybridGPULimitAlternativesCoverTheCapacity(t *testing.T) {
+	s := hybridSnap(0, 2, 0.5, 0, 40)
+	s.FreeGPUs = map[string]int{"acc-h100": 1, "acc-a100": 20}
+	d := mustDecide(t, s)
+	h, a := variantByName(t, d, "h100"), variantByName(t, d, "a100")
+	rates := map[string]float64{}
+	for _, vo := range d.Proactive.Variants {
+		rates[vo.Name] = vo.SustainableRate
+	}
+	want := float64(h.GPUShortfall) * rates["h100"]
+	if h.GPUShortfall == 0 || float64(a.DesiredReplicas)*rates["a100"] < want || float64(a.DesiredReplicas-1)*rates["a100"] >= want {
+		t.Errorf("h100 short of %d replica(s) of %.2f/s; a100 %d of %.2f/s: want the fewest A100s covering %.2f/s (%s)",
+			h.GPUShortfall, rates["h100"], a.DesiredReplicas, rates["a100"], want, a.Reason)
+	}
+}
+
 // TestHybridPriorityFirst: with one shared pool, a Premium model gets GPUs before a
 // model without class, even when the latter's need is larger.
 func TestHybridPriorityFirst(t *testing.T) {

@@ -3,6 +3,7 @@ package decision
 import (
 	"fmt"
 	"maps"
+	"math"
 )
 
 // copyInventory copies a GPU inventory so granting never mutates the caller's map.
@@ -43,20 +44,36 @@ func (p *plan) grant(pool map[string]int) {
 
 // grantAlternatives offers replicas the preferred variant could not get to the next
 // variants in order, and returns how many are still not granted.
+//
+// With rates (HYBRID) the offer is the capacity not granted: an alternative is asked
+// for as many replicas as carry it at its own rate.
 func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[string]int) int {
+	capacity := 0.0 // HYBRID: the rate still to place
+	if r.rates != nil {
+		capacity = float64(left) * r.rates[r.variant]
+	}
 	for _, ai := range r.alternatives {
 		if left == 0 {
 			break
 		}
+		want := left
+		if r.rates != nil && r.rates[ai] > 0 {
+			want = int(math.Ceil(capacity/r.rates[ai] - 1e-9))
+		}
 		alt := &p.variants[ai]
-		got, note := take(alt, left, pool)
+		got, note := take(alt, want, pool)
 		if got == 0 {
 			alt.reason = fmt.Sprintf("hold: GPU limit: %s; could not take the +%d %s could not get either (%s)", note, left, denied, r.prefix)
 			continue
 		}
 		alt.reason = fmt.Sprintf("%s; +%d on variant %s (cost %s): %s %s could not get GPUs",
 			r.prefix, got, alt.state.Name, fmtNum(alt.state.Cost), r.label, denied)
-		left -= got
+		if r.rates == nil || r.rates[ai] <= 0 {
+			left -= got
+			continue
+		}
+		capacity -= float64(got) * r.rates[ai]
+		left = max(0, int(math.Ceil(capacity/r.rates[r.variant]-1e-9)))
 	}
 	return left
 }

@@ -47,6 +47,10 @@ type scaleUp struct {
 	alternatives []int // variants to try, in order, for what the first cannot get
 	prefix       string
 	label        string // how the choice is described, e.g. "cheapest variant"
+	// rates are the per-replica sustainable rates per plan variant (HYBRID): when set,
+	// an alternative is offered the capacity the first variant could not get, not its
+	// replica count.
+	rates []float64
 }
 
 // newPlan copies the variants in name order and works out pending and in-flight state.
