@@ -124,7 +124,8 @@ func (h *hybrid) feedback() {
 		all = all.Plus(vm.Latency)
 	}
 	if lo, hi, n, ok := all.Miss(h.out.Targets); ok {
-		st.Budget = fs.Trim(st.Budget, lo, hi, n, h.settings.Attainment, h.s.Now)
+		est, _ := all.MissEstimate(h.out.Targets)
+		st.Budget = fs.Trim(st.Budget, lo, hi, est, n, h.settings.Attainment, h.s.Now)
 	}
 	h.sizing = h.settings.Attainment
 	if st.Budget.Sizing > 0 {

@@ -42,6 +42,31 @@ func TestShareAbove(t *testing.T) {
 	}
 }
 
+// TestShareAboveEstimateSpreadsTheStraddlingBucket: a limit 30% of the way into a
+// bucket leaves 70% of that bucket's observations above it.
+func TestShareAboveEstimateSpreadsTheStraddlingBucket(t *testing.T) {
+	cases := []struct {
+		limit, want float64
+	}{
+		{0.65, 0.4 + 0.7*0.3}, // 30% into (0.5, 1]
+		{1, 0.4},              // on a bound: exact
+		{5, 0.1},              // in the +Inf bucket: counted above
+		{0.05, 0.9 + 0.5*0.1}, // half way into (0, 0.1]
+	}
+	for _, c := range cases {
+		got, ok := h(10, 20, 30, 30, 10).ShareAboveEstimate(c.limit)
+		if !ok || !near(got, c.want) {
+			t.Errorf("ShareAboveEstimate(%v) = %v, %v; want %v", c.limit, got, ok, c.want)
+		}
+	}
+	w := Latency{TTFT: h(50, 30, 10, 6, 4), TPOT: Histogram{Bounds: []float64{0.01, 0.025, 0.05}, Counts: []float64{10, 80, 9, 1}}}
+	est, ok := w.MissEstimate([]perfmodel.Target{{TTFT: 0.5, ITL: 0.024}})
+	a, b := 0.2, 0.1+0.8*(0.001/0.015)
+	if !ok || !near(est, a+b-a*b) {
+		t.Errorf("MissEstimate = %v, %v; want %v: a 24 ms limit in a (10, 25] ms bucket leaves a fifteenth of it above", est, ok, a+b-a*b)
+	}
+}
+
 func TestHistogramValidateNamesTheFault(t *testing.T) {
 	cases := []struct {
 		h    Histogram
@@ -137,16 +162,16 @@ func TestTrimSteersTheSizingToTheGoal(t *testing.T) {
 		{"never above SizingMax", Budget{Sizing: 0.995}, 0.5, 0.5, 300, 0.995, 0.5},
 	}
 	for _, c := range cases {
-		got := s.Trim(c.b, c.miss, c.missHi, c.requests, 0.97, t0)
+		got := s.Trim(c.b, c.miss, c.missHi, (c.miss+c.missHi)/2, c.requests, 0.97, t0)
 		if !near(got.Sizing, c.want) || !near(got.Attainment, c.wantAttainment) || !got.Updated.Equal(t0) {
 			t.Errorf("%s: sizing %v attainment %v updated %v; want %v, %v", c.name, got.Sizing, got.Attainment, got.Updated, c.want, c.wantAttainment)
 		}
 	}
-	b := s.Trim(Budget{Sizing: 0.95, Updated: t0}, 0.3, 0.3, 300, 0.97, t0)
+	b := s.Trim(Budget{Sizing: 0.95, Updated: t0}, 0.3, 0.3, 0.3, 300, 0.97, t0)
 	if b.Sizing != 0.95 {
 		t.Errorf("a window not after the last one moved the sizing to %v", b.Sizing)
 	}
-	b = s.Trim(Budget{Sizing: 0.95}, 0, 0, 0, 0.97, t0)
+	b = s.Trim(Budget{Sizing: 0.95}, 0, 0, 0, 0, 0.97, t0)
 	if b.Sizing != 0.95 || !b.Updated.IsZero() {
 		t.Errorf("an empty window counted: %+v", b)
 	}
@@ -156,8 +181,8 @@ func TestTrimSteersTheSizingToTheGoal(t *testing.T) {
 // average of the recent windows.
 func TestTrimSmoothsTheObservedAttainment(t *testing.T) {
 	s := DefaultSettings()
-	b := s.Trim(Budget{}, 0, 0, 300, 0.97, t0)
-	b = s.Trim(b, 0.5, 0.5, 300, 0.97, t0.Add(30*time.Second))
+	b := s.Trim(Budget{}, 0, 0, 0, 300, 0.97, t0)
+	b = s.Trim(b, 0.5, 0.5, 0.5, 300, 0.97, t0.Add(30*time.Second))
 	keep := 29.0 / 30
 	want := (keep*300*1 + 300*0.5) / (keep*300 + 300)
 	if !near(b.Attainment, want) || !near(b.Requests, keep*300+300) {
@@ -270,7 +295,7 @@ func FuzzFeedback(f *testing.F) {
 	f.Add(math.NaN(), 1.0, math.Inf(1), 0.0, -1.0, math.NaN())
 	f.Fuzz(func(t *testing.T, miss, missHi, requests, sizing, load, credit float64) {
 		s := DefaultSettings()
-		b := s.Trim(Budget{Sizing: sizing}, miss, missHi, requests, 0.97, t0)
+		b := s.Trim(Budget{Sizing: sizing}, miss, missHi, miss, requests, 0.97, t0)
 		if !(b.Sizing >= s.SizingMin && b.Sizing <= s.SizingMax) && b.Sizing != 0.97 {
 			t.Fatalf("sizing %v out of bounds", b.Sizing)
 		}

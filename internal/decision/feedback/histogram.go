@@ -72,6 +72,29 @@ func (h Histogram) ShareAbove(limit float64) (lo, hi float64, ok bool) {
 	return clamp(1 - (under+within)/n), clamp(1 - under/n), true
 }
 
+// ShareAboveEstimate is the share of the window's observations above limit with the
+// observations spread evenly within each bucket (as histogram_quantile reads them);
+// those of the +Inf bucket count as above. It lies within ShareAbove's bounds.
+func (h Histogram) ShareAboveEstimate(limit float64) (float64, bool) {
+	lo, hi, ok := h.ShareAbove(limit)
+	if !ok {
+		return 0, false
+	}
+	i := 0
+	for i < len(h.Bounds) && h.Bounds[i] <= limit {
+		i++
+	}
+	if i == len(h.Bounds) {
+		return hi, true
+	}
+	lower := 0.0
+	if i > 0 {
+		lower = h.Bounds[i-1]
+	}
+	within := (h.Bounds[i] - limit) / (h.Bounds[i] - lower) // the bucket's share above the limit
+	return math.Min(hi, math.Max(lo, lo+within*(hi-lo))), true
+}
+
 // Latency is a model's latency over one decision window, across all its replicas.
 type Latency struct {
 	// TTFT is increase(vllm:time_to_first_token_seconds_bucket[w]).
@@ -100,6 +123,22 @@ func (w Latency) Miss(targets []perfmodel.Target) (lo, hi, n float64, ok bool) {
 		lo, hi = math.Max(lo, either(aLo, bLo)), math.Max(hi, either(aHi, bHi))
 	}
 	return lo, hi, n, true
+}
+
+// MissEstimate is the share of the window's requests that missed their objectives (the
+// worst target's), with observations spread evenly within buckets; false when the
+// window holds no request.
+func (w Latency) MissEstimate(targets []perfmodel.Target) (float64, bool) {
+	if w.TTFT.Total() <= 0 || len(targets) == 0 || w.TTFT.Validate() != nil || w.TPOT.Validate() != nil {
+		return 0, false
+	}
+	m := 0.0
+	for _, t := range targets {
+		a, _ := w.TTFT.ShareAboveEstimate(t.TTFT)
+		b, _ := w.TPOT.ShareAboveEstimate(t.ITL) // zero without observations
+		m = math.Max(m, a+b-a*b)
+	}
+	return m, true
 }
 
 // Plus adds two windows bucket by bucket (the replicas of several variants); histograms

@@ -190,10 +190,11 @@ type Budget struct {
 const smoothing = 29.0 / 30
 
 // Trim takes one window of the model (all its variants), whose share of missing
-// requests lies between miss and missHi: the attainment sized for falls when even the
-// most missing is within the goal, rises when even the fewest is not, in proportion to
-// the window's requests (up to FullWeight), and holds otherwise.
-func (s Settings) Trim(b Budget, miss, missHi, requests, initial float64, now time.Time) Budget {
+// requests lies between miss and missHi (est within them: the estimate the observed
+// attainment is averaged from): the attainment sized for falls when even the most
+// missing is within the goal, rises when even the fewest is not, in proportion to the
+// window's requests (up to FullWeight), and holds otherwise.
+func (s Settings) Trim(b Budget, miss, missHi, est, requests, initial float64, now time.Time) Budget {
 	if !(b.Sizing >= 0 && b.Sizing < 1) || !(b.Attainment >= 0 && b.Attainment <= 1) || !(b.Requests >= 0) || math.IsInf(b.Requests, 0) {
 		b = Budget{}
 	}
@@ -205,9 +206,12 @@ func (s Settings) Trim(b Budget, miss, missHi, requests, initial float64, now ti
 	if !(requests > 0) || math.IsInf(requests, 0) || !(miss >= 0 && miss <= missHi && missHi <= 1) || (!b.Updated.IsZero() && !now.After(b.Updated)) {
 		return b
 	}
+	if !(est >= miss && est <= missHi) {
+		est = (miss + missHi) / 2
+	}
 	weight := math.Min(1, requests/s.FullWeight)
 	keep := math.Pow(smoothing, weight)
-	b.Attainment = (keep*b.Requests*b.Attainment + requests*(1-(miss+missHi)/2)) / (keep*b.Requests + requests)
+	b.Attainment = (keep*b.Requests*b.Attainment + requests*(1-est)) / (keep*b.Requests + requests)
 	b.Requests = keep*b.Requests + requests
 	b.Updated = now
 	gap := 0.0

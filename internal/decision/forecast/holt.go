@@ -9,7 +9,7 @@ import (
 // The level follows a rise within RiseTime and a fall within FallTime: capacity is added
 // for a rise at once and given back only when the fall has lasted. The trend follows
 // the level's slope over TrendTime and is extrapolated in proportion to how many of the
-// last RampWindows windows kept rising beyond the first (none for one rising window), so
+// last RampWindows windows kept rising beyond the StepWindows a step takes to show, so
 // that a step (a burst starting) does not pass for a ramp. The headroom is Z standard deviations of the one-window forecast
 // error (from its smoothed absolute value) plus BurstWeight times the smoothed excess of
 // the short-time-scale peak over the mean.
@@ -24,6 +24,9 @@ type Holt struct {
 	MaxTrendHorizon time.Duration
 	// RampWindows is how many consecutive rising windows make a trend count in full.
 	RampWindows int
+	// StepWindows is how many rising windows a step in the load takes to show (the
+	// metrics window spans that many decisions); the trend counts only beyond them.
+	StepWindows int
 	// MaxGrowth caps the extrapolated rise over the horizon, as a share of the level.
 	MaxGrowth float64
 	// Z is the headroom in standard deviations of the forecast error.
@@ -35,7 +38,7 @@ type Holt struct {
 // DefaultHolt returns the tuned defaults (see docs/proactive-mode.md).
 func DefaultHolt() Holt {
 	return Holt{
-		RiseTime: 10 * time.Second, FallTime: 2 * time.Minute, TrendTime: 2 * time.Minute, RampWindows: 4, MaxGrowth: 0.25,
+		RiseTime: 10 * time.Second, FallTime: 2 * time.Minute, TrendTime: 2 * time.Minute, RampWindows: 4, StepWindows: 1, MaxGrowth: 0.25,
 		ErrorTime: 5 * time.Minute, MaxTrendHorizon: 5 * time.Minute, Z: 0.5, BurstWeight: 0.25,
 	}
 }
@@ -126,8 +129,8 @@ func (h Holt) At(s State, horizon time.Duration) Forecast {
 	confidence := 1.0
 	if h.RampWindows > 0 {
 		confidence = math.Min(1, float64(s.Rising)/float64(h.RampWindows))
-		if h.RampWindows > 1 { // one rising window is a step, not yet a ramp
-			confidence = math.Min(1, math.Max(0, float64(s.Rising-1))/float64(h.RampWindows-1))
+		if h.StepWindows > 0 && h.RampWindows > h.StepWindows { // a step is not yet a ramp
+			confidence = math.Min(1, math.Max(0, float64(s.Rising-h.StepWindows))/float64(h.RampWindows-h.StepWindows))
 		}
 	}
 	rise := confidence * s.Trend * ahead.Seconds()
