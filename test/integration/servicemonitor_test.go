@@ -100,35 +100,56 @@ func selfSigned(t *testing.T, dir string, dnsNames []string) {
 // the metrics Service's DNS name the Certificate is issued for, and the manager serves that
 // Secret. Shown with a real Prometheus scraping the built manager with the TLS settings
 // the Prometheus Operator derives from the ServiceMonitor.
-func TestServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
-	objs := kustomizeBuild(t, filepath.Join(repoRoot, "config/prometheus"))
+// verifiedEndpoint is what a ServiceMonitor's endpoint verifies WVA's metrics with.
+type verifiedEndpoint struct {
+	serverName, caSecret, caKey, path string
+	dnsNames                          []string
+	endpoint                          map[string]any
+}
+
+// verifiedServiceMonitor checks that an install's ServiceMonitor verifies the metrics
+// certificate: no insecureSkipVerify, a server name that is the metrics Service's DNS name,
+// a CA from the Secret a cert-manager Certificate for that name fills, and a manager that
+// serves that Secret (METRICS_CERT_PATH and its volume).
+func verifiedServiceMonitor(t *testing.T, source string, objs []*unstructured.Unstructured) verifiedEndpoint {
+	t.Helper()
 	sm := findObject(t, objs, "ServiceMonitor", nil)
 	endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
 	if len(endpoints) != 1 {
-		t.Fatalf("ServiceMonitor has %d endpoints, want 1", len(endpoints))
+		t.Fatalf("%s: ServiceMonitor has %d endpoints, want 1", source, len(endpoints))
 	}
 	ep := endpoints[0].(map[string]any)
 	if skip, _, _ := unstructured.NestedBool(ep, "tlsConfig", "insecureSkipVerify"); skip {
-		t.Fatal("the ServiceMonitor skips TLS verification (tlsConfig.insecureSkipVerify: true)")
+		t.Fatalf("%s: the ServiceMonitor skips TLS verification (tlsConfig.insecureSkipVerify: true)", source)
 	}
-	serverName, _, _ := unstructured.NestedString(ep, "tlsConfig", "serverName")
-	caSecret, _, _ := unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "name")
-	caKey, _, _ := unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "key")
-	path, _, _ := unstructured.NestedString(ep, "path")
-	if serverName == "" || caSecret == "" || caKey == "" {
-		t.Fatalf("the ServiceMonitor's tlsConfig names no server name and CA: %v", ep["tlsConfig"])
+	var v verifiedEndpoint
+	v.endpoint = ep
+	v.serverName, _, _ = unstructured.NestedString(ep, "tlsConfig", "serverName")
+	v.caSecret, _, _ = unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "name")
+	v.caKey, _, _ = unstructured.NestedString(ep, "tlsConfig", "ca", "secret", "key")
+	v.path, _, _ = unstructured.NestedString(ep, "path")
+	if v.serverName == "" || v.caSecret == "" || v.caKey == "" {
+		t.Fatalf("%s: the ServiceMonitor's tlsConfig names no server name and CA: %v", source, ep["tlsConfig"])
 	}
-	svc := findObject(t, objs, "Service", func(u *unstructured.Unstructured) bool { return u.GetNamespace() == systemNamespace })
-	if want := svc.GetName() + "." + svc.GetNamespace() + ".svc"; serverName != want {
-		t.Errorf("serverName %q, want the metrics Service's name %q", serverName, want)
+	svc := findObject(t, objs, "Service", func(u *unstructured.Unstructured) bool {
+		ports, _, _ := unstructured.NestedSlice(u.Object, "spec", "ports")
+		return u.GetNamespace() == systemNamespace && len(ports) > 0 && ports[0].(map[string]any)["name"] == "metrics"
+	})
+	if want := svc.GetName() + "." + svc.GetNamespace() + ".svc"; v.serverName != want {
+		t.Errorf("%s: serverName %q, want the metrics Service's name %q", source, v.serverName, want)
 	}
 	cert := findObject(t, objs, "Certificate", func(u *unstructured.Unstructured) bool {
 		name, _, _ := unstructured.NestedString(u.Object, "spec", "secretName")
-		return name == caSecret
+		return name == v.caSecret
 	})
-	dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
-	if !slices.Contains(dnsNames, serverName) {
-		t.Errorf("the Certificate is issued for %v, not for the ServiceMonitor's server name %q", dnsNames, serverName)
+	v.dnsNames, _, _ = unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+	if !slices.Contains(v.dnsNames, v.serverName) {
+		t.Errorf("%s: the Certificate is issued for %v, not for the ServiceMonitor's server name %q", source, v.dnsNames, v.serverName)
+	}
+	issuer, _, _ := unstructured.NestedString(cert.Object, "spec", "issuerRef", "name")
+	issuerKind, _, _ := unstructured.NestedString(cert.Object, "spec", "issuerRef", "kind")
+	if issuerKind != "ClusterIssuer" {
+		findObject(t, objs, "Issuer", func(u *unstructured.Unstructured) bool { return u.GetName() == issuer })
 	}
 	mgr := findObject(t, objs, "Deployment", nil)
 	var d struct {
@@ -148,15 +169,54 @@ func TestServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
 	}
 	mounted := false
 	for _, m := range podSpec.Containers[0].VolumeMounts {
-		for _, v := range podSpec.Volumes {
-			if m.Name == v.Name && m.MountPath == certPath && v.Secret != nil && v.Secret.SecretName == caSecret {
+		for _, vol := range podSpec.Volumes {
+			if m.Name == vol.Name && m.MountPath == certPath && vol.Secret != nil && vol.Secret.SecretName == v.caSecret {
 				mounted = true
 			}
 		}
 	}
 	if certPath == "" || !mounted {
-		t.Fatalf("the manager does not serve the Secret %s (METRICS_CERT_PATH %q, mounted %v)", caSecret, certPath, mounted)
+		t.Fatalf("%s: the manager does not serve the Secret %s (METRICS_CERT_PATH %q, mounted %v)", source, v.caSecret, certPath, mounted)
 	}
+	return v
+}
+
+// The chart's ServiceMonitor verifies the metrics certificate as config/prometheus's does,
+// and scrapes the same way (scheme, path, token); with a Secret of the user's own instead
+// of cert-manager, that Secret is served and verified. A chart that cannot verify does not
+// render.
+func TestChartServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
+	const release = "workload-variant-autoscaler"
+	cfg := verifiedServiceMonitor(t, "config/prometheus", kustomizeBuild(t, filepath.Join(repoRoot, "config/prometheus")))
+	chart := verifiedServiceMonitor(t, "chart", renderChart(t, release, systemNamespace, "serviceMonitor.enabled=true"))
+	for _, f := range []string{"scheme", "path", "port", "bearerTokenFile"} {
+		if cfg.endpoint[f] != chart.endpoint[f] {
+			t.Errorf("ServiceMonitor endpoint %s: config/prometheus %v, chart %v", f, cfg.endpoint[f], chart.endpoint[f])
+		}
+	}
+	if cfg.serverName != chart.serverName || cfg.caKey != chart.caKey || !slices.Equal(cfg.dnsNames, chart.dnsNames) {
+		t.Errorf("verification differs: config/prometheus %s %s %v, chart %s %s %v",
+			cfg.serverName, cfg.caKey, cfg.dnsNames, chart.serverName, chart.caKey, chart.dnsNames)
+	}
+
+	// A Secret of the user's own: served by the manager and verified, no cert-manager objects.
+	own := renderChart(t, release, systemNamespace, "serviceMonitor.enabled=true", "serviceMonitor.certSecret=my-metrics-cert")
+	sm := findObject(t, own, "ServiceMonitor", nil)
+	endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	ca, _, _ := unstructured.NestedString(endpoints[0].(map[string]any), "tlsConfig", "ca", "secret", "name")
+	if ca != "my-metrics-cert" || harness.Find(own, "Certificate", "") != nil || harness.Find(own, "Issuer", "") != nil {
+		t.Errorf("with serviceMonitor.certSecret the CA is %q and cert-manager objects are rendered: %v", ca, harness.Find(own, "Certificate", ""))
+	}
+	mgr := managerContainer(t, own)
+	if !slices.ContainsFunc(mgr.Env, func(e corev1.EnvVar) bool { return e.Name == "METRICS_CERT_PATH" }) {
+		t.Error("with serviceMonitor.certSecret the manager does not serve it (no METRICS_CERT_PATH)")
+	}
+}
+
+func TestServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
+	objs := kustomizeBuild(t, filepath.Join(repoRoot, "config/prometheus"))
+	v := verifiedServiceMonitor(t, "config/prometheus", objs)
+	serverName, caKey, path, dnsNames := v.serverName, v.caKey, v.path, v.dnsNames
 
 	// What the Secret holds, served by the built manager as the Deployment mounts it.
 	certDir := t.TempDir()

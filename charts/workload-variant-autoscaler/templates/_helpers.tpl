@@ -51,3 +51,15 @@ WVA_LIMITED_MODE: {{ .Values.wva.limitedMode | quote }}
 WATCH_NAMESPACES: {{ join "," . | quote }}
 {{- end }}
 {{- end -}}
+
+{{/* The metrics Service's in-cluster DNS name: what the metrics certificate is issued for and the ServiceMonitor verifies. */}}
+{{- define "wva.metricsServiceDNS" -}}
+{{- printf "%s-metrics.%s.svc" (include "wva.fullname" .) .Release.Namespace -}}
+{{- end -}}
+
+{{/* The Secret (tls.crt, tls.key, ca.crt) the manager serves /metrics with; empty: self-signed at start-up. */}}
+{{- define "wva.metricsCertSecret" -}}
+{{- if .Values.serviceMonitor.enabled -}}
+{{- default (printf "%s-metrics-cert" (include "wva.fullname" .)) .Values.serviceMonitor.certSecret -}}
+{{- end -}}
+{{- end -}}
