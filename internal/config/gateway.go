@@ -21,6 +21,9 @@ const (
 	KeyGatewayCACertPath = "GATEWAY_CA_CERT_PATH"
 	// KeyGatewayTLSInsecureSkipVerify skips that verification (development only).
 	KeyGatewayTLSInsecureSkipVerify = "GATEWAY_TLS_INSECURE_SKIP_VERIFY"
+	// KeyGatewayAllowHTTPCredentials lets the bearer token go to an http:// (not https://)
+	// GATEWAY_METRICS_URL, in clear text, as PROMETHEUS_ALLOW_HTTP_CREDENTIALS does for Prometheus.
+	KeyGatewayAllowHTTPCredentials = "GATEWAY_ALLOW_HTTP_CREDENTIALS"
 	// KeyScaleFromZeroInterval is how often models at zero are checked for waiting
 	// requests (the fast path); 0 turns the fast path off.
 	KeyScaleFromZeroInterval = "SCALE_FROM_ZERO_INTERVAL"
@@ -46,6 +49,8 @@ type GatewayConfig struct {
 	CACertPath string
 	// TLSInsecureSkipVerify skips certificate verification (development only).
 	TLSInsecureSkipVerify bool
+	// AllowHTTPCredentials lets the bearer token go to an http:// MetricsURL.
+	AllowHTTPCredentials bool
 }
 
 // gatewayKeys are the scale-from-zero settings.
@@ -82,6 +87,8 @@ func gatewayKeys() []keyDef {
 			func(c *Config) *string { return &c.Static.Gateway.CACertPath }, nil),
 		boolKey(KeyGatewayTLSInsecureSkipVerify, "skip the gateway's certificate verification (development only)", false,
 			func(c *Config) *bool { return &c.Static.Gateway.TLSInsecureSkipVerify }),
+		boolKey(KeyGatewayAllowHTTPCredentials, "allow the gateway bearer token over an http:// GATEWAY_METRICS_URL (clear text: trusted networks only)", false,
+			func(c *Config) *bool { return &c.Static.Gateway.AllowHTTPCredentials }),
 		interval,
 	}
 }
@@ -101,9 +108,25 @@ func gatewayErrors(c Config, mainConfigMap map[string]string, exists FileExists)
 	if (g.BearerToken.IsSet() || g.BearerTokenFile != "" || g.CACertPath != "") && g.MetricsURL == "" {
 		errs = append(errs, keyError(c, KeyGatewayMetricsURL, "is required when gateway credentials are set: the URL of the gateway's metrics endpoint"))
 	}
+	if sends := gatewayTokenSource(g); sends != "" && strings.HasPrefix(strings.ToLower(g.MetricsURL), "http://") && !g.AllowHTTPCredentials {
+		errs = append(errs, keyError(c, KeyGatewayMetricsURL, "would send the bearer token ("+sends+
+			") in clear text over http://: use https://, or set "+KeyGatewayAllowHTTPCredentials+
+			"=true if nobody else can read the traffic (e.g. a sidecar on localhost)"))
+	}
 	if strings.TrimSpace(mainConfigMap[KeyGatewayBearerToken]) != "" {
 		errs = append(errs, &KeyError{Key: KeyGatewayBearerToken, Value: redacted, Source: "ConfigMap " + c.Static.ConfigMapName,
 			Problem: "must not be in a ConfigMap (it is not secret): set it in the environment from a Secret, or use GATEWAY_BEARER_TOKEN_FILE"})
 	}
 	return errs
+}
+
+// gatewayTokenSource names the key the gateway bearer token comes from, "" when none.
+func gatewayTokenSource(g GatewayConfig) string {
+	switch {
+	case g.BearerToken.IsSet():
+		return KeyGatewayBearerToken
+	case g.BearerTokenFile != "":
+		return KeyGatewayBearerTokenFile
+	}
+	return ""
 }

@@ -51,6 +51,7 @@ func precedenceValues() map[string][3]string {
 		KeyGatewayBearerTokenFile:          {"/flag/gt", "/env/gt", "/cm/gt"},
 		KeyGatewayCACertPath:               {"/flag/gca", "/env/gca", "/cm/gca"},
 		KeyGatewayTLSInsecureSkipVerify:    {"true", "false", "true"},
+		KeyGatewayAllowHTTPCredentials:     {"true", "false", "true"},
 		KeyScaleFromZeroInterval:           {"100ms", "500ms", "1s"},
 	}
 }
@@ -63,7 +64,7 @@ func companions(key string) map[string]string {
 	case KeyPrometheusClientKeyPath:
 		return map[string]string{KeyPrometheusClientCertPath: "/base/cert"}
 	case KeyGatewayBearerToken, KeyGatewayBearerTokenFile, KeyGatewayCACertPath:
-		return map[string]string{KeyGatewayMetricsURL: "http://base:9090/metrics"}
+		return map[string]string{KeyGatewayMetricsURL: "https://base:9090/metrics"}
 	}
 	return nil
 }

@@ -44,6 +44,11 @@ func TestValidationRules(t *testing.T) {
 				"use https://", "PROMETHEUS_ALLOW_HTTP_CREDENTIALS=true"}},
 		{name: "bearer token file over http", env: map[string]string{KeyPrometheusBaseURL: "HTTP://prom:9090", KeyPrometheusBearerTokenFile: "/tok"},
 			want: []string{"would send the bearer token (PROMETHEUS_BEARER_TOKEN_FILE) in clear text over http://"}},
+		{name: "gateway bearer token over http", env: map[string]string{KeyGatewayMetricsURL: "http://epp:9090/metrics", KeyGatewayBearerToken: "s3cr3t"},
+			want: []string{`GATEWAY_METRICS_URL="http://epp:9090/metrics" (environment): would send the bearer token (GATEWAY_BEARER_TOKEN) in clear text over http://`,
+				"use https://", "GATEWAY_ALLOW_HTTP_CREDENTIALS=true"}},
+		{name: "gateway bearer token file over http", args: []string{"--gateway-metrics-url=HTTP://epp:9090/metrics"}, env: map[string]string{KeyGatewayBearerTokenFile: "/tok"},
+			want: []string{`GATEWAY_METRICS_URL="HTTP://epp:9090/metrics" (flag --gateway-metrics-url): would send the bearer token (GATEWAY_BEARER_TOKEN_FILE) in clear text over http://`}},
 		{name: "URL credentials over http", env: map[string]string{KeyPrometheusBaseURL: "http://wva:s3cr3t@prom:9090"},
 			want: []string{`PROMETHEUS_BASE_URL="http://[redacted]@prom:9090" (environment): would send the user info of the URL in clear text`}},
 		{name: "URL credentials and a bearer token", env: map[string]string{KeyPrometheusBaseURL: "https://wva:s3cr3t@prom:9090", KeyPrometheusBearerToken: "tok"},
@@ -155,6 +160,9 @@ func TestCredentialsOverHTTPNeedConsent(t *testing.T) {
 		{KeyPrometheusBaseURL: "https://prom:9090", KeyPrometheusBearerToken: "tok"},
 		{KeyPrometheusBaseURL: "https://wva:pw@prom:9090"},
 		{KeyPrometheusBaseURL: "http://prom:9090"},
+		{KeyPrometheusBaseURL: "https://prom:9090", KeyGatewayMetricsURL: "http://localhost:9090/metrics", KeyGatewayBearerToken: "tok", "GATEWAY_ALLOW_HTTP_CREDENTIALS": "true"},
+		{KeyPrometheusBaseURL: "https://prom:9090", KeyGatewayMetricsURL: "https://epp:9090/metrics", KeyGatewayBearerToken: "tok"},
+		{KeyPrometheusBaseURL: "https://prom:9090", KeyGatewayMetricsURL: "http://epp:9090/metrics"},
 	} {
 		env[KeyMetricsAddr] = ":8443"
 		if _, err := Load(nil, envOf(env), nil, allExist); err != nil {
