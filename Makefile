@@ -88,7 +88,7 @@ helm:
 CHART_VALUE_SETS := "" \
 	"--set wva.actuation.mode=direct --set wva.configMap.immutable=true --set wva.controllerInstance=instance-a" \
 	"--set wva.externalMetrics.enabled=true --set serviceMonitor.enabled=true --set wva.watchNamespaces={team-a,team-b}" \
-	"--set wva.prometheus.tls.caConfigMap=prom-ca --set wva.prometheus.tls.clientCertSecret=prom-client --set wva.prometheus.bearerToken.secretName=prom-token --set serviceMonitor.enabled=true --set serviceMonitor.certSecret=metrics-cert"
+	"--set wva.prometheus.tls.caConfigMap=prom-ca --set wva.prometheus.tls.clientCertSecret=prom-client --set wva.prometheus.bearerToken.secretName=prom-token --set serviceMonitor.enabled=true --set serviceMonitor.certSecret=metrics-cert --set wva.gateway.metricsURL=https://epp:9090/metrics --set wva.gateway.bearerToken.secretName=epp-token --set wva.gateway.tls.caConfigMap=epp-ca"
 
 .PHONY: lint-chart
 lint-chart: helm ## helm lint and helm template the chart with its value sets.

@@ -168,3 +168,62 @@ func TestChartInstallsAndTheManagerRunsAsItsServiceAccount(t *testing.T) {
 		t.Errorf("the manager rejected a chart ConfigMap:\n%s", harness.TailLines(m.Log(), 20))
 	}
 }
+
+// The gateway bearer token reaches the manager only from a Secret, mounted as the file
+// GATEWAY_BEARER_TOKEN_FILE names (re-read on rotation); the chart refuses it as a plain
+// value, in wva.gateway or in the ConfigMap through wva.extraConfig.
+func TestChartGatewayTokenComesFromASecret(t *testing.T) {
+	objs := renderChart(t, "wva", "wva-system", "wva.gateway.metricsURL=https://epp.llm-d:9090/metrics",
+		"wva.gateway.bearerToken.secretName=epp-token", "wva.gateway.bearerToken.secretKey=jwt")
+	c := managerContainer(t, objs)
+	var file string
+	for _, e := range c.Env {
+		switch e.Name {
+		case "GATEWAY_BEARER_TOKEN_FILE":
+			file = e.Value
+		case "GATEWAY_BEARER_TOKEN":
+			t.Errorf("the token is passed as a plain environment variable: %+v", e)
+		}
+	}
+	if file == "" {
+		t.Fatal("no GATEWAY_BEARER_TOKEN_FILE in the manager's environment")
+	}
+	u := harness.Find(objs, "Deployment", "")
+	var d appsv1.Deployment
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &d); err != nil {
+		t.Fatal(err)
+	}
+	mounted := false
+	for _, m := range c.VolumeMounts {
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			if m.Name == v.Name && v.Secret != nil && v.Secret.SecretName == "epp-token" && file == filepath.Join(m.MountPath, "jwt") {
+				mounted = true
+			}
+		}
+	}
+	if !mounted {
+		t.Errorf("GATEWAY_BEARER_TOKEN_FILE %q is not key jwt of the Secret epp-token mounted into the manager", file)
+	}
+	cm := harness.Find(objs, "ConfigMap", "wva-workload-variant-autoscaler-variantautoscaling-config")
+	if cm == nil {
+		t.Fatal("no main ConfigMap")
+	}
+	if got, _, _ := unstructured.NestedString(cm.Object, "data", "GATEWAY_METRICS_URL"); got != "https://epp.llm-d:9090/metrics" {
+		t.Errorf("GATEWAY_METRICS_URL in the main ConfigMap = %q", got)
+	}
+
+	for _, plain := range [][]string{
+		{"wva.gateway.bearerToken=s3cr3t"},
+		{"wva.extraConfig.GATEWAY_BEARER_TOKEN=s3cr3t"},
+		{"wva.extraConfig.PROMETHEUS_BEARER_TOKEN=s3cr3t"},
+	} {
+		var args []string
+		for _, s := range plain {
+			args = append(args, "--set", s)
+		}
+		_, err := harness.HelmTemplate(repoRoot, "wva", "wva-system", args...)
+		if err == nil || !strings.Contains(err.Error(), "bearerToken") {
+			t.Errorf("--set %v: want an error pointing at bearerToken, got %v", plain, err)
+		}
+	}
+}

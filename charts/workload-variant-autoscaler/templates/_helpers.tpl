@@ -50,6 +50,17 @@ WVA_LIMITED_MODE: {{ .Values.wva.limitedMode | quote }}
 {{- with .Values.wva.watchNamespaces }}
 WATCH_NAMESPACES: {{ join "," . | quote }}
 {{- end }}
+{{- with .Values.wva.gateway }}
+{{- if .metricsURL }}
+GATEWAY_METRICS_URL: {{ .metricsURL | quote }}
+{{- end }}
+{{- if .tls.insecureSkipVerify }}
+GATEWAY_TLS_INSECURE_SKIP_VERIFY: "true"
+{{- end }}
+{{- if .allowHTTPCredentials }}
+GATEWAY_ALLOW_HTTP_CREDENTIALS: "true"
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* The metrics Service's in-cluster DNS name: what the metrics certificate is issued for and the ServiceMonitor verifies. */}}
