@@ -47,11 +47,14 @@ func assemble(models []Model, obs *observations, invalid map[int]error, now time
 }
 
 func assembleModel(m Model, obs *observations, now time.Time, w Windows) ModelSignals {
-	window := m.SuccessWindow.Round(time.Second)
-	ms := ModelSignals{Namespace: m.Namespace, ModelID: m.ModelID, SuccessWindow: window}
+	window, load := m.SuccessWindow.Round(time.Second), m.LoadWindow.Round(time.Second)
+	ms := ModelSignals{Namespace: m.Namespace, ModelID: m.ModelID, SuccessWindow: window, LoadWindow: load}
+	if load > 0 {
+		ms.PeakRate = obs.peak[modelWindow{m.Namespace, m.ModelID, load}]
+	}
 	var total Health
 	for _, v := range m.Variants {
-		vs := assembleVariant(m, v, obs, now, w.StaleAfter, window)
+		vs := assembleVariant(m, v, obs, now, w.StaleAfter, window, load)
 		for _, r := range vs.Replicas {
 			if !r.SuccessKnown {
 				ms.SuccessWindow = 0
@@ -88,7 +91,7 @@ func heldWindow(window time.Duration, obs *observations, key modelWindow, now ti
 	return window
 }
 
-func assembleVariant(m Model, v Variant, obs *observations, now time.Time, staleAfter, window time.Duration) VariantSignals {
+func assembleVariant(m Model, v Variant, obs *observations, now time.Time, staleAfter, window, load time.Duration) VariantSignals {
 	vs := VariantSignals{Name: v.Name}
 	h := Health{Pods: len(v.Pods)}
 	for _, p := range v.Pods {
@@ -103,7 +106,7 @@ func assembleVariant(m Model, v Variant, obs *observations, now time.Time, stale
 			h.Stale++
 		case replicaFresh:
 			h.Reported++
-			vs.Replicas = append(vs.Replicas, replicaSignals(p.Name, o, obs.replicas[obsKey{m.Namespace, "", p.Name}], window))
+			vs.Replicas = append(vs.Replicas, replicaSignals(p.Name, o, obs.replicas[obsKey{m.Namespace, "", p.Name}], window, load))
 		}
 	}
 	slices.SortFunc(vs.Replicas, func(a, b ReplicaSignals) int { return strings.Compare(a.Pod, b.Pod) })
@@ -113,7 +116,7 @@ func assembleVariant(m Model, v Variant, obs *observations, now time.Time, stale
 
 // replicaSignals copies a fresh observation out; cache info may come from a series
 // without model_name (info), which some vLLM versions export.
-func replicaSignals(pod string, o, info *observation, window time.Duration) ReplicaSignals {
+func replicaSignals(pod string, o, info *observation, window, load time.Duration) ReplicaSignals {
 	r := ReplicaSignals{
 		Pod: pod, KvCacheUsage: o.kv, Waiting: o.waiting, Running: o.running,
 		NumGPUBlocks: o.blocks, BlockSize: o.blockSize,
@@ -128,6 +131,9 @@ func replicaSignals(pod string, o, info *observation, window time.Duration) Repl
 	}
 	if window > 0 {
 		r.SuccessCount, r.SuccessKnown = o.success[window]
+	}
+	if load > 0 {
+		r.Load = o.load[load].replicaLoad()
 	}
 	return r
 }

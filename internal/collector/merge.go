@@ -24,6 +24,12 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 			mergeSuccessSince(obs, q.window, s)
 			continue
 		}
+		if q.signal == signalLoadPeak {
+			if v := float64(s.Value); key.namespace != "" && key.model != "" && v >= 0 && !math.IsInf(v, 0) {
+				obs.peak[modelWindow{key.namespace, key.model, q.window}] = v
+			}
+			continue
+		}
 		if key.namespace == "" || key.pod == "" {
 			continue
 		}
@@ -36,6 +42,12 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 		case signalSuccess:
 			obs.at(key).setSuccess(q.window, v)
 			obs.modelSuccess[modelWindow{key.namespace, key.model, q.window}] += v
+		case signalLoadSuccess, signalLoadFirstTokens, signalLoadTTFT, signalLoadITL, signalLoadPromptSum, signalLoadGenSum:
+			obs.at(key).loadAt(q.window).set(q.signal, v)
+		case signalLoadPromptBuckets, signalLoadGenBuckets:
+			if le, ok := parseLE(string(s.Metric[labelLE])); ok {
+				obs.at(key).loadAt(q.window).setBucket(q.signal, le, v)
+			}
 		default:
 			obs.at(key).set(q.signal, v)
 		}

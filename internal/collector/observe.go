@@ -63,6 +63,7 @@ type observation struct {
 	avgInput, avgOutput  float64
 	ttft, itl            float64
 	success              map[time.Duration]float64
+	load                 map[time.Duration]*loadObs
 	newest               time.Time
 	nonFinite            bool
 }
@@ -121,6 +122,19 @@ func (o *observation) addCache(blocks, size int64) {
 	o.has = o.has.with(signalCache)
 }
 
+// loadAt returns the replica's load over window, creating it.
+func (o *observation) loadAt(window time.Duration) *loadObs {
+	if o.load == nil {
+		o.load = map[time.Duration]*loadObs{}
+	}
+	l := o.load[window]
+	if l == nil {
+		l = &loadObs{}
+		o.load[window] = l
+	}
+	return l
+}
+
 // seen records a sample time, keeping the newest.
 func (o *observation) seen(t time.Time) {
 	if t.After(o.newest) {
@@ -145,10 +159,12 @@ type observations struct {
 	// model absent from successSince has no sample old enough to count. For others the
 	// source cannot tell, and the window asked for is taken as held.
 	sinceAsked map[time.Duration]bool
+	// peak is a model's highest first-token rate over PeakSubWindow within a load window.
+	peak map[modelWindow]float64
 }
 
 func newObservations() *observations {
-	return &observations{replicas: map[obsKey]*observation{}, modelSuccess: map[modelWindow]float64{}, successSince: map[modelWindow]time.Time{}, sinceAsked: map[time.Duration]bool{}}
+	return &observations{replicas: map[obsKey]*observation{}, modelSuccess: map[modelWindow]float64{}, successSince: map[modelWindow]time.Time{}, sinceAsked: map[time.Duration]bool{}, peak: map[modelWindow]float64{}}
 }
 
 // at returns the observation of a replica, creating it.

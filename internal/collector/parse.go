@@ -1,8 +1,11 @@
 package collector
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 
 	dto "github.com/prometheus/client_model/go"
@@ -55,6 +58,8 @@ func parseScrape(r io.Reader, modelID string) (scrape, error) {
 	s.readCacheInfo(fams[familyCacheInfo], modelID)
 	s.promptSum, s.promptCnt, s.hasPrompt = histogramSum(fams[familyPrompt], modelID)
 	s.genSum, s.genCnt, s.hasGen = histogramSum(fams[familyGeneration], modelID)
+	s.promptBuckets = histogramBuckets(fams[familyPrompt], modelID)
+	s.genBuckets = histogramBuckets(fams[familyGeneration], modelID)
 	s.ttftSum, s.ttftCnt, s.hasTTFT = histogramSum(fams[familyTTFT], modelID)
 	if s.itlSum, s.itlCnt, s.hasITL = histogramSum(fams[familyITL], modelID); !s.hasITL {
 		s.itlSum, s.itlCnt, s.hasITL = histogramSum(fams[familyITLOld], modelID)
@@ -141,6 +146,33 @@ func histogramSum(f *dto.MetricFamily, modelID string) (sum, count float64, foun
 		}
 	}
 	return sum, count, found
+}
+
+// histogramBuckets sums the model's series of a histogram bucket by bucket (as sum by
+// (le) does), the +Inf bucket being the count; nil when the model has no series.
+func histogramBuckets(f *dto.MetricFamily, modelID string) []bucket {
+	byLE := map[float64]float64{}
+	for _, m := range f.GetMetric() {
+		h := m.GetHistogram()
+		if !ofModel(m, modelID, false) || h == nil {
+			continue
+		}
+		for _, b := range h.GetBucket() {
+			if !math.IsInf(b.GetUpperBound(), 1) {
+				byLE[b.GetUpperBound()] += float64(b.GetCumulativeCount())
+			}
+		}
+		byLE[math.Inf(1)] += float64(h.GetSampleCount())
+	}
+	if len(byLE) == 0 {
+		return nil
+	}
+	out := make([]bucket, 0, len(byLE))
+	for le, c := range byLE {
+		out = append(out, bucket{le: le, count: c})
+	}
+	slices.SortFunc(out, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
+	return out
 }
 
 // readCacheInfo adds up the KV-cache sizes of the model's info series, one per

@@ -84,16 +84,16 @@ func NewPodSource(opts PodSourceOptions) *PodSource {
 func (s *PodSource) Collect(ctx context.Context, models []Model, now time.Time) ([]ModelSignals, error) {
 	valid, invalid := splitValid(models)
 	targets := scrapeTargets(valid)
-	ws := successWindows(valid)
+	ws, lws := successWindows(valid), loadWindows(valid)
 	s.mu.Lock()
 	s.targets = targets
-	s.horizon = max(s.opts.Windows.Peak, s.opts.Windows.Rate, maxDuration(ws))
+	s.horizon = max(s.opts.Windows.Peak, s.opts.Windows.Rate, maxDuration(ws), maxDuration(lws)+PeakSubWindow)
 	s.mu.Unlock()
 	failed := s.scrapeAll(ctx, targets, now)
 	if failed > 0 {
 		log.FromContext(ctx).V(1).Info("Some model server scrapes failed", "failed", failed, "pods", len(targets))
 	}
-	return assemble(models, s.observe(now, ws), invalid, now, s.opts.Windows), nil
+	return assemble(models, s.observe(now, ws, lws), invalid, now, s.opts.Windows), nil
 }
 
 // Run scrapes the last Collect's Pods every interval until ctx ends, so the windows hold
@@ -200,7 +200,7 @@ func (s *PodSource) record(tg scrapeTarget, sc scrape) {
 // observe prunes old scrapes and turns every window into an observation at now. Windows
 // of Pods that are gone still count towards their model's success total until they age
 // out, as their series do in Prometheus.
-func (s *PodSource) observe(now time.Time, successWindows []time.Duration) *observations {
+func (s *PodSource) observe(now time.Time, successWindows, loadWindows []time.Duration) *observations {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	obs := newObservations()
@@ -210,13 +210,33 @@ func (s *PodSource) observe(now time.Time, successWindows []time.Duration) *obse
 			delete(s.windows, k)
 			continue
 		}
-		o := w.observe(now, s.opts.Windows, successWindows)
+		o := w.observe(now, s.opts.Windows, successWindows, loadWindows)
 		obs.replicas[obsKey{k.namespace, w.model, k.pod}] = o
 		for win, v := range o.success {
 			obs.modelSuccess[modelWindow{k.namespace, w.model, win}] += v
 		}
 	}
+	for _, lw := range loadWindows {
+		s.peaks(obs, now, lw)
+	}
 	return obs
+}
+
+// peaks records each model's highest first-token rate over PeakSubWindow within the load
+// window, as the Prometheus peak query does: at every multiple of the sub-window in the
+// window, the sum over the model's replicas of their rate over the sub-window before it.
+func (s *PodSource) peaks(obs *observations, now time.Time, window time.Duration) {
+	for at := now.Truncate(PeakSubWindow); at.After(now.Add(-window)); at = at.Add(-PeakSubWindow) {
+		sums := map[modelWindow]float64{}
+		for _, w := range s.windows {
+			if r, ok := w.firstTokenRateAt(at, PeakSubWindow); ok {
+				sums[modelWindow{w.namespace, w.model, window}] += r
+			}
+		}
+		for k, v := range sums {
+			obs.peak[k] = max(obs.peak[k], v)
+		}
+	}
 }
 
 func maxDuration(ds []time.Duration) time.Duration {

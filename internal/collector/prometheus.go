@@ -77,7 +77,7 @@ func (s *PrometheusSource) Collect(ctx context.Context, models []Model, now time
 	if len(valid) == 0 {
 		return assemble(models, newObservations(), invalid, now, s.windows), nil
 	}
-	queries := cycleQueries(newSelectors(valid), s.windows, successWindows(valid))
+	queries := cycleQueries(newSelectors(valid), s.windows, successWindows(valid), loadWindows(valid))
 	// The gateway queue is one more query of the cycle, sent alongside the others but
 	// never answered from the cache; its failure is the demand's, not the signals'.
 	scopes := demandScopes(valid)

@@ -26,6 +26,17 @@ const (
 	signalSuccessSince
 	signalTTFT
 	signalITL
+	// The load signals (HYBRID mode) are read over the model's load window.
+	signalLoadSuccess
+	signalLoadFirstTokens
+	signalLoadTTFT
+	signalLoadITL
+	signalLoadPromptBuckets
+	signalLoadPromptSum
+	signalLoadGenBuckets
+	signalLoadGenSum
+	// signalLoadPeak is a model's highest first-token rate over PeakSubWindow.
+	signalLoadPeak
 )
 
 // Label names of the series the queries group by.
@@ -38,6 +49,7 @@ const (
 	// labelEngine tells apart the data-parallel engines of one vLLM server (engine="0",
 	// engine="1", ...): each series of a Pod is exported once per engine.
 	labelEngine = "engine"
+	labelLE     = "le"
 	groupLabels = "namespace, model_name, pod"
 )
 
@@ -145,8 +157,10 @@ func avgLatencyQuery(sel string, window time.Duration, histograms ...string) str
 }
 
 // cycleQueries returns the queries of one cycle: nine, plus two per distinct success
-// window (the counts, and how far back Prometheus holds them). Their number does not depend on how many models, variants or Pods there are.
-func cycleQueries(sel selectors, w Windows, successWindows []time.Duration) []promQuery {
+// window (the counts, and how far back Prometheus holds them) and nine per distinct load
+// window (HYBRID mode). Their number does not depend on how many models, variants or
+// Pods there are.
+func cycleQueries(sel selectors, w Windows, successWindows, loadWindows []time.Duration) []promQuery {
 	qs := []promQuery{
 		{signal: signalKV, expr: peakQuery(sel.series, w.Peak, "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")},
 		{signal: signalWaiting, expr: sumPeakQuery(sel.series, w.Peak, w.Step, "vllm:num_requests_waiting")},
@@ -165,6 +179,9 @@ func cycleQueries(sel selectors, w Windows, successWindows []time.Duration) []pr
 			"min by (%s, %s) (min_over_time(timestamp(vllm:request_success_total%s)[%s:%s]))",
 			labelNamespace, labelModel, sel.series, promDuration(win), promDuration(coverageStep(win)))})
 	}
+	for _, win := range loadWindows {
+		qs = append(qs, loadQueries(sel.series, win)...)
+	}
 	return qs
 }
 
@@ -172,6 +189,43 @@ func cycleQueries(sel selectors, w Windows, successWindows []time.Duration) []pr
 // for: fine enough to tell a window Prometheus holds from one it holds only in part.
 func coverageStep(window time.Duration) time.Duration {
 	return max(window/60, 5*time.Second).Round(time.Second)
+}
+
+// loadQueries are the HYBRID mode's queries over one load window: per replica the
+// request and first-token rates, the mean latencies and the length histograms' bucket and
+// sum rates; per model the peak first-token rate over PeakSubWindow. Nine, whatever the
+// number of models.
+func loadQueries(sel string, window time.Duration) []promQuery {
+	w := promDuration(window)
+	rate := func(series, by string) string {
+		return fmt.Sprintf("sum by (%s) (rate(%s%s[%s]))", by, series, sel, w)
+	}
+	peak := fmt.Sprintf("max by (%s, %s) (max_over_time((sum by (%s, %s) (rate(vllm:time_to_first_token_seconds_count%s[%s])))[%s:%s]))",
+		labelNamespace, labelModel, labelNamespace, labelModel, sel, promDuration(PeakSubWindow), w, promDuration(PeakSubWindow))
+	return []promQuery{
+		{signal: signalLoadSuccess, window: window, expr: rate("vllm:request_success_total", groupLabels)},
+		{signal: signalLoadFirstTokens, window: window, expr: rate("vllm:time_to_first_token_seconds_count", groupLabels)},
+		{signal: signalLoadTTFT, window: window, expr: avgLatencyQuery(sel, window, "vllm:time_to_first_token_seconds")},
+		{signal: signalLoadITL, window: window, expr: avgLatencyQuery(sel, window, "vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds")},
+		{signal: signalLoadPromptBuckets, window: window, expr: rate("vllm:request_prompt_tokens_bucket", groupLabels+", "+labelLE)},
+		{signal: signalLoadPromptSum, window: window, expr: rate("vllm:request_prompt_tokens_sum", groupLabels)},
+		{signal: signalLoadGenBuckets, window: window, expr: rate("vllm:request_generation_tokens_bucket", groupLabels+", "+labelLE)},
+		{signal: signalLoadGenSum, window: window, expr: rate("vllm:request_generation_tokens_sum", groupLabels)},
+		{signal: signalLoadPeak, window: window, expr: peak},
+	}
+}
+
+// loadWindows are the distinct load windows the models ask for, ascending (one in
+// practice: the decision interval).
+func loadWindows(models []Model) []time.Duration {
+	var ws []time.Duration
+	for _, m := range models {
+		if m.LoadWindow > 0 {
+			ws = append(ws, m.LoadWindow.Round(time.Second))
+		}
+	}
+	slices.Sort(ws)
+	return slices.Compact(ws)
 }
 
 // successWindows are the distinct success windows the models ask for, ascending.

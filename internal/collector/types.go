@@ -52,6 +52,10 @@ type Model struct {
 	Demand bool
 	// Pools are the InferencePools whose queues are the model's (see DemandScope).
 	Pools []string
+	// LoadWindow, when set, asks for the HYBRID mode's load signals (ReplicaSignals.Load,
+	// ModelSignals.PeakRate) over this window, normally the decision interval; zero (the
+	// CAPACITY-ONLY mode) sends no load query.
+	LoadWindow time.Duration
 }
 
 // Variant is one VariantAutoscaling and the Pods of its scale target.
@@ -94,6 +98,12 @@ type ModelSignals struct {
 	ModelSuccesses float64
 	// Demand is the requests waiting at the gateway, when Model.Demand asked for it.
 	Demand Demand
+	// LoadWindow echoes the load window the Load of every replica covers; zero when none
+	// was asked for.
+	LoadWindow time.Duration
+	// PeakRate is the model's highest first-token rate over PeakSubWindow within the load
+	// window, requests per second; zero when it was not measured.
+	PeakRate float64
 }
 
 // VariantSignals are the usable replicas of one variant and the health of its data.
@@ -139,6 +149,9 @@ type ReplicaSignals struct {
 	SuccessKnown bool
 	// SampleTime is when the newest sample of this replica was taken.
 	SampleTime time.Time
+	// Load is the replica's traffic and latency over the model's load window (HYBRID
+	// mode); nil when no load window was asked for or nothing of it was read.
+	Load *ReplicaLoad
 }
 
 // Health is the honest state of a model's or a variant's data in one cycle.

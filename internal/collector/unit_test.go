@@ -96,7 +96,7 @@ func TestWindowIncreaseAndAverages(t *testing.T) {
 	add(30, 15, 1500, 15)
 	add(60, 3, 300, 3) // server restarted: counters dropped
 	add(90, 5, 500, 5)
-	o := w.observe(t0.Add(90*time.Second), Windows{Peak: time.Minute, Rate: 5 * time.Minute, StaleAfter: time.Minute}, []time.Duration{2 * time.Minute})
+	o := w.observe(t0.Add(90*time.Second), Windows{Peak: time.Minute, Rate: 5 * time.Minute, StaleAfter: time.Minute}, []time.Duration{2 * time.Minute}, nil)
 	// increase: +5, then restart (+3), then +2
 	if got := o.success[2*time.Minute]; got != 10 {
 		t.Errorf("increase %v, want 10", got)
@@ -107,7 +107,7 @@ func TestWindowIncreaseAndAverages(t *testing.T) {
 	// No request in the rate window: the lifetime average of the newest scrape.
 	w2 := &replicaWindow{}
 	w2.add(scrape{t: t0, has: saturation, promptSum: 900, promptCnt: 3, hasPrompt: true})
-	o2 := w2.observe(t0, Windows{Peak: time.Minute, Rate: 5 * time.Minute}, nil)
+	o2 := w2.observe(t0, Windows{Peak: time.Minute, Rate: 5 * time.Minute}, nil, nil)
 	if o2.avgInput != 300 || !o2.has.holds(signalAvgInput) {
 		t.Errorf("lifetime avg %v", o2.avgInput)
 	}

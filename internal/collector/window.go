@@ -22,6 +22,13 @@ type scrape struct {
 	hasTTFT, hasITL      bool
 	success              float64
 	hasSuccess           bool
+	// promptBuckets and genBuckets are the length histograms' cumulative buckets.
+	promptBuckets, genBuckets []bucket
+}
+
+// bucket is one cumulative histogram bucket: observations at or below le.
+type bucket struct {
+	le, count float64
 }
 
 // replicaWindow is the recent scrapes of one replica, oldest first, so that the Pod
@@ -72,7 +79,7 @@ func (w *replicaWindow) in(now time.Time, d time.Duration) []scrape {
 // observe turns the window into an observation at now, with PromQL's meanings: peaks over
 // the peak window, token averages over the rate window (else lifetime), success increases
 // over each requested window.
-func (w *replicaWindow) observe(now time.Time, win Windows, successWindows []time.Duration) *observation {
+func (w *replicaWindow) observe(now time.Time, win Windows, successWindows, loadWindows []time.Duration) *observation {
 	o := &observation{}
 	for i := len(w.samples) - 1; i >= 0; i-- {
 		if !w.samples[i].t.After(now) {
@@ -113,7 +120,86 @@ func (w *replicaWindow) observe(now time.Time, win Windows, successWindows []tim
 			o.setSuccess(sw, inc)
 		}
 	}
+	for _, lw := range loadWindows {
+		if l := loadOver(w.in(now, lw), now, lw); l != nil {
+			if o.load == nil {
+				o.load = map[time.Duration]*loadObs{}
+			}
+			o.load[lw] = l
+		}
+	}
 	return o
+}
+
+// loadOver reads the load signals from the scrapes of one load window with PromQL's
+// meanings: rates of counters extrapolated as rate() does, means as Δsum/Δcount.
+func loadOver(ss []scrape, now time.Time, window time.Duration) *loadObs {
+	if len(ss) < 2 {
+		return nil
+	}
+	l := &loadObs{}
+	rateOf := func(get func(scrape) (float64, bool)) (float64, bool) {
+		var ts []time.Time
+		var vs []float64
+		for _, s := range ss {
+			if v, ok := get(s); ok {
+				ts, vs = append(ts, s.t), append(vs, v)
+			}
+		}
+		return extrapolatedRate(ts, vs, now, window)
+	}
+	if v, ok := rateOf(func(s scrape) (float64, bool) { return s.success, s.hasSuccess }); ok {
+		l.set(signalLoadSuccess, v)
+	}
+	if v, ok := rateOf(func(s scrape) (float64, bool) { return s.ttftCnt, s.hasTTFT }); ok {
+		l.set(signalLoadFirstTokens, v)
+	}
+	if v, ok := avgRecent(ss, func(s scrape) (float64, float64, bool) { return s.ttftSum, s.ttftCnt, s.hasTTFT }); ok {
+		l.set(signalLoadTTFT, v)
+	}
+	if v, ok := avgRecent(ss, func(s scrape) (float64, float64, bool) { return s.itlSum, s.itlCnt, s.hasITL }); ok {
+		l.set(signalLoadITL, v)
+	}
+	if v, ok := rateOf(func(s scrape) (float64, bool) { return s.promptSum, s.hasPrompt }); ok {
+		l.set(signalLoadPromptSum, v)
+	}
+	if v, ok := rateOf(func(s scrape) (float64, bool) { return s.genSum, s.hasGen }); ok {
+		l.set(signalLoadGenSum, v)
+	}
+	bucketRates(ss, func(s scrape) []bucket { return s.promptBuckets }, rateOf, func(le, v float64) { l.setBucket(signalLoadPromptBuckets, le, v) })
+	bucketRates(ss, func(s scrape) []bucket { return s.genBuckets }, rateOf, func(le, v float64) { l.setBucket(signalLoadGenBuckets, le, v) })
+	return l
+}
+
+// bucketRates reads the rate of every bucket bound of the newest scrape.
+func bucketRates(ss []scrape, buckets func(scrape) []bucket, rateOf func(func(scrape) (float64, bool)) (float64, bool), set func(le, v float64)) {
+	for _, b := range buckets(ss[len(ss)-1]) {
+		le := b.le
+		v, ok := rateOf(func(s scrape) (float64, bool) {
+			for _, x := range buckets(s) {
+				if x.le == le {
+					return x.count, true
+				}
+			}
+			return 0, false
+		})
+		if ok {
+			set(le, v)
+		}
+	}
+}
+
+// firstTokenRateAt is the replica's first-token rate over (at-sub, at], as the peak
+// subquery's inner rate() evaluates it.
+func (w *replicaWindow) firstTokenRateAt(at time.Time, sub time.Duration) (float64, bool) {
+	var ts []time.Time
+	var vs []float64
+	for _, s := range w.in(at, sub) {
+		if s.hasTTFT {
+			ts, vs = append(ts, s.t), append(vs, s.ttftCnt)
+		}
+	}
+	return extrapolatedRate(ts, vs, at, sub)
 }
 
 func valueOf(o *observation, s signal) float64 {
