@@ -98,11 +98,61 @@ type VariantAutoscalingStatus struct {
 	// Actuation reports whether the decision was applied directly.
 	// +optional
 	Actuation ActuationStatus `json:"actuation,omitempty"`
+	// PerformanceModel is what the HYBRID mode (EXPERIMENTAL_PROACTIVE_MODEL=true) has
+	// learned about one replica of this variant, kept here so that learning survives a
+	// restart or a change of leader; absent in CAPACITY-ONLY mode.
+	// +optional
+	PerformanceModel *PerformanceModelStatus `json:"performanceModel,omitempty"`
 	// Conditions are Ready and MetricsAvailable, with reasons a person can act on.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// PerformanceModelStatus is the HYBRID mode's learned performance model of one replica:
+// a step of the engine takes Alpha + Beta per token computed + Gamma per KV-cache token
+// read (seconds), arrivals come in clumps of about Dispersion. Numbers are decimal strings
+// (the API avoids floating-point fields), e.g. "0.0064".
+type PerformanceModelStatus struct {
+	// Alpha is the fixed cost of a step, seconds.
+	Alpha string `json:"alpha"`
+	// Beta is the cost of each token computed, seconds.
+	Beta string `json:"beta"`
+	// Gamma is the cost of each KV-cache token read, seconds.
+	Gamma string `json:"gamma"`
+	// Dispersion is the learned clumping of arrivals (1 is Poisson).
+	// +optional
+	Dispersion string `json:"dispersion,omitempty"`
+	// Covariance is the uncertainty of (ln alpha, ln beta, ln gamma, ln dispersion): the
+	// ten numbers of the upper triangle of its 4x4 matrix, row by row.
+	// +kubebuilder:validation:MaxItems=10
+	// +optional
+	Covariance []string `json:"covariance,omitempty"`
+	// Updates counts the learning windows accepted since learning started.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Updates int32 `json:"updates,omitempty"`
+	// Rejections counts the consecutive windows rejected as outliers.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Rejections int32 `json:"rejections,omitempty"`
+	// LastUpdate is when a window was last learned from; the parameters' age is now minus
+	// this. Absent while only the starting point (a prior) is known.
+	// +optional
+	LastUpdate *metav1.Time `json:"lastUpdate,omitempty"`
+	// FitError is the moving average of the relative error of the predicted mean
+	// latencies against those observed, before each update, e.g. "0.08" for 8%.
+	// +optional
+	FitError string `json:"fitError,omitempty"`
+	// Source says where learning started: "prior", "first-observation", a datasheet
+	// transfer from a sibling variant.
+	// +optional
+	Source string `json:"source,omitempty"`
+	// StartupTime is the observed time from a Pod of the variant being scheduled to
+	// Ready; the forecast looks this far ahead (plus one interval).
+	// +optional
+	StartupTime *metav1.Duration `json:"startupTime,omitempty"`
 }
 
 // VariantAutoscaling ties one variant of a model (a Deployment on one kind of

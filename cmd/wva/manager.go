@@ -29,6 +29,7 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/config"
 	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
 	"github.com/workload-variant-autoscaler/wva/internal/controller"
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/engine"
 	"github.com/workload-variant-autoscaler/wva/internal/status"
 )
@@ -111,6 +112,9 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 	if st.ActuationMode == config.ActuationDirect {
 		opts.Scaler = actuator.NewScaler(mgr.GetClient())
 	}
+	if st.Features.ProactiveModel {
+		opts.Hybrid = hybridSettings{store}
+	}
 	eng := engine.New(opts)
 	if err := mgr.Add(eng); err != nil {
 		return nil, fmt.Errorf("add engine: %w", err)
@@ -130,6 +134,20 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		return nil, fmt.Errorf("add readiness check: %w", err)
 	}
 	return mgr, nil
+}
+
+// hybridSettings gives the engine the HYBRID mode's configuration from the store.
+type hybridSettings struct{ store *config.Store }
+
+// ServiceClassesFor implements engine.HybridSettings.
+func (h hybridSettings) ServiceClassesFor(modelID string) []decision.ServiceClass {
+	return h.store.ServiceClassesFor(modelID)
+}
+
+// PriorFor implements engine.HybridSettings.
+func (h hybridSettings) PriorFor(modelID, accelerator string) (engine.Prior, bool) {
+	p, ok := h.store.PriorFor(modelID, accelerator)
+	return engine.Prior{Params: p.Params, Engine: p.Engine}, ok
 }
 
 // instanceSelector selects the VAs this controller manages: those labelled with its

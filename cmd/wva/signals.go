@@ -71,6 +71,10 @@ func newSignals(ctx context.Context, mgr ctrl.Manager, cfg config.Config, store 
 		}
 		signals.Demand, signals.DemandInBatch, demand = gs, false, gs
 	}
+	if cfg.Static.Features.ProactiveModel {
+		// HYBRID mode: the load signals over one decision interval.
+		signals.LoadWindow = store.Interval
+	}
 	if demand == nil {
 		log.FromContext(ctx).Info("No source of waiting requests: models at zero are not woken (set GATEWAY_METRICS_URL with METRICS_SOURCE=pod-scrape)")
 	}

@@ -50,6 +50,7 @@ type Metrics struct {
 	current, desired, ratio *prometheus.GaugeVec
 	scaling                 *prometheus.CounterVec
 	live                    Liveness
+	hybrid                  *hybridMetrics
 
 	mu    sync.Mutex        // serialises writes with Forget
 	accel map[string]string // namespace/name → accelerator label last published
@@ -71,6 +72,7 @@ func NewMetrics(instance string, live Liveness) *Metrics {
 		live = func(Variant) bool { return true }
 	}
 	return &Metrics{
+		hybrid:  newHybridMetrics(constLabels),
 		accel:   map[string]string{},
 		live:    live,
 		current: gauge(MetricCurrentReplicas, "Replicas the variant's target has, as WVA last saw it."),
@@ -85,7 +87,26 @@ func NewMetrics(instance string, live Liveness) *Metrics {
 
 // Collectors returns the collectors to register with the metrics registry the manager serves.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.current, m.desired, m.ratio, m.scaling}
+	return append([]prometheus.Collector{m.current, m.desired, m.ratio, m.scaling}, m.hybrid.collectors()...)
+}
+
+// PublishHybrid sets the HYBRID mode's series of one model and its variants.
+// A variant whose VA or target is gone is skipped (its series were removed).
+func (m *Metrics) PublishHybrid(model HybridModel, variants []HybridVariant) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.hybrid.publishModel(model)
+	for _, v := range variants {
+		if m.live(v.Variant) {
+			m.hybrid.publishVariant(v)
+		}
+	}
+}
+
+// ForgetModelsExcept removes the HYBRID forecast series of every model not in keep
+// (namespace, model ID), e.g. when a model's last variant goes.
+func (m *Metrics) ForgetModelsExcept(keep map[[2]string]bool) {
+	m.hybrid.forgetModelsExcept(keep)
 }
 
 // Publish sets the gauges of one variant, or, when its VA or target is gone, removes its
@@ -138,6 +159,7 @@ func (m *Metrics) forget(name, namespace string) {
 	m.desired.DeletePartialMatch(match)
 	m.ratio.DeletePartialMatch(match)
 	m.scaling.DeletePartialMatch(match)
+	m.hybrid.forgetVariant(match)
 	delete(m.accel, namespace+"/"+name)
 }
 
@@ -149,6 +171,7 @@ func (m *Metrics) forgetOtherAccelerators(v Variant) {
 		for _, g := range []*prometheus.GaugeVec{m.current, m.desired, m.ratio} {
 			g.DeleteLabelValues(v.Name, v.Namespace, old)
 		}
+		m.hybrid.forgetVariant(prometheus.Labels{LabelVariant: v.Name, LabelNamespace: v.Namespace, LabelAccelerator: old})
 	}
 	m.accel[key] = v.Accelerator
 }

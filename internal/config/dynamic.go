@@ -20,6 +20,8 @@ type DynamicConfig struct {
 	ScaleToZero ScaleToZeroSettings
 	// ServiceClasses are the SLO tiers of HYBRID mode.
 	ServiceClasses []ServiceClass
+	// PerformancePriors are HYBRID mode's per-accelerator priors and engine limits.
+	PerformancePriors PerformancePriorSettings
 }
 
 // PrometheusCacheConfig lets decision cycles that follow each other quickly (triggered by
@@ -164,6 +166,28 @@ func (c Config) SaturationFor(modelID, namespace string) decision.SaturationConf
 // WVA_SCALE_TO_ZERO when no ConfigMap entry decides.
 func (c Config) ZeroFor(modelID, namespace string) decision.ZeroConfig {
 	return c.Dynamic.ScaleToZero.For(modelID, namespace, c.Static.Features.ScaleToZero)
+}
+
+// ServiceClassesFor returns the HYBRID mode's service classes of one model, as the
+// decision core takes them (objectives in durations); none means the default objectives.
+func (c Config) ServiceClassesFor(modelID string) []decision.ServiceClass {
+	var out []decision.ServiceClass
+	for _, sc := range c.Dynamic.ServiceClasses {
+		if sc.Model != modelID {
+			continue
+		}
+		out = append(out, decision.ServiceClass{Name: sc.Name, Priority: sc.Priority,
+			TTFT: millis(sc.SLOTTW), ITL: millis(sc.SLOITL)})
+	}
+	return out
+}
+
+// millis converts milliseconds to a duration.
+func millis(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+// PriorFor returns the performance prior of a model's variant on an accelerator.
+func (c Config) PriorFor(modelID, accelerator string) (PerformancePrior, bool) {
+	return c.Dynamic.PerformancePriors.For(modelID, accelerator)
 }
 
 // Origin says which layer the value of a key came from, for start-up logs and support.

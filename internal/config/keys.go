@@ -97,6 +97,9 @@ const (
 	ScaleToZeroConfigMapName = "model-scale-to-zero-config"
 	// ServiceClassConfigMapName holds the service classes (SLOs) of HYBRID mode.
 	ServiceClassConfigMapName = "serviceclass"
+	// PerformancePriorConfigMapName holds the HYBRID mode's per-accelerator priors of the
+	// performance model and engine limits vLLM does not export.
+	PerformancePriorConfigMapName = "performance-prior-config"
 	// ServiceClassesKey is the data key of ServiceClassConfigMapName holding the class list.
 	ServiceClassesKey = "serviceClasses"
 	// DefaultEntryKey is the data key of the entry that every model inherits from.

@@ -75,6 +75,31 @@ func (s *Store) ZeroFor(modelID, namespace string) decision.ZeroConfig {
 	return s.Current().ZeroFor(modelID, namespace)
 }
 
+// ServiceClassesFor returns the service classes in force for one model.
+func (s *Store) ServiceClassesFor(modelID string) []decision.ServiceClass {
+	return s.Current().ServiceClassesFor(modelID)
+}
+
+// PriorFor returns the performance prior in force for a model's variant on an accelerator.
+func (s *Store) PriorFor(modelID, accelerator string) (PerformancePrior, bool) {
+	return s.Current().PriorFor(modelID, accelerator)
+}
+
+// ApplyPerformancePriors replaces the HYBRID mode's priors. Without the ConfigMap there
+// are none: every variant learns from its first window (or a sibling's parameters).
+func (s *Store) ApplyPerformancePriors(cm ConfigMapContent) DynamicUpdate {
+	var next PerformancePriorSettings
+	var skipped []*EntryError
+	if cm.Present {
+		next, skipped = ParsePerformancePriors(cm.Name, cm.Data)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.cfg.Dynamic.PerformancePriors
+	s.cfg.Dynamic.PerformancePriors = next
+	return s.dynamicUpdated(next.Source, old.Entries, next.Entries, !reflect.DeepEqual(old, next), skipped)
+}
+
 // SelectSaturation picks the saturation ConfigMap in force: the current name when it
 // exists, else the legacy name, else none (Present false: built-in defaults).
 func SelectSaturation(primary, legacy ConfigMapContent) ConfigMapContent {

@@ -76,6 +76,9 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 			}
 		}
 		st.Actuation.Applied = applied
+		if pm := e.performanceModel(v, d); pm != nil {
+			st.PerformanceModel = pm
+		}
 		status.SetCondition(st, v1alpha1.ConditionReady, true, v1alpha1.ReasonTargetFound, readyMessage(v, vd), v.VA.Generation, stamp)
 		setMetricsCondition(st, variantHealth(sig, v.VA.Name), v.VA.Generation, stamp)
 	})
@@ -102,6 +105,19 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 		e.opts.Status.Event(written, "Normal", ReasonDesiredChanged, "Decide",
 			fmt.Sprintf("Desired replicas %s -> %d: %s", from, vd.DesiredReplicas, vd.Reason))
 	}
+}
+
+// performanceModel is what the HYBRID mode has learned about the variant, for its
+// status; nil when it has learned nothing (or runs in CAPACITY-ONLY mode).
+func (e *Engine) performanceModel(v *inventory.Variant, d *decision.Decision) *v1alpha1.PerformanceModelStatus {
+	if d.Proactive == nil {
+		return nil
+	}
+	st, ok := d.Proactive.State.Variants[v.VA.Name]
+	if !ok || !st.Known() {
+		return nil
+	}
+	return modelStatus(st, e.hybrid.startupOf(v.VA.UID))
 }
 
 // readyMessage is the Ready condition's message: the target and the last decision.

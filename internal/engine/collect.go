@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -28,6 +29,9 @@ type CollectorSignals struct {
 	// Demand, when set and DemandInBatch is not, reads the gateway's queue after the
 	// signals (scraping the gateway directly).
 	Demand collector.DemandSource
+	// LoadWindow, when set (HYBRID mode), gives the window the load signals are read
+	// over: the decision interval.
+	LoadWindow func() time.Duration
 }
 
 // Collect implements Signals.
@@ -37,6 +41,9 @@ func (c CollectorSignals) Collect(ctx context.Context, models []*inventory.Model
 		cm := collector.Model{Namespace: m.Namespace, ModelID: m.ModelID, Demand: c.DemandInBatch, Pools: m.Pools}
 		if z := c.Zero(m.ModelID, m.Namespace); z.Enabled {
 			cm.SuccessWindow = z.RetentionPeriod
+		}
+		if c.LoadWindow != nil {
+			cm.LoadWindow = c.LoadWindow()
 		}
 		for _, v := range m.Variants {
 			if v.Actionable() {
@@ -83,9 +90,15 @@ func convert(a collector.ModelSignals) ModelSignals {
 		ms.ModelSuccesses = a.ModelSuccesses
 	}
 	ms.Demand = demandOf(a.Demand)
+	if a.LoadWindow > 0 {
+		ms.Load = ModelLoad{Window: a.LoadWindow, PeakRate: a.PeakRate, Pods: map[string][]PodLoad{}}
+	}
 	for _, v := range a.Variants {
 		ms.Variants[v.Name] = VariantHealth{Usable: v.Health.Usable, Reason: v.Health.Reason, Message: v.Health.Message}
 		for _, r := range v.Replicas {
+			if r.Load != nil && ms.Load.Pods != nil {
+				ms.Load.Pods[v.Name] = append(ms.Load.Pods[v.Name], podLoad(r))
+			}
 			ms.Replicas = append(ms.Replicas, decision.ReplicaSignals{
 				Variant: v.Name, Pod: r.Pod,
 				KvCacheUsage: r.KvCacheUsage, Waiting: r.Waiting, Running: r.Running,
@@ -120,4 +133,21 @@ func (c CollectorSignals) readDemand(ctx context.Context, models []collector.Mod
 // demandOf converts the collector's demand for the decision core.
 func demandOf(d collector.Demand) decision.Demand {
 	return decision.Demand{Known: d.Known, Requests: d.Requests, Failure: d.Failure}
+}
+
+// podLoad converts one replica's load.
+func podLoad(r collector.ReplicaSignals) PodLoad {
+	l := r.Load
+	p := PodLoad{Pod: r.Pod, SuccessRate: l.SuccessRate, FirstTokenRate: l.FirstTokenRate,
+		Prompt:     LengthRates{Bounds: l.Prompt.Bounds, Rates: l.Prompt.Rates, SumRate: l.Prompt.SumRate},
+		Generation: LengthRates{Bounds: l.Generation.Bounds, Rates: l.Generation.Rates, SumRate: l.Generation.SumRate},
+		KVTokens:   int(min(r.NumGPUBlocks*r.BlockSize, math.MaxInt32)),
+	}
+	if l.TTFTKnown {
+		p.TTFTMean = l.TTFTMean
+	}
+	if l.ITLKnown {
+		p.ITLMean = l.ITLMean
+	}
+	return p
 }

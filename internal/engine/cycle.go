@@ -93,6 +93,11 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 		keep[vas.Items[i].UID] = true
 	}
 	e.flights.retain(keep)
+	keepModels := make(map[ModelKey]bool, len(models))
+	for _, m := range models {
+		keepModels[ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}] = true
+	}
+	e.hybrid.retain(keepModels, keep)
 	return models, nil
 }
 
@@ -144,6 +149,19 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 		snaps[i] = Snapshot(m, sig, e.opts.Settings.SaturationFor(m.ModelID, m.Namespace), e.opts.Settings.ZeroFor(m.ModelID, m.Namespace), now)
 		snaps[i].Interval = interval
 		e.withFlights(&snaps[i], m, now, previous)
+		if e.opts.Hybrid != nil {
+			snaps[i].Proactive = e.hybridInput(ctx, m, sig, interval, now)
+		}
+	}
+	published := map[[2]string]bool{}
+	defer func() {
+		if e.opts.Hybrid != nil {
+			e.opts.Metrics.ForgetModelsExcept(published)
+		}
+	}()
+	inputs := make(map[ModelKey]*decision.ProactiveInput, len(snaps))
+	for i := range snaps {
+		inputs[ModelKey{Namespace: snaps[i].Namespace, ModelID: snaps[i].ModelID}] = snaps[i].Proactive
 	}
 	free, err := e.freeGPUs(ctx)
 	if err != nil {
@@ -172,6 +190,15 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 			e.applyMu.Unlock()
 			logger.V(1).Info("Decision skipped: the scale-from-zero fast path decided the model during this cycle")
 			continue
+		}
+		if pr := d.Proactive; pr != nil {
+			e.hybrid.keep(key, pr.State)
+			hm, hv := hybridMetrics(m, inputs[key], pr, now)
+			e.opts.Metrics.PublishHybrid(hm, hv)
+			published[[2]string{m.Namespace, m.ModelID}] = true
+			if !pr.Ran {
+				logger.V(1).Info("Model-based optimiser not run", "why", pr.Why)
+			}
 		}
 		e.applyModel(log.IntoContext(ctx, logger), m, d, sigs[key], now, previous)
 		e.zero.note(m, d)

@@ -40,6 +40,11 @@ type Options struct {
 	// ConfigSynced, when set, is closed once the dynamic configuration has been read; the
 	// first cycle waits for it so it never decides on built-in defaults by mistake.
 	ConfigSynced <-chan struct{}
+	// Hybrid, when set, runs the HYBRID mode (EXPERIMENTAL_PROACTIVE_MODEL=true): the
+	// model-based optimiser after the saturation analyser, whose answer stays a floor.
+	// Signals must then read the load window (CollectorSignals.LoadWindow). Nil is the
+	// CAPACITY-ONLY mode.
+	Hybrid HybridSettings
 	// RESTMapper, when set, tells whether the KEDA ScaledObject and the InferencePool CRDs
 	// are installed; only then are they read (as unstructured, through Reader). Nil: HPAs
 	// only, and gateway queues matched to models by namespace and name.
@@ -61,11 +66,12 @@ type Engine struct {
 	// applyMu keeps the cycle and the fast path from carrying out decisions for the same
 	// model at once; each holds it while one model's decision is applied.
 	applyMu sync.Mutex
+	hybrid  *hybridMemory
 }
 
 // New returns an Engine.
 func New(opts Options) *Engine {
-	return &Engine{opts: opts, trigger: make(chan string, 1), flights: newFlights(), zero: newZeroSet()}
+	return &Engine{opts: opts, trigger: make(chan string, 1), flights: newFlights(), zero: newZeroSet(), hybrid: newHybridMemory()}
 }
 
 // Trigger asks for a cycle as soon as possible, e.g. because a target appeared. Calls

@@ -32,6 +32,8 @@ type ModelSignals struct {
 	ModelSuccesses float64
 	// Demand is the number of requests waiting upstream for the model, if known.
 	Demand decision.Demand
+	// Load is the model's traffic over the load window (HYBRID mode only).
+	Load ModelLoad
 	// Variants is the health of each variant's data by VA name, for its MetricsAvailable
 	// condition; a variant absent here takes the model's Status and Message.
 	Variants map[string]VariantHealth
@@ -65,4 +67,13 @@ type Settings interface {
 	SaturationFor(modelID, namespace string) decision.SaturationConfig
 	// ZeroFor is the scale-to-zero policy of one model.
 	ZeroFor(modelID, namespace string) decision.ZeroConfig
+}
+
+// HybridSettings is what the engine needs of the configuration in HYBRID mode.
+type HybridSettings interface {
+	// ServiceClassesFor is the service classes of one model (serviceclass ConfigMap).
+	ServiceClassesFor(modelID string) []decision.ServiceClass
+	// PriorFor is the performance prior of a model's variant on an accelerator
+	// (performance-prior-config ConfigMap).
+	PriorFor(modelID, accelerator string) (Prior, bool)
 }

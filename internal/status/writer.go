@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -74,9 +75,28 @@ func (w *Writer) Update(ctx context.Context, key types.NamespacedName, mutate Mu
 	return written, nil
 }
 
-// Event records an event on a VA, e.g. when its desired replicas change.
+// maxNote is the API server's limit on an event's note, in bytes.
+const maxNote = 1024
+
+// Event records an event on a VA, e.g. when its desired replicas change. A note longer
+// than the API allows (a HYBRID reason may be) is cut at a character boundary with "…",
+// so the event is not rejected; the status and the log keep the whole reason.
 func (w *Writer) Event(va *v1alpha1.VariantAutoscaling, kind, reason, action, note string) {
-	w.recorder.Eventf(va, nil, kind, reason, action, "%s", note)
+	w.recorder.Eventf(va, nil, kind, reason, action, "%s", Truncate(note, maxNote))
+}
+
+// Truncate cuts s to at most n bytes at a UTF-8 character boundary, ending with "…"
+// when it was cut.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := n - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
 }
 
 // changedConditions returns the conditions in after whose status or reason differ from

@@ -81,6 +81,14 @@ func (w *Watcher) handle(ctx context.Context, name string) {
 			logger.Info("Updated service classes", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries)
 		}
 		w.reportSkipped(ctx, obj, upd.Skipped)
+	case config.PerformancePriorConfigMapName:
+		content, obj := w.get(name)
+		upd := w.store.ApplyPerformancePriors(content)
+		if upd.Changed {
+			logger.Info("Updated performance priors", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
+				"source", sourceName(upd.ConfigMap, "none: learning starts from the first window"))
+		}
+		w.reportSkipped(ctx, obj, upd.Skipped)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 
 // Watcher keeps a config.Store in step with the ConfigMaps in the controller's namespace:
 // the main ConfigMap, the saturation ConfigMap (and its legacy name), the scale-to-zero
-// ConfigMap and the serviceclass ConfigMap. It watches only those names in only that
+// ConfigMap, the serviceclass ConfigMap and the performance-prior-config ConfigMap. It watches only those names in only that
 // namespace, so it needs no cluster-wide ConfigMap access and caches nothing else.
 type Watcher struct {
 	client   kubernetes.Interface
@@ -50,7 +50,7 @@ func New(client kubernetes.Interface, store *config.Store, recorder events.Event
 // names are the ConfigMaps watched.
 func (w *Watcher) names() []string {
 	return []string{w.main, config.SaturationConfigMapName, config.LegacySaturationConfigMapName,
-		config.ScaleToZeroConfigMapName, config.ServiceClassConfigMapName}
+		config.ScaleToZeroConfigMapName, config.ServiceClassConfigMapName, config.PerformancePriorConfigMapName}
 }
 
 // NeedLeaderElection is false: every replica keeps its configuration current, so a new
