@@ -53,10 +53,7 @@ func run(args []string, stderr io.Writer) int {
 	// BaseURL carries no credentials: the configuration keeps user info apart, as secrets.
 	logger.Info("Configuration loaded", "version", version, "prometheus", cfg.Static.Prometheus.BaseURL, "metricsSource", string(cfg.Static.MetricsSource),
 		"actuation", string(cfg.Static.ActuationMode), "controllerInstance", cfg.Static.ControllerInstance,
-		"interval", cfg.Dynamic.OptimizationInterval.String(), "http2", cfg.Static.EnableHTTP2)
-	if cfg.Static.Features.ProactiveModel { // Remove when the controller runs HYBRID mode.
-		logger.Info("Warning: EXPERIMENTAL_PROACTIVE_MODEL=true, but the controller does not run HYBRID mode yet; running CAPACITY-ONLY (saturation) mode")
-	}
+		"interval", cfg.Dynamic.OptimizationInterval.String(), "http2", cfg.Static.EnableHTTP2, "mode", mode(cfg))
 
 	ctx := ctrl.SetupSignalHandler()
 	mgr, err := newManager(ctx, restConfig, cfg)
@@ -87,6 +84,15 @@ func loadConfig(ctx context.Context, args []string, restConfig *rest.Config) (co
 		return config.Config{}, err
 	}
 	return config.Load(args, os.LookupEnv, data, config.OSFileExists)
+}
+
+// mode names the operating mode for the start-up line: HYBRID with
+// EXPERIMENTAL_PROACTIVE_MODEL=true, else CAPACITY-ONLY (the default).
+func mode(cfg config.Config) string {
+	if cfg.Static.Features.ProactiveModel {
+		return "HYBRID"
+	}
+	return "CAPACITY-ONLY"
 }
 
 // errorLines flattens joined errors into one line each.

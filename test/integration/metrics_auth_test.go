@@ -122,13 +122,15 @@ func TestMetricsServerOffersHTTP2OnlyWhenEnabled(t *testing.T) {
 	}
 }
 
-// EXPERIMENTAL_PROACTIVE_MODEL=true says at start-up, in one line, that the controller does
-// not run HYBRID mode yet, instead of being accepted and ignored.
-func TestProactiveModelWarnsItIsNotBuilt(t *testing.T) {
+// EXPERIMENTAL_PROACTIVE_MODEL=true runs the HYBRID mode, and the start-up line says so.
+func TestProactiveModelRunsTheHybridMode(t *testing.T) {
 	m := startManager(t, "proactive", "EXPERIMENTAL_PROACTIVE_MODEL=true", "CONTROLLER_INSTANCE="+newNamespace(t))
 	eventually(t, 10*time.Second, func() error {
-		if n := strings.Count(m.Log(), "EXPERIMENTAL_PROACTIVE_MODEL=true, but the controller does not run HYBRID mode yet"); n != 1 {
-			return fmt.Errorf("%d start-up warnings about the proactive model, want 1", n)
+		if n := strings.Count(m.Log(), `"mode":"HYBRID"`); n != 1 {
+			return fmt.Errorf("%d start-up lines with mode HYBRID, want 1", n)
+		}
+		if strings.Contains(m.Log(), "does not run HYBRID mode") {
+			return fmt.Errorf("the controller still says it does not run HYBRID mode")
 		}
 		return nil
 	})

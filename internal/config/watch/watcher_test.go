@@ -103,6 +103,47 @@ func TestWatcherAgainstAPIServer(t *testing.T) {
 	t.Run("immutable ConfigMaps and the legacy name are read", h.testImmutableConfigMap)
 	t.Run("a ConfigMap change a flag or environment variable shadows is told with an event", h.testShadowedChangesAreTold)
 	t.Run("only the leader raises events", h.testOnlyTheLeaderRaisesEvents)
+	t.Run("performance priors reload live; an invalid entry is skipped with a Warning event", h.testPerformancePriors)
+}
+
+// testPerformancePriors: the HYBRID mode's prior ConfigMap applies as it changes, a
+// broken entry is skipped with a Warning event naming it, and deleting the ConfigMap
+// removes the priors.
+func (h harness) testPerformancePriors(t *testing.T) {
+	ns := "wva-priors"
+	store, logs := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	h.put(t, ns, config.PerformancePriorConfigMapName, map[string]string{
+		"h100": "accelerator: NVIDIA-H100-80GB-HBM3\nalpha: 6.4e-3\nbeta: 40e-6\ngamma: 52e-9\nmaxNumSeqs: 256",
+		"l4":   "accelerator: L4\nalpha: 0.01",
+	})
+	eventually(t, "the H100 prior in force", func() bool {
+		p, ok := store.PriorFor("any", "NVIDIA-H100-80GB-HBM3")
+		return ok && p.Params != nil && p.Params.Alpha == 6.4e-3 && p.Engine.MaxNumSeqs == 256
+	})
+	if _, ok := store.PriorFor("any", "L4"); ok {
+		t.Error("the invalid L4 entry is in force")
+	}
+	eventually(t, "a Warning event InvalidConfigEntry naming the L4 entry", func() bool {
+		list, err := h.client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{FieldSelector: "reason=" + ReasonInvalidConfigEntry})
+		if err != nil {
+			return false
+		}
+		for _, e := range list.Items {
+			if e.Type == corev1.EventTypeWarning && e.InvolvedObject.Name == config.PerformancePriorConfigMapName {
+				_, ok := containsAll(e.Message, `entry "l4"`, "alpha, beta and gamma")
+				return ok
+			}
+		}
+		return false
+	})
+	if err := h.client.CoreV1().ConfigMaps(ns).Delete(context.Background(), config.PerformancePriorConfigMapName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "no prior once the ConfigMap is deleted", func() bool {
+		_, ok := store.PriorFor("any", "NVIDIA-H100-80GB-HBM3")
+		return !ok
+	})
+	eventually(t, "the log line", func() bool { return logs.has(`"Updated performance priors"`, `"newEntries"=0`) })
 }
 
 // harness starts one watcher per test, each in its own namespace.
