@@ -47,6 +47,7 @@ PROMETHEUS_SERVER_NAME: {{ . | quote }}
 METRICS_SOURCE: {{ .Values.wva.metricsSource | quote }}
 WVA_SCALE_TO_ZERO: {{ .Values.wva.scaleToZero | quote }}
 WVA_LIMITED_MODE: {{ .Values.wva.limitedMode | quote }}
+EXPERIMENTAL_PROACTIVE_MODEL: {{ .Values.wva.proactiveModel | quote }}
 {{- with .Values.wva.watchNamespaces }}
 WATCH_NAMESPACES: {{ join "," . | quote }}
 {{- end }}
