@@ -197,7 +197,7 @@ func sameBounds(a, b []float64) bool {
 func readyTimes(v *inventory.Variant) map[string]time.Time {
 	out := make(map[string]time.Time, len(v.Pods))
 	for _, p := range v.Pods {
-		if c := condition(p, corev1.PodReady); c != nil && c.Status == corev1.ConditionTrue {
+		if c := podCondition(p, corev1.PodReady); c != nil && c.Status == corev1.ConditionTrue {
 			out[p.Name] = c.LastTransitionTime.Time
 		}
 	}
@@ -210,7 +210,7 @@ func StartupTime(v *inventory.Variant) (time.Duration, bool) {
 	var longest time.Duration
 	found := false
 	for _, p := range v.Pods {
-		sched, ready := condition(p, corev1.PodScheduled), condition(p, corev1.PodReady)
+		sched, ready := podCondition(p, corev1.PodScheduled), podCondition(p, corev1.PodReady)
 		if sched == nil || ready == nil || sched.Status != corev1.ConditionTrue || ready.Status != corev1.ConditionTrue {
 			continue
 		}
@@ -221,7 +221,7 @@ func StartupTime(v *inventory.Variant) (time.Duration, bool) {
 	return longest, found
 }
 
-func condition(p *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition {
+func podCondition(p *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition {
 	for i := range p.Status.Conditions {
 		if p.Status.Conditions[i].Type == t {
 			return &p.Status.Conditions[i]
