@@ -190,6 +190,17 @@ func (c Config) PriorFor(modelID, accelerator string) (PerformancePrior, bool) {
 	return c.Dynamic.PerformancePriors.For(modelID, accelerator)
 }
 
+// Value is the value in force of a key, as text (a duration as it was written; a
+// secret prints redacted), and false for a key WVA does not have: how a check outside this
+// package compares what an install sets with what WVA resolved.
+func (c Config) Value(key string) (string, bool) {
+	k, ok := keyByName(key)
+	if !ok {
+		return "", false
+	}
+	return k.get(&c), true
+}
+
 // Origin says which layer the value of a key came from, for start-up logs and support.
 func (c Config) Origin(key string) Layer {
 	if c.layers == nil {

@@ -203,3 +203,22 @@ func TestEmptyValuesAreUnset(t *testing.T) {
 		t.Errorf("probe %q metrics %q, want the ConfigMap values", cfg.Static.ProbeAddr, cfg.Static.MetricsAddr)
 	}
 }
+
+// TestValueNamesWhatIsInForce checks Value: the resolved value in its written form, a
+// secret redacted, and no value for a key WVA does not have.
+func TestValueNamesWhatIsInForce(t *testing.T) {
+	cfg, err := Load([]string{"--global-opt-interval=120s"}, envOf(map[string]string{
+		KeyPrometheusBaseURL: "https://prom:9090", KeyPrometheusBearerToken: "s3cr3t", KeyMetricsAddr: ":8443"}), nil, allExist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{KeyGlobalOptInterval: "120s", KeyPrometheusBaseURL: "https://prom:9090",
+		KeyPrometheusBearerToken: redacted, KeyProbeAddr: DefaultProbeAddr} {
+		if got, ok := cfg.Value(key); !ok || got != want {
+			t.Errorf("Value(%s) = %q, %v; want %q", key, got, ok, want)
+		}
+	}
+	if got, ok := cfg.Value("NO_SUCH_KEY"); ok {
+		t.Errorf("Value of an unknown key = %q, true", got)
+	}
+}
