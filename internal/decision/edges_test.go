@@ -169,7 +169,7 @@ func TestV2ScaleDownRemovesOnlyReadyReplicas(t *testing.T) {
 	if !d.Analysis.ScaleDownSafe {
 		t.Fatalf("no scale-down: %+v (%s)", d.Analysis, d.Reason)
 	}
-	check(t, d, map[string]want{"dear": {4, ActionScaleDown, "-1 on most expensive per token variant dear"}})
+	check(t, d, map[string]want{"dear": {4, ActionScaleDown, "-1 on highest cost-per-token variant dear"}})
 }
 
 // TestUnknownDemandNeverWakesAModel: a count of waiting requests whose source is not

@@ -136,23 +136,23 @@ func (p *plan) planV1Up(signal string) {
 		case v.pending > 0:
 			p.setReason(i, "hold: %d pending replica(s); scale-up needed (%s) goes elsewhere", v.pending, signal)
 		case v.headroom() == 0:
-			p.setReason(i, "hold: %s; scale-up needed (%s) goes elsewhere", v.atMax(), signal)
+			p.setReason(i, "%s", heldAtMax(v.atMax(), signal))
 		default:
 			cands = append(cands, i)
 		}
 	}
 	if len(cands) == 0 {
-		p.reason = "hold: scale-up needed (" + signal + ") but every variant has pending replicas, a change in flight or no headroom"
+		p.reason = noVariantForScaleUp(signal, "pending replicas, a change in flight or no headroom")
 		return
 	}
 	slices.SortFunc(cands, p.byCostThenSpare)
 	for _, i := range cands[1:] {
-		p.setReason(i, "hold: scale-up (%s) goes to preferred variant %s", signal, p.variants[cands[0]].state.Name)
+		p.setReason(i, "%s", heldForPreferred(signal, p.variants[cands[0]].state.Name))
 	}
 	p.reason = "scale-up: " + signal
 	p.requests = append(p.requests, scaleUp{
 		variant: cands[0], replicas: 1, alternatives: cands[1:],
-		prefix: "scale-up: " + signal, label: "cheapest variant",
+		prefix: "scale-up: " + signal, label: v1Cheapest,
 	})
 }
 
@@ -165,13 +165,13 @@ func (p *plan) planV1Down(why string) {
 		switch {
 		case v.inFlight:
 		case v.base <= v.floor():
-			p.setReason(i, "hold: %s; scale-down safe (%s)", v.atFloor(), why)
+			p.setReason(i, "%s", heldAtFloor(v.atFloor(), why))
 		default:
 			cands = append(cands, i)
 		}
 	}
 	if len(cands) == 0 {
-		p.reason = "hold: scale-down safe (" + why + ") but every variant is at its floor or has a change in flight"
+		p.reason = noVariantForScaleDown(why)
 		return
 	}
 	slices.SortFunc(cands, func(a, b int) int {
@@ -182,9 +182,9 @@ func (p *plan) planV1Down(why string) {
 	})
 	chosen := &p.variants[cands[0]]
 	for _, i := range cands[1:] {
-		p.setReason(i, "hold: scale-down (%s) taken from more expensive variant %s", why, chosen.state.Name)
+		p.setReason(i, "%s", heldForDearer(why, v1Dearer, chosen.state.Name))
 	}
 	chosen.desired = chosen.base - 1
-	chosen.reason = fmt.Sprintf("scale-down: %s; most expensive variant %s (cost %s)", why, chosen.state.Name, fmtNum(chosen.state.Cost))
+	chosen.reason = scaledDown(why, 1, v1Dearest, chosen.state.Name, chosen.state.Cost, "")
 	p.reason = "scale-down: " + why
 }

@@ -173,10 +173,11 @@ func (p *plan) planV2Up(signal string, cfg SaturationConfig) {
 	slices.SortFunc(cands, p.costPerToken)
 	left := p.analysis.RequiredTokens
 	p.reason = "scale-up: " + signal
-	p.holdAll("hold: scale-up (" + signal + ") covered by more cost-effective variants")
+	atMax := make([]bool, len(p.variants))
 	for i := range p.variants {
 		if v := &p.variants[i]; !v.inFlight && v.capacity > 0 && v.headroom() == 0 {
-			p.setReason(i, "hold: %s; scale-up (%s) goes elsewhere", v.atMax(), signal)
+			atMax[i] = true
+			p.setReason(i, "%s", heldAtMax(v.atMax(), signal))
 		}
 	}
 	for _, i := range cands {
@@ -194,8 +195,27 @@ func (p *plan) planV2Up(signal string, cfg SaturationConfig) {
 		}
 		p.requests = append(p.requests, scaleUp{
 			variant: i, replicas: n, prefix: prefix,
-			label: "lowest cost-per-token variant",
+			label: v2Cheapest,
 		})
+	}
+	if len(p.requests) == 0 {
+		p.reason = noVariantForScaleUp(signal, "a change in flight, no known capacity or no headroom")
+		for i := range p.variants {
+			if !atMax[i] {
+				p.setReason(i, "%s", p.reason)
+			}
+		}
+		return
+	}
+	preferred := p.variants[p.requests[0].variant].state.Name
+	asked := make([]bool, len(p.variants))
+	for _, r := range p.requests {
+		asked[r.variant] = true
+	}
+	for i := range p.variants {
+		if !asked[i] && !atMax[i] {
+			p.setReason(i, "%s", heldForPreferred(signal, preferred))
+		}
 	}
 	if left > tolerance {
 		p.reason += fmt.Sprintf("; %.0f tokens could not be placed (no variant with headroom)", left)
@@ -210,16 +230,31 @@ func (p *plan) planV2Down(signal string) {
 	left := p.analysis.SpareTokens
 	p.reason = "scale-down: " + signal
 	p.holdAll("hold: no whole replica of spare capacity to remove here (" + signal + ")")
+	for i := range p.variants {
+		if v := &p.variants[i]; v.capacity > 0 && v.base <= v.floor() {
+			p.setReason(i, "%s", heldAtFloor(v.atFloor(), signal))
+		}
+	}
+	if len(cands) == 0 {
+		p.reason = noVariantForScaleDown(signal)
+		return
+	}
+	taken := ""
 	for _, i := range cands {
 		v := &p.variants[i]
 		n := wholeReplicas(math.Floor(left/v.capacity+tolerance), min(v.base-v.floor(), v.state.ReadyReplicas))
 		if n <= 0 {
+			if taken != "" {
+				p.setReason(i, "%s", heldForDearer(signal, v2Dearer, taken))
+			}
 			continue
 		}
 		left -= float64(n) * v.capacity
 		v.desired = v.base - n
-		v.reason = fmt.Sprintf("scale-down: %s; -%d on most expensive per token variant %s (cost %s, %.0f tokens per replica)",
-			signal, n, v.state.Name, fmtNum(v.state.Cost), v.capacity)
+		v.reason = scaledDown(signal, n, v2Dearest, v.state.Name, v.state.Cost, fmt.Sprintf(", %.0f tokens per replica", v.capacity))
+		if taken == "" {
+			taken = v.state.Name
+		}
 	}
 }
 

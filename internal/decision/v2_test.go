@@ -99,7 +99,7 @@ func TestV2ScaleDown(t *testing.T) {
 	if math.Abs(d.Analysis.SpareTokens-(57600-21600/0.7)) > 0.01 {
 		t.Fatalf("spare %.2f", d.Analysis.SpareTokens)
 	}
-	check(t, d, map[string]want{"a100": {1, ActionScaleDown, "-2 on most expensive per token variant a100"}, "l4": {3, ActionHold, ""}})
+	check(t, d, map[string]want{"a100": {1, ActionScaleDown, "-2 on highest cost-per-token variant a100"}, "l4": {3, ActionHold, ""}})
 }
 
 // TestV2HoldAndTies covers the dead band, name ties and unsized variants.
