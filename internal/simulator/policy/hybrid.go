@@ -20,7 +20,8 @@ type HybridSpec struct {
 	// Saturation overrides the saturation analyser's thresholds (its answer is the floor).
 	Saturation *decision.SaturationConfig `json:"saturation,omitempty"`
 	// Attainment is the share of requests the model is sized to keep within their
-	// objectives (decision.ProactiveSettings.Attainment).
+	// objectives at first (decision.ProactiveSettings.Attainment); the feedback trims
+	// it from the attainment observed.
 	Attainment float64 `json:"attainment,omitempty"`
 	// Stabilisation is how long the planned rate must stay lower before capacity is
 	// given back.
