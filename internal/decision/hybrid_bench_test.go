@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/workload-variant-autoscaler/wva/internal/decision/feedback"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 )
 
@@ -22,7 +23,20 @@ func hybridModel(m int) Snapshot {
 	observe(&s, "a100", paramsA100, engineA100, 8, 2)
 	observe(&s, "h100", paramsH100, engineH100, 8, 5)
 	observe(&s, "l4", l4, perfmodel.Engine{}, 8, 0.1)
+	for i := range s.Proactive.Variants {
+		s.Proactive.Variants[i].Latency = benchLatency
+	}
 	return s
+}
+
+// benchLatency is a window of vLLM's latency histograms with about 3% of 1,000 requests
+// over a 1 s TTFT and 2% over 50 ms per output token: enough misses for the feedback
+// to measure each variant's credit (its most expensive path).
+var benchLatency = feedback.Latency{
+	TTFT: feedback.Histogram{Bounds: []float64{0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5},
+		Counts: []float64{10, 40, 100, 200, 200, 250, 100, 50, 20, 20, 5, 5}},
+	TPOT: feedback.Histogram{Bounds: []float64{0.01, 0.025, 0.05, 0.075, 0.1},
+		Counts: []float64{100, 600, 280, 15, 4, 1}},
 }
 
 // warm returns the model's snapshot with the state its previous decision returned, as
