@@ -1,0 +1,86 @@
+package decision
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
+)
+
+// total is a decision's desired replicas over all variants.
+func total(d Decision) int {
+	n := 0
+	for _, v := range d.Variants {
+		n += v.DesiredReplicas
+	}
+	return n
+}
+
+// TestHybridBacklogAddsDemand: requests waiting upstream are drained over the forecast
+// horizon on top of the planned rate, so the model answer grows with the queue.
+func TestHybridBacklogAddsDemand(t *testing.T) {
+	s := hybridSnap(0, 3, 0.5, 0, 30)
+	without := mustDecide(t, s)
+	s.WaitingDemand = Demand{Known: true, Requests: 3000} // 20 req/s over a 2m30s horizon
+	with := mustDecide(t, s)
+	if with.Proactive.ModelReplicas <= without.Proactive.ModelReplicas {
+		t.Fatalf("model answer %d with 3,000 requests waiting, %d without: the backlog should add capacity (%s)",
+			with.Proactive.ModelReplicas, without.Proactive.ModelReplicas, with.Reason)
+	}
+}
+
+// TestHybridStartingReplicasCountTowardTheFloor: saturation asks for more while
+// replicas it already asked for are starting (its queue signal cannot see them serve);
+// the floor counts them, so the optimiser, which finds the replicas enough for the
+// forecast, adds none. Without starting replicas the same queue adds.
+func TestHybridStartingReplicasCountTowardTheFloor(t *testing.T) {
+	s := hybridSnap(0, 4, 0.85, 6, 12) // every ready replica saturated, 12 req/s forecast
+	s.Variants[1].CurrentReplicas = 6  // two H100s starting
+	d := mustDecide(t, s)
+	if got := variantByName(t, d, "h100").DesiredReplicas; got != 6 || variantByName(t, d, "a100").DesiredReplicas != 0 {
+		t.Errorf("h100 %d, a100 %d with two H100s starting: want the six kept and nothing added (%s)",
+			got, variantByName(t, d, "a100").DesiredReplicas, d.Reason)
+	}
+	ready := hybridSnap(0, 4, 0.85, 6, 12)
+	if d := mustDecide(t, ready); total(d) <= 4 {
+		t.Errorf("nothing starting: the saturation floor should add (%s)", d.Reason)
+	}
+}
+
+// TestHybridIdleHoldKeepsCapacityThroughALull: early in an idle spell the stabilisation
+// period stretches over it, so a lull shorter than the hold gives nothing back; the same
+// planned-rate history without the lull gives back once the period has passed.
+func TestHybridIdleHoldKeepsCapacityThroughALull(t *testing.T) {
+	lull := func(idle bool) Snapshot {
+		s := hybridSnap(0, 4, 0.1, 0, 0.5)
+		s.Proactive.State.Since = t0.Add(-time.Hour)
+		s.Proactive.State.Planned = []PlannedRate{{At: t0.Add(-4 * time.Minute), Rate: 40}}
+		fs := forecast.State{Level: 0.5, Peak: 0.6, Mix: convMix, Updated: t0.Add(-30 * time.Second), Windows: 20}
+		if idle {
+			fs.Peak, fs.LowSince = 40, t0.Add(-2*time.Minute) // 40 req/s until two minutes ago
+		}
+		s.Proactive.State.Forecast = fs
+		return s
+	}
+	d := mustDecide(t, lull(true))
+	if got := variantByName(t, d, "h100").DesiredReplicas; got != 4 || !strings.Contains(d.Reason, "highest planned rate of the last 5m") {
+		t.Errorf("two minutes into a lull: h100 %d, want 4 held over a 5-minute period (%s)", got, d.Reason)
+	}
+	d = mustDecide(t, lull(false))
+	if got := variantByName(t, d, "h100").DesiredReplicas; got >= 4 {
+		t.Errorf("no lull: h100 %d, want capacity given back after the 3-minute period (%s)", got, d.Reason)
+	}
+}
+
+// TestIdleHoldBounds: the hold is at least 10 minutes, one and a half lulls otherwise,
+// at most 30 minutes.
+func TestIdleHoldBounds(t *testing.T) {
+	for _, c := range []struct{ gap, want time.Duration }{
+		{0, 10 * time.Minute}, {4 * time.Minute, 10 * time.Minute}, {12 * time.Minute, 18 * time.Minute}, {time.Hour, 30 * time.Minute},
+	} {
+		if got := idleHold(forecast.Forecast{Gap: c.gap}); got != c.want {
+			t.Errorf("idleHold(gap %v) = %v, want %v", c.gap, got, c.want)
+		}
+	}
+}
