@@ -132,15 +132,20 @@ func (h *hybridMemory) retain(models map[ModelKey]bool, uids map[types.UID]bool)
 func hybridMetrics(m *inventory.Model, in *decision.ProactiveInput, out *decision.ProactiveOutcome, now time.Time) (actuator.HybridModel, []actuator.HybridVariant) {
 	hm := actuator.HybridModel{Namespace: m.Namespace, ModelID: m.ModelID, Observed: trafficOf(in).Rate,
 		Forecast: out.Forecast.Rate, Planned: out.Forecast.Planned, Horizon: out.Forecast.Horizon}
-	accel := map[string]string{}
+	// The series carry the identity the liveness check asks for (UID and target), as the
+	// variant's other series do.
+	ids := map[string]actuator.Variant{}
 	for _, v := range m.Variants {
-		accel[v.VA.Name] = v.Accelerator
+		if !v.Actionable() {
+			continue // no target: the optimiser did not see it
+		}
+		ids[v.VA.Name] = actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator, UID: v.VA.UID, Target: v.Target.Name}
 	}
 	var vs []actuator.HybridVariant
 	for _, vo := range out.Variants {
 		st, known := out.State.Variants[vo.Name]
 		hv := actuator.HybridVariant{
-			Variant:        actuator.Variant{Name: vo.Name, Namespace: m.Namespace, Accelerator: accel[vo.Name]},
+			Variant:        ids[vo.Name],
 			CapacityAnswer: vo.CapacityAnswer, ModelAnswer: vo.ModelAnswer, SustainableRate: vo.SustainableRate,
 			PredictedTTFT: vo.PredictedTTFT, PredictedITL: vo.PredictedITL, Ran: out.Ran,
 			Known: known && st.Known(),

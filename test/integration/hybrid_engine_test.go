@@ -109,7 +109,7 @@ func (hybridConfig) PriorFor(string, string) (engine.Prior, bool) {
 // own metrics registry (a new process).
 func (f *engineFixture) newHybridEngine(sig engine.Signals, clock *clocktesting.FakeClock) (*engine.Engine, *prometheus.Registry) {
 	reg := prometheus.NewRegistry()
-	metrics := actuator.NewMetrics("", nil)
+	metrics := actuator.NewMetrics("", engine.CacheLiveness(s.client)) // as cmd/wva: only live variants get series
 	reg.MustRegister(metrics.Collectors()...)
 	return engine.New(engine.Options{
 		Reader: f.cache, Signals: sig, Settings: staticSettings{}, Hybrid: hybridConfig{},
