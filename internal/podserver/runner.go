@@ -31,6 +31,8 @@ type Options struct {
 	Profiles []ProfileRule
 	// TimeScale is passed to every server (model seconds per wall second); 1 when zero.
 	TimeScale float64
+	// WallClockLatencies is passed to every server: latencies in wall-clock seconds.
+	WallClockLatencies bool
 	// ShutdownTimeout bounds the drain of a server whose Pod went; 5s when zero, since
 	// kwok removes Pods at once and their IP may be handed to a new Pod.
 	ShutdownTimeout time.Duration
@@ -166,7 +168,7 @@ func (r *Runner) sync(p *corev1.Pod, node func(string) (*corev1.Node, error)) {
 	}
 	srv, err := vllmsim.New(vllmsim.Config{
 		Model: ep.model, Params: r.profiles[profile], TimeScale: r.opts.TimeScale,
-		ShutdownTimeout: r.opts.ShutdownTimeout, Logger: log,
+		WallClockLatencies: r.opts.WallClockLatencies, ShutdownTimeout: r.opts.ShutdownTimeout, Logger: log,
 	})
 	if err != nil {
 		log.Error("Cannot serve Pod", "err", err)

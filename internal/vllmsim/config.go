@@ -18,8 +18,15 @@ type Config struct {
 	// StartupDelay stands for model loading: /health answers 503 until it has passed.
 	StartupDelay time.Duration
 	// TimeScale is model seconds per wall second (default 1): 10 runs the model ten times
-	// faster than real time, and all reported latencies are in model seconds.
+	// faster than real time, and all reported latencies are in model seconds (unless
+	// WallClockLatencies).
 	TimeScale float64
+	// WallClockLatencies reports the latency histograms in wall-clock seconds, as the
+	// clients see them (bounds and sums divided by TimeScale): with TimeScale 0.1 the
+	// replica then looks, latencies and request rates alike, like a GPU ten times slower.
+	// Whatever learns latency against request rate (the HYBRID mode) needs both in one
+	// clock.
+	WallClockLatencies bool
 	// Seed seeds the model's jitter and the lengths of requests without max_tokens.
 	Seed uint64
 	// StepJitter is the relative standard deviation of step times (see servermodel.Options).

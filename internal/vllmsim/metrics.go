@@ -21,6 +21,17 @@ const (
 type histogramMetric struct {
 	desc *prometheus.Desc
 	get  func(servermodel.Stats) servermodel.Histogram
+	// latency marks a histogram of seconds, exported in the collector's latency unit.
+	latency bool
+}
+
+// latencyScale is what model-time latencies are divided by for export: the time scale
+// when the configuration asks for wall-clock latencies, else 1 (model seconds).
+func latencyScale(cfg Config) float64 {
+	if cfg.WallClockLatencies && cfg.TimeScale > 0 {
+		return cfg.TimeScale
+	}
+	return 1
 }
 
 // collector exports the model's live signals under vLLM's metric names, label names,
@@ -35,9 +46,11 @@ type collector struct {
 	success, promptTokens, generationTokens, preemptions *prometheus.Desc
 	prefixQueries, prefixHits                            *prometheus.Desc
 	histograms                                           []histogramMetric
+	// scale divides model-time latencies into the exported ones (latencyScale).
+	scale float64
 }
 
-func newCollector(model string, p servermodel.Params, stats func() servermodel.Stats) *collector {
+func newCollector(model string, p servermodel.Params, stats func() servermodel.Stats, scale float64) *collector {
 	labels := []string{labelModel, labelEngine}
 	gauge := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, labels, nil) }
 	info := prometheus.Labels{
@@ -50,6 +63,7 @@ func newCollector(model string, p servermodel.Params, stats func() servermodel.S
 	}
 	infoLabels := append([]string{labelModel, labelEngine}, sortedKeys(info)...)
 	c := &collector{
+		scale:            scale,
 		model:            model,
 		stats:            stats,
 		info:             info,
@@ -66,14 +80,14 @@ func newCollector(model string, p servermodel.Params, stats func() servermodel.S
 		prefixHits:       gauge("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens."),
 	}
 	c.histograms = []histogramMetric{
-		{gauge("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.TTFT }},
-		{gauge("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.ITL }},
-		{gauge("vllm:time_per_output_token_seconds", "Histogram of time per output token in seconds. DEPRECATED: Use vllm:inter_token_latency_seconds instead."), func(s servermodel.Stats) servermodel.Histogram { return s.ITL }},
-		{gauge("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.E2E }},
-		{gauge("vllm:request_time_per_output_token_seconds", "Histogram of time_per_output_token_seconds per request."), func(s servermodel.Stats) servermodel.Histogram { return s.TPOT }},
-		{gauge("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request."), func(s servermodel.Stats) servermodel.Histogram { return s.QueueTime }},
-		{gauge("vllm:request_prompt_tokens", "Number of prefill tokens processed."), func(s servermodel.Stats) servermodel.Histogram { return s.PromptLen }},
-		{gauge("vllm:request_generation_tokens", "Number of generation tokens processed."), func(s servermodel.Stats) servermodel.Histogram { return s.GenerationLen }},
+		{gauge("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.TTFT }, true},
+		{gauge("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.ITL }, true},
+		{gauge("vllm:time_per_output_token_seconds", "Histogram of time per output token in seconds. DEPRECATED: Use vllm:inter_token_latency_seconds instead."), func(s servermodel.Stats) servermodel.Histogram { return s.ITL }, true},
+		{gauge("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds."), func(s servermodel.Stats) servermodel.Histogram { return s.E2E }, true},
+		{gauge("vllm:request_time_per_output_token_seconds", "Histogram of time_per_output_token_seconds per request."), func(s servermodel.Stats) servermodel.Histogram { return s.TPOT }, true},
+		{gauge("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request."), func(s servermodel.Stats) servermodel.Histogram { return s.QueueTime }, true},
+		{gauge("vllm:request_prompt_tokens", "Number of prefill tokens processed."), func(s servermodel.Stats) servermodel.Histogram { return s.PromptLen }, false},
+		{gauge("vllm:request_generation_tokens", "Number of generation tokens processed."), func(s servermodel.Stats) servermodel.Histogram { return s.GenerationLen }, false},
 	}
 	return c
 }
@@ -117,7 +131,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.prefixHits, s.PrefixCacheHits)
 	for _, h := range c.histograms {
 		v := h.get(s)
-		ch <- prometheus.MustNewConstHistogram(h.desc, v.Count, v.Sum, v.Cumulative(), c.model, engineIndex)
+		sum, buckets := v.Sum, v.Cumulative()
+		if h.latency && c.scale != 1 {
+			sum, buckets = sum/c.scale, make(map[float64]uint64, len(buckets))
+			for b, n := range v.Cumulative() {
+				buckets[b/c.scale] = n
+			}
+		}
+		ch <- prometheus.MustNewConstHistogram(h.desc, v.Count, sum, buckets, c.model, engineIndex)
 	}
 }
 

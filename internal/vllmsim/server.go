@@ -43,7 +43,7 @@ func New(cfg Config) (*Server, error) {
 		reg:     prometheus.NewRegistry(),
 		mux:     http.NewServeMux(),
 	}
-	if err := s.reg.Register(newCollector(cfg.Model, cfg.Params, eng.stats)); err != nil {
+	if err := s.reg.Register(newCollector(cfg.Model, cfg.Params, eng.stats, latencyScale(cfg))); err != nil {
 		return nil, fmt.Errorf("new vllm-sim server: register metrics: %w", err)
 	}
 	s.routes()

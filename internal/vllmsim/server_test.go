@@ -215,6 +215,30 @@ func TestMetricsNamesTypesLabelsAndBuckets(t *testing.T) {
 	}
 }
 
+// With WallClockLatencies the latency histograms are in wall-clock seconds: bounds and
+// sums divided by the time scale, counts as they are; token histograms are untouched.
+func TestWallClockLatencies(t *testing.T) {
+	const scale = 5
+	base, srv := startServer(t, Config{TimeScale: scale, WallClockLatencies: true})
+	decode[completion](t, post(t, base+"/v1/completions", map[string]any{"prompt": "hello", "max_tokens": 3}))
+	fams := scrape(t, base)
+	st := srv.Stats()
+	wall := func(bounds []float64) []float64 {
+		out := make([]float64, len(bounds))
+		for i, b := range bounds {
+			out[i] = b / scale
+		}
+		return out
+	}
+	checkBuckets(t, fams, "vllm:time_to_first_token_seconds", wall(servermodel.TTFTBuckets()))
+	checkBuckets(t, fams, "vllm:inter_token_latency_seconds", wall(servermodel.ITLBuckets()))
+	checkBuckets(t, fams, "vllm:request_prompt_tokens", []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000})
+	h := fams["vllm:time_to_first_token_seconds"].GetMetric()[0].GetHistogram()
+	if h.GetSampleCount() != 1 || math.Abs(h.GetSampleSum()-st.TTFT.Sum/scale) > 1e-12 || st.TTFT.Sum <= 0 {
+		t.Errorf("TTFT histogram count %d sum %g, want 1 and the model's %g / %d", h.GetSampleCount(), h.GetSampleSum(), st.TTFT.Sum, scale)
+	}
+}
+
 func labelValue(m *dto.Metric, name string) string {
 	for _, l := range m.GetLabel() {
 		if l.GetName() == name {

@@ -74,8 +74,15 @@ type load struct {
 // through the gateway, until stopped (or an hour passes).
 func startLoad(t *testing.T, url string, rate float64) *load {
 	t.Helper()
-	schedule, err := loadgen.Synthetic(loadgen.Pattern{Kind: loadgen.Poisson, Rate: rate, Duration: time.Hour,
+	return startPattern(t, url, loadgen.Pattern{Kind: loadgen.Poisson, Rate: rate, Duration: time.Hour,
 		PromptTokens: promptTokens, OutputTokens: outputTokens, Seed: 7})
+}
+
+// startPattern sends the requests of a synthetic pattern through the gateway, until
+// stopped or the pattern ends.
+func startPattern(t *testing.T, url string, p loadgen.Pattern) *load {
+	t.Helper()
+	schedule, err := loadgen.Synthetic(p)
 	if err != nil {
 		t.Fatal(err)
 	}

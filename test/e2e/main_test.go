@@ -33,7 +33,9 @@ const (
 	// scrapeInterval is the cluster Prometheus's scrape interval.
 	scrapeInterval = 2 * time.Second
 	// timeScale slows the simulated GPUs tenfold, so a few requests per second hold
-	// enough KV cache to matter while the machine streams few tokens.
+	// enough KV cache to matter while the machine streams few tokens. The servers report
+	// latencies in wall-clock seconds, like the request rates, as a GPU ten times slower
+	// would.
 	timeScale = 0.1
 )
 
@@ -154,7 +156,7 @@ func (st *suite) startModelServers(ctx context.Context) error {
 		return err
 	}
 	st.runner, err = podserver.New(podserver.Options{
-		Client: st.cs, TimeScale: timeScale,
+		Client: st.cs, TimeScale: timeScale, WallClockLatencies: true,
 		Logger: slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	if err != nil {
