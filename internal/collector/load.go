@@ -28,10 +28,14 @@ type ReplicaLoad struct {
 	TTFTKnown, ITLKnown bool
 	// Prompt and Generation are the window's request length histograms.
 	Prompt, Generation Lengths
+	// TTFTBuckets and TPOTBuckets are the window's latency histograms, seconds
+	// (vllm:time_to_first_token_seconds and vllm:request_time_per_output_token_seconds,
+	// each request's mean time per output token), without their sums.
+	TTFTBuckets, TPOTBuckets Lengths
 }
 
-// Lengths is a window of a token-length histogram (vllm:request_prompt_tokens or
-// vllm:request_generation_tokens): per-bucket rates, not cumulative.
+// Lengths is a window of a histogram (token lengths such as vllm:request_prompt_tokens,
+// or latencies): per-bucket rates, not cumulative.
 type Lengths struct {
 	// Bounds are the finite upper bounds, ascending.
 	Bounds []float64
@@ -52,6 +56,7 @@ type loadObs struct {
 	ttft, itl            float64
 	hasTTFT, hasITL      bool
 	prompt, gen          lengthObs
+	ttftB, tpotB         lengthObs
 }
 
 // lengthObs collects a length histogram's cumulative bucket rates by upper bound (+Inf
@@ -91,6 +96,10 @@ func (l *loadObs) setBucket(s signal, le, v float64) {
 		l.prompt.setBucket(le, v)
 	case signalLoadGenBuckets:
 		l.gen.setBucket(le, v)
+	case signalLoadTTFTBuckets:
+		l.ttftB.setBucket(le, v)
+	case signalLoadTPOTBuckets:
+		l.tpotB.setBucket(le, v)
 	}
 }
 
@@ -105,7 +114,16 @@ func (l *lengthObs) setBucket(le, v float64) {
 // lengths turns cumulative bucket rates into per-bucket rates. A histogram without its
 // +Inf bucket or its sum, or with a non-finite rate, is unknown.
 func (l lengthObs) lengths() Lengths {
-	if !l.hasSum || len(l.cum) == 0 {
+	if !l.hasSum {
+		return Lengths{}
+	}
+	return l.buckets()
+}
+
+// buckets is lengths without the sum: per-bucket rates, unknown without the +Inf
+// bucket or with a non-finite rate.
+func (l lengthObs) buckets() Lengths {
+	if len(l.cum) == 0 {
 		return Lengths{}
 	}
 	if _, ok := l.cum[math.Inf(1)]; !ok {
@@ -141,6 +159,7 @@ func (l *loadObs) replicaLoad() *ReplicaLoad {
 		SuccessRate: l.success, FirstTokenRate: l.firstTokens,
 		TTFTMean: l.ttft, TTFTKnown: l.hasTTFT, ITLMean: l.itl, ITLKnown: l.hasITL,
 		Prompt: l.prompt.lengths(), Generation: l.gen.lengths(),
+		TTFTBuckets: l.ttftB.buckets(), TPOTBuckets: l.tpotB.buckets(),
 	}
 	return r
 }

@@ -17,7 +17,9 @@ import (
 
 // loadServer is a model server whose counters grow at a steady, known rate: rate
 // requests per second, each with the given TTFT, ITL and lengths (a quarter of prompts
-// at most 128 tokens, the rest at most 1024; every output at most 256 tokens).
+// at most 128 tokens, the rest at most 1024; every output at most 256 tokens; nine in
+// ten first tokens within 0.5 s, the rest within 1 s; four in five requests within 25 ms
+// per output token, the rest within 50 ms).
 type loadServer struct {
 	model      string
 	rate       float64
@@ -65,7 +67,8 @@ func (s *loadServer) Collect(ch chan<- prometheus.Metric) {
 	gauge("vllm:num_requests_running", 4)
 	ch <- prometheus.MustNewConstMetric(desc("vllm:request_success_total", "finished_reason"), prometheus.CounterValue, float64(n), append(values, "stop")...)
 	nf := float64(n)
-	ch <- prometheus.MustNewConstHistogram(desc("vllm:time_to_first_token_seconds"), n, nf*s.ttft, map[float64]uint64{1: n}, values...)
+	ch <- prometheus.MustNewConstHistogram(desc("vllm:time_to_first_token_seconds"), n, nf*s.ttft, map[float64]uint64{0.5: n * 9 / 10, 1: n}, values...)
+	ch <- prometheus.MustNewConstHistogram(desc("vllm:request_time_per_output_token_seconds"), n, nf*s.itl, map[float64]uint64{0.025: n * 4 / 5, 0.05: n}, values...)
 	tokens := n * uint64(s.output-1)
 	ch <- prometheus.MustNewConstHistogram(desc("vllm:inter_token_latency_seconds"), tokens, float64(tokens)*s.itl, map[float64]uint64{1: tokens}, values...)
 	ch <- prometheus.MustNewConstHistogram(desc("vllm:request_prompt_tokens"), n, nf*s.prompt, map[float64]uint64{128: n / 4, 1024: n}, values...)
@@ -109,6 +112,26 @@ func checkLoad(r ReplicaSignals, s *loadServer, tol float64) error {
 	}
 	if l.Prompt.Rates[2] > 1e-9 || l.Generation.Rates[0] > 1e-9 {
 		return fmt.Errorf("replica %s: empty buckets read as %v / %v", r.Pod, l.Prompt.Rates, l.Generation.Rates)
+	}
+	for _, h := range []struct {
+		name   string
+		got    Lengths
+		bounds string
+		first  float64 // share of the first bucket
+	}{{"TTFT", l.TTFTBuckets, "[0.5 1]", 0.9}, {"TPOT", l.TPOTBuckets, "[0.025 0.05]", 0.8}} {
+		if fmt.Sprint(h.got.Bounds) != h.bounds || len(h.got.Rates) != 3 {
+			return fmt.Errorf("replica %s: %s histogram %+v, want bounds %s", r.Pod, h.name, h.got, h.bounds)
+		}
+		total := h.got.Rates[0] + h.got.Rates[1] + h.got.Rates[2]
+		if err := within(h.name+" total rate", total, s.rate, tol); err != nil {
+			return err
+		}
+		if err := within(h.name+" share of the first bucket", h.got.Rates[0]/total, h.first, 0.05); err != nil {
+			return err
+		}
+		if h.got.Rates[2] > 1e-9 {
+			return fmt.Errorf("replica %s: %s +Inf bucket read as %v", r.Pod, h.name, h.got.Rates)
+		}
 	}
 	return nil
 }
@@ -175,8 +198,8 @@ func TestLoadSignalsFromPrometheusAndPodsAgree(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if n := counter.queries.Load() - before; n != 18 {
-			t.Fatalf("%d queries with a load window, want 18 (9 + 9 for the load)", n)
+		if n := counter.queries.Load() - before; n != 20 {
+			t.Fatalf("%d queries with a load window, want 20 (9 + 11 for the load)", n)
 		}
 		return errorsJoin(check("pods", fromPods), check("Prometheus", fromProm))
 	})

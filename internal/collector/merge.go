@@ -44,7 +44,7 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 			obs.modelSuccess[modelWindow{key.namespace, key.model, q.window}] += v
 		case signalLoadSuccess, signalLoadFirstTokens, signalLoadTTFT, signalLoadITL, signalLoadPromptSum, signalLoadGenSum:
 			obs.at(key).loadAt(q.window).set(q.signal, v)
-		case signalLoadPromptBuckets, signalLoadGenBuckets:
+		case signalLoadPromptBuckets, signalLoadGenBuckets, signalLoadTTFTBuckets, signalLoadTPOTBuckets:
 			if le, ok := parseLE(string(s.Metric[labelLE])); ok {
 				obs.at(key).loadAt(q.window).setBucket(q.signal, le, v)
 			}

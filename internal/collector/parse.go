@@ -26,6 +26,7 @@ const (
 	familyTTFT       = "vllm:time_to_first_token_seconds"
 	familyITL        = "vllm:inter_token_latency_seconds"
 	familyITLOld     = "vllm:time_per_output_token_seconds"
+	familyTPOT       = "vllm:request_time_per_output_token_seconds"
 )
 
 // parseScrape reads a text exposition and keeps the series of one model. A data-parallel
@@ -60,6 +61,8 @@ func parseScrape(r io.Reader, modelID string) (scrape, error) {
 	s.genSum, s.genCnt, s.hasGen = histogramSum(fams[familyGeneration], modelID)
 	s.promptBuckets = histogramBuckets(fams[familyPrompt], modelID)
 	s.genBuckets = histogramBuckets(fams[familyGeneration], modelID)
+	s.ttftBuckets = histogramBuckets(fams[familyTTFT], modelID)
+	s.tpotBuckets = histogramBuckets(fams[familyTPOT], modelID)
 	s.ttftSum, s.ttftCnt, s.hasTTFT = histogramSum(fams[familyTTFT], modelID)
 	if s.itlSum, s.itlCnt, s.hasITL = histogramSum(fams[familyITL], modelID); !s.hasITL {
 		s.itlSum, s.itlCnt, s.hasITL = histogramSum(fams[familyITLOld], modelID)

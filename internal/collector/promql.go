@@ -35,6 +35,10 @@ const (
 	signalLoadPromptSum
 	signalLoadGenBuckets
 	signalLoadGenSum
+	// signalLoadTTFTBuckets and signalLoadTPOTBuckets are the latency histograms the
+	// HYBRID feedback reads attainment from.
+	signalLoadTTFTBuckets
+	signalLoadTPOTBuckets
 	// signalLoadPeak is a model's highest first-token rate over PeakSubWindow.
 	signalLoadPeak
 )
@@ -192,9 +196,10 @@ func coverageStep(window time.Duration) time.Duration {
 }
 
 // loadQueries are the HYBRID mode's queries over one load window: per replica the
-// request and first-token rates, the mean latencies and the length histograms' bucket and
-// sum rates; per model the peak first-token rate over PeakSubWindow. Nine, whatever the
-// number of models.
+// request and first-token rates, the mean latencies, the length histograms' bucket and
+// sum rates and the latency histograms' bucket rates (time to first token, each request's
+// time per output token); per model the peak first-token rate over PeakSubWindow. Eleven,
+// whatever the number of models.
 func loadQueries(sel string, window time.Duration) []promQuery {
 	w := promDuration(window)
 	rate := func(series, by string) string {
@@ -211,6 +216,8 @@ func loadQueries(sel string, window time.Duration) []promQuery {
 		{signal: signalLoadPromptSum, window: window, expr: rate("vllm:request_prompt_tokens_sum", groupLabels)},
 		{signal: signalLoadGenBuckets, window: window, expr: rate("vllm:request_generation_tokens_bucket", groupLabels+", "+labelLE)},
 		{signal: signalLoadGenSum, window: window, expr: rate("vllm:request_generation_tokens_sum", groupLabels)},
+		{signal: signalLoadTTFTBuckets, window: window, expr: rate("vllm:time_to_first_token_seconds_bucket", groupLabels+", "+labelLE)},
+		{signal: signalLoadTPOTBuckets, window: window, expr: rate("vllm:request_time_per_output_token_seconds_bucket", groupLabels+", "+labelLE)},
 		{signal: signalLoadPeak, window: window, expr: peak},
 	}
 }

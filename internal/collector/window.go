@@ -22,8 +22,10 @@ type scrape struct {
 	hasTTFT, hasITL      bool
 	success              float64
 	hasSuccess           bool
-	// promptBuckets and genBuckets are the length histograms' cumulative buckets.
+	// promptBuckets and genBuckets are the length histograms' cumulative buckets;
+	// ttftBuckets and tpotBuckets the latency histograms'.
 	promptBuckets, genBuckets []bucket
+	ttftBuckets, tpotBuckets  []bucket
 }
 
 // bucket is one cumulative histogram bucket: observations at or below le.
@@ -168,6 +170,8 @@ func loadOver(ss []scrape, now time.Time, window time.Duration) *loadObs {
 	}
 	bucketRates(ss, func(s scrape) []bucket { return s.promptBuckets }, rateOf, func(le, v float64) { l.setBucket(signalLoadPromptBuckets, le, v) })
 	bucketRates(ss, func(s scrape) []bucket { return s.genBuckets }, rateOf, func(le, v float64) { l.setBucket(signalLoadGenBuckets, le, v) })
+	bucketRates(ss, func(s scrape) []bucket { return s.ttftBuckets }, rateOf, func(le, v float64) { l.setBucket(signalLoadTTFTBuckets, le, v) })
+	bucketRates(ss, func(s scrape) []bucket { return s.tpotBuckets }, rateOf, func(le, v float64) { l.setBucket(signalLoadTPOTBuckets, le, v) })
 	return l
 }
 

@@ -141,6 +141,8 @@ func podLoad(r collector.ReplicaSignals) PodLoad {
 	p := PodLoad{Pod: r.Pod, SuccessRate: l.SuccessRate, FirstTokenRate: l.FirstTokenRate,
 		Prompt:     LengthRates{Bounds: l.Prompt.Bounds, Rates: l.Prompt.Rates, SumRate: l.Prompt.SumRate},
 		Generation: LengthRates{Bounds: l.Generation.Bounds, Rates: l.Generation.Rates, SumRate: l.Generation.SumRate},
+		TTFT:       LengthRates{Bounds: l.TTFTBuckets.Bounds, Rates: l.TTFTBuckets.Rates},
+		TPOT:       LengthRates{Bounds: l.TPOTBuckets.Bounds, Rates: l.TPOTBuckets.Rates},
 		KVTokens:   int(min(r.NumGPUBlocks*r.BlockSize, math.MaxInt32)),
 	}
 	if l.TTFTKnown {

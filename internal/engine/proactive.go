@@ -3,12 +3,14 @@ package engine
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision"
+	"github.com/workload-variant-autoscaler/wva/internal/decision/feedback"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 	"github.com/workload-variant-autoscaler/wva/internal/inventory"
@@ -36,12 +38,15 @@ type PodLoad struct {
 	TTFTMean, ITLMean float64
 	// Prompt and Generation are the length histograms' per-bucket rates.
 	Prompt, Generation LengthRates
+	// TTFT and TPOT are the latency histograms' per-bucket rates (time to first token,
+	// each request's mean time per output token), for the feedback; no sums.
+	TTFT, TPOT LengthRates
 	// KVTokens is the replica's KV-cache size in tokens (vllm:cache_config_info); zero
 	// when not exported.
 	KVTokens int
 }
 
-// LengthRates is one window of a token-length histogram.
+// LengthRates is one window of a histogram (token lengths or latencies).
 type LengthRates struct {
 	// Bounds are the finite upper bounds; Rates has one more element, the +Inf bucket.
 	Bounds, Rates []float64
@@ -94,6 +99,7 @@ func ProactiveInput(m *inventory.Model, load ModelLoad, in HybridInputs, now tim
 		vm := decision.VariantModel{Name: name, Prior: prior.Params, StartupTime: in.Startup[name],
 			Engine: engineOf(v, pods, prior.Engine)}
 		vm.Observation = variantObservation(pods, readyTimes(v), load.Window, now)
+		vm.Latency = latencyOf(pods, load.Window)
 		out.Variants = append(out.Variants, vm)
 	}
 	for _, p := range all {
@@ -107,6 +113,39 @@ func ProactiveInput(m *inventory.Model, load ModelLoad, in HybridInputs, now tim
 		}
 	}
 	return out
+}
+
+// latencyOf sums a variant's replicas' latency histograms into the window's counts per
+// bucket (rates × the window), as the feedback reads them; a replica whose buckets
+// differ from the first one's is left out, and a histogram no replica exported stays
+// empty.
+func latencyOf(pods []PodLoad, window time.Duration) feedback.Latency {
+	if window <= 0 {
+		return feedback.Latency{}
+	}
+	sum := func(get func(PodLoad) LengthRates) feedback.Histogram {
+		var h feedback.Histogram
+		for _, p := range pods {
+			l := get(p)
+			if len(l.Rates) == 0 || len(l.Rates) != len(l.Bounds)+1 {
+				continue
+			}
+			if h.Counts == nil {
+				h.Bounds, h.Counts = slices.Clone(l.Bounds), make([]float64, len(l.Rates))
+			}
+			if !sameBounds(h.Bounds, l.Bounds) {
+				continue
+			}
+			for i, r := range l.Rates {
+				h.Counts[i] += r * window.Seconds()
+			}
+		}
+		if h.Validate() != nil {
+			return feedback.Histogram{}
+		}
+		return h
+	}
+	return feedback.Latency{TTFT: sum(func(p PodLoad) LengthRates { return p.TTFT }), TPOT: sum(func(p PodLoad) LengthRates { return p.TPOT })}
 }
 
 // variantObservation sums a variant's replicas into one window: rates add up, means are

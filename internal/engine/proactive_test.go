@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -84,6 +85,33 @@ func TestProactiveInputSumsReplicasIntoVariantWindows(t *testing.T) {
 	}
 	if !near(o.Mix.Input.Mean, 4200.0/11) || !near(o.Mix.Output.Mean, 100) {
 		t.Errorf("mix %+v, want prompt mean 4200/11, output 100", o.Mix)
+	}
+}
+
+// TestLatencyOfSumsTheReplicasHistograms: the feedback's window is each latency
+// histogram's bucket rates summed over the variant's replicas, times the window; a
+// replica exporting other buckets is left out, and no histogram gives an empty one.
+func TestLatencyOfSumsTheReplicasHistograms(t *testing.T) {
+	ttft := func(a, b, inf float64) LengthRates {
+		return LengthRates{Bounds: []float64{0.5, 1}, Rates: []float64{a, b, inf}}
+	}
+	pods := []PodLoad{
+		{Pod: "a", TTFT: ttft(9, 1, 0), TPOT: LengthRates{Bounds: []float64{0.05}, Rates: []float64{8, 2}}},
+		{Pod: "b", TTFT: ttft(4, 0.5, 0.5)},
+		{Pod: "c", TTFT: LengthRates{Bounds: []float64{0.25}, Rates: []float64{1, 1}}}, // other buckets
+	}
+	got := latencyOf(pods, 30*time.Second)
+	if fmt.Sprint(got.TTFT.Bounds, got.TTFT.Counts) != "[0.5 1] [390 45 15]" {
+		t.Errorf("TTFT %+v, want bounds [0.5 1] and counts 30 s × (13, 1.5, 0.5)", got.TTFT)
+	}
+	if fmt.Sprint(got.TPOT.Bounds, got.TPOT.Counts) != "[0.05] [240 60]" {
+		t.Errorf("TPOT %+v, want the one replica that exports it", got.TPOT)
+	}
+	if l := latencyOf([]PodLoad{{Pod: "x"}}, 30*time.Second); l.TTFT.Total() != 0 || l.TPOT.Total() != 0 {
+		t.Errorf("no histograms read as %+v", l)
+	}
+	if l := latencyOf(pods, 0); l.TTFT.Total() != 0 {
+		t.Errorf("no window read as %+v", l)
 	}
 }
 
