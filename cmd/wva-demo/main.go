@@ -43,6 +43,7 @@ func parse(args []string, out io.Writer, lookup func(string) (string, bool)) (de
 	fs.DurationVar(&o.TraceOffset, "trace-offset", 0, "skip this much of the trace first (trace time)")
 	fs.DurationVar(&o.Duration, "duration", demo.DefaultDuration, "length of the load (WVA_DEMO_SHORT=1: "+ShortDuration.String()+")")
 	fs.StringVar(&o.Actuation, "actuation", demo.ActuationHPA, "how decisions are applied: hpa (WVA exposes wva_desired_replicas, prometheus-adapter serves it, an HPA per variant scales) or direct (WVA scales the Deployments)")
+	fs.StringVar(&o.Mode, "mode", demo.ModeCapacityOnly, "WVA's mode: capacity-only (the saturation analyser) or hybrid (EXPERIMENTAL_PROACTIVE_MODEL=true: the model-based optimiser over the saturation floor; the report adds both answers and the forecast)")
 	fs.BoolVar(&o.ScaleToZero, "scale-to-zero", false, "let WVA scale a variant with no traffic to zero")
 	fs.DurationVar(&o.Interval, "interval", 2*time.Second, "how often the live view samples and refreshes")
 	fs.DurationVar(&o.DecisionInterval, "decision-interval", 5*time.Second, "WVA's GLOBAL_OPT_INTERVAL")

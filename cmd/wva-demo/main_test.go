@@ -208,8 +208,9 @@ func TestCtrlCStopsEveryProcessTheDemoStarted(t *testing.T) {
 	t.Run("during the load", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "env")
 		reports := t.TempDir()
-		// The direct actuation path; the short form below runs the default HPA path.
-		d := startDemo(t, nil, "--dir", dir, "--report-dir", reports, "--actuation", "direct")
+		// The direct actuation path in HYBRID mode; the short form below runs the default
+		// HPA path in CAPACITY-ONLY mode.
+		d := startDemo(t, nil, "--dir", dir, "--report-dir", reports, "--actuation", "direct", "--mode", "hybrid")
 		kubeconfig := d.waitLine(t, kubeconfigLine, 5*time.Minute)[1]
 		ep := d.waitLine(t, endpointsLine, time.Minute)
 		d.waitLine(t, regexp.MustCompile(`^t=\d+s phase=`), time.Minute)
@@ -240,6 +241,9 @@ func TestCtrlCStopsEveryProcessTheDemoStarted(t *testing.T) {
 		if !strings.Contains(events, "Attempted to change immutable parameters PROMETHEUS_BASE_URL") || strings.Contains(events, "is set by") {
 			t.Errorf("editing PROMETHEUS_BASE_URL in the demo's ConfigMap gave the events %q, want one rejection that no flag or environment variable shadows", events)
 		}
+		// HYBRID mode: both answers and the forecast, from WVA's wva_hybrid_* series.
+		hybrid := d.waitLine(t, regexp.MustCompile(`^t=\d+s hybrid: .*llama-8b-h100 capacity=\d+ model=\d+ .*forecast=`), 2*time.Minute)
+		t.Logf("live view: %s", hybrid[0])
 		addrs := append(podAddrs(t, kubeconfig), strings.TrimPrefix(ep[1], "http://"), ep[2], ep[3])
 		if err := d.cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
@@ -249,8 +253,21 @@ func TestCtrlCStopsEveryProcessTheDemoStarted(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(reports, "report.html")); err != nil {
 			t.Errorf("no report after Ctrl-C: %v", err)
 		}
-		if rec := recording(t, reports); rec.Actuation != demo.ActuationDirect {
-			t.Errorf("the report says actuation %q, want %q", rec.Actuation, demo.ActuationDirect)
+		rec := recording(t, reports)
+		if rec.Actuation != demo.ActuationDirect || rec.Mode != demo.ModeHybrid {
+			t.Errorf("the report says actuation %q, mode %q; want %q, %q", rec.Actuation, rec.Mode, demo.ActuationDirect, demo.ModeHybrid)
+		}
+		answers := 0
+		for _, s := range rec.Samples {
+			if s.Hybrid != nil && s.Hybrid.HorizonSec > 0 && s.Variants[0].CapacityAnswer != nil && s.Variants[0].ModelAnswer != nil {
+				answers++
+			}
+		}
+		if answers == 0 {
+			t.Errorf("no sample of %d holds HYBRID's answers and forecast", len(rec.Samples))
+		}
+		if page, err := os.ReadFile(filepath.Join(reports, "report.html")); err != nil || !strings.Contains(string(page), "HYBRID: capacity answer") {
+			t.Errorf("the report has no HYBRID chart (%v)", err)
 		}
 	})
 }
@@ -378,11 +395,14 @@ func TestParseShortFormAndPlainMode(t *testing.T) {
 	if o.Duration != ShortDuration || !o.Plain {
 		t.Errorf("WVA_DEMO_SHORT=1 to a pipe: duration %v, plain %v", o.Duration, o.Plain)
 	}
-	o, err = parse([]string{"--duration", "90s", "--scenario", "trace", "--actuation", "direct", "--scale-to-zero"}, io.Discard, env)
+	if o.Mode != demo.ModeCapacityOnly {
+		t.Errorf("default mode %q, want %q", o.Mode, demo.ModeCapacityOnly)
+	}
+	o, err = parse([]string{"--duration", "90s", "--scenario", "trace", "--actuation", "direct", "--scale-to-zero", "--mode", "hybrid"}, io.Discard, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Duration != 90*time.Second || o.Scenario != "trace" || !o.ScaleToZero || o.Actuation != demo.ActuationDirect {
+	if o.Duration != 90*time.Second || o.Scenario != "trace" || !o.ScaleToZero || o.Actuation != demo.ActuationDirect || o.Mode != demo.ModeHybrid {
 		t.Errorf("flags: %+v", o)
 	}
 	if _, err := parse([]string{"--nope"}, io.Discard, env); err == nil {

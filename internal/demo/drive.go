@@ -70,7 +70,7 @@ func (r *run) drive(ctx context.Context) (Result, error) {
 	samples, decs := s.snapshot()
 	rec := Recording{
 		Scenario: r.sc.Name, Phases: r.sc.Phases, Credit: r.sc.Credit, Started: started, DurationSec: r.sc.Duration.Seconds(),
-		Actuation: r.o.Actuation, ScaleToZero: r.o.ScaleToZero, Model: r.model.ID, Variants: r.model.Variants,
+		Actuation: r.o.Actuation, Mode: r.o.Mode, ScaleToZero: r.o.ScaleToZero, Model: r.model.ID, Variants: r.model.Variants,
 		SLO: SLO{TTFT: time.Second, ITL: 50 * time.Millisecond}, Interrupted: ctx.Err() != nil,
 		Load: sum, Samples: samples, Decisions: decs,
 		WakeUps: findWakeUps(samples, decs, r.sc.Requests, obs.firstTokens(started)),

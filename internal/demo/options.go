@@ -33,6 +33,15 @@ const (
 	ActuationHPA = "hpa"
 )
 
+// Modes WVA can run in (the guide's names).
+const (
+	// ModeCapacityOnly is the saturation analyser alone (the default).
+	ModeCapacityOnly = "capacity-only"
+	// ModeHybrid adds the model-based optimiser (EXPERIMENTAL_PROACTIVE_MODEL=true): the
+	// capacity answer is a floor, the model may add replicas ahead of saturation.
+	ModeHybrid = "hybrid"
+)
+
 // Options configure a demo run. cmd/wva-demo fills them from flags.
 type Options struct {
 	// RepoDir is the repository root, where config/ is.
@@ -56,6 +65,8 @@ type Options struct {
 	Duration time.Duration
 	// Actuation is ActuationHPA (default) or ActuationDirect.
 	Actuation string
+	// Mode is ModeCapacityOnly (default) or ModeHybrid.
+	Mode string
 	// ScaleToZero lets WVA take a variant with no traffic to zero replicas.
 	ScaleToZero bool
 	// Interval is how often the demo samples and redraws; 2s when zero.
@@ -124,6 +135,12 @@ func (o Options) withDefaults(now time.Time) (Options, error) {
 	}
 	if o.Actuation != ActuationDirect && o.Actuation != ActuationHPA {
 		return o, fmt.Errorf("actuation %q: want direct or hpa", o.Actuation)
+	}
+	if o.Mode == "" {
+		o.Mode = ModeCapacityOnly
+	}
+	if o.Mode != ModeCapacityOnly && o.Mode != ModeHybrid {
+		return o, fmt.Errorf("mode %q: want %s or %s", o.Mode, ModeCapacityOnly, ModeHybrid)
 	}
 	if o.Interval == 0 {
 		o.Interval = 2 * time.Second

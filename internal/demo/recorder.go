@@ -23,6 +23,11 @@ type VariantSample struct {
 	KVUsage float64 `json:"kvUsage"`
 	Waiting float64 `json:"waiting"`
 	Running float64 `json:"running"`
+	// CapacityAnswer and ModelAnswer are HYBRID mode's two answers for the variant
+	// (wva_hybrid_capacity_answer_replicas, wva_hybrid_model_answer_replicas); nil when
+	// not published (CAPACITY-ONLY mode, or a cycle in which the optimiser did not run).
+	CapacityAnswer *float64 `json:"capacityAnswer,omitempty"`
+	ModelAnswer    *float64 `json:"modelAnswer,omitempty"`
 }
 
 // Sample is the demo's state at one instant: the raw time series of the report.
@@ -42,9 +47,23 @@ type Sample struct {
 	ITLP95  *float64 `json:"itlP95,omitempty"`
 	// Variants in the model's order.
 	Variants []VariantSample `json:"variants"`
+	// Hybrid is HYBRID mode's view of the model's traffic; nil when not published.
+	Hybrid *HybridSample `json:"hybrid,omitempty"`
 	// CostRate is Σ current replicas × variantCost (per hour); Cost its integral so far.
 	CostRate float64 `json:"costRate"`
 	Cost     float64 `json:"cost"`
+}
+
+// HybridSample is what HYBRID mode published of the model's traffic at one instant
+// (wva_hybrid_*_arrival_rate and wva_hybrid_forecast_horizon_seconds).
+type HybridSample struct {
+	// ObservedRPS is the arrival rate WVA measured over its last window; ForecastRPS the
+	// rate it forecast for HorizonSec later; PlannedRPS what it provisioned for (the
+	// forecast plus headroom).
+	ObservedRPS float64 `json:"observedRps"`
+	ForecastRPS float64 `json:"forecastRps"`
+	PlannedRPS  float64 `json:"plannedRps"`
+	HorizonSec  float64 `json:"horizonSeconds"`
 }
 
 // Decision is one change of a variant's desired replicas, as WVA's event tells it, so

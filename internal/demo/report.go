@@ -33,8 +33,9 @@ type Recording struct {
 	DurationSec float64 `json:"durationSeconds"`
 	// Started is when the load started; sample times count from it.
 	Started time.Time `json:"started"`
-	// Actuation and ScaleToZero are how WVA ran.
+	// Actuation, Mode and ScaleToZero are how WVA ran.
 	Actuation   string `json:"actuation"`
+	Mode        string `json:"mode"`
 	ScaleToZero bool   `json:"scaleToZero"`
 	// Model and Variants are what was served, with the variants' costs.
 	Model    string    `json:"model"`
@@ -87,9 +88,10 @@ func writeCSV(path string, r Recording) error {
 		return fmt.Errorf("write CSV: %w", err)
 	}
 	w := csv.NewWriter(file)
-	head := []string{"t_seconds", "phase", "offered_rps", "completed_rps", "failed", "ttft_p50_s", "ttft_p95_s", "itl_p95_s", "cost_rate_per_h", "cost"}
+	head := []string{"t_seconds", "phase", "offered_rps", "completed_rps", "failed", "ttft_p50_s", "ttft_p95_s", "itl_p95_s", "cost_rate_per_h", "cost",
+		"hybrid_observed_rps", "hybrid_forecast_rps", "hybrid_planned_rps", "hybrid_horizon_s"}
 	for _, v := range r.Variants {
-		for _, c := range []string{"current", "desired", "ready", "kv_usage", "waiting", "running"} {
+		for _, c := range []string{"current", "desired", "ready", "kv_usage", "waiting", "running", "capacity_answer", "model_answer"} {
 			head = append(head, v.Name+"_"+c)
 		}
 	}
@@ -103,8 +105,14 @@ func writeCSV(path string, r Recording) error {
 	}
 	for _, s := range r.Samples {
 		row := []string{ff(s.T), s.Phase, ff(s.OfferedRPS), ff(s.CompletedRPS), strconv.Itoa(s.Failed), opt(s.TTFTP50), opt(s.TTFTP95), opt(s.ITLP95), ff(s.CostRate), ff(s.Cost)}
+		if h := s.Hybrid; h != nil {
+			row = append(row, ff(h.ObservedRPS), ff(h.ForecastRPS), ff(h.PlannedRPS), ff(h.HorizonSec))
+		} else {
+			row = append(row, "", "", "", "")
+		}
 		for _, vs := range s.Variants {
-			row = append(row, strconv.Itoa(vs.Current), strconv.Itoa(vs.Desired), strconv.Itoa(vs.Ready), ff(vs.KVUsage), ff(vs.Waiting), ff(vs.Running))
+			row = append(row, strconv.Itoa(vs.Current), strconv.Itoa(vs.Desired), strconv.Itoa(vs.Ready), ff(vs.KVUsage), ff(vs.Waiting), ff(vs.Running),
+				opt(vs.CapacityAnswer), opt(vs.ModelAnswer))
 		}
 		_ = w.Write(row)
 	}
@@ -134,9 +142,9 @@ func renderHTML(r Recording) string {
 	if r.Interrupted {
 		status = "interrupted (Ctrl-C); the report shows what was recorded"
 	}
-	fmt.Fprintf(&b, `<p class="note">Scenario <b>%s</b>, %.0f s, started %s, %s. Actuation <b>%s</b>, scale to zero <b>%v</b>. `+
+	fmt.Fprintf(&b, `<p class="note">Scenario <b>%s</b>, %.0f s, started %s, %s. Mode <b>%s</b>, actuation <b>%s</b>, scale to zero <b>%v</b>. `+
 		`Load through the gateway: %d requests sent, %d answered, %d failed; TTFT p95 %.3f s, ITL p95 %.1f ms over the whole run.</p>`+"\n",
-		html.EscapeString(r.Scenario), r.DurationSec, r.Started.UTC().Format(time.RFC3339), status, html.EscapeString(r.Actuation), r.ScaleToZero,
+		html.EscapeString(r.Scenario), r.DurationSec, r.Started.UTC().Format(time.RFC3339), status, html.EscapeString(r.Mode), html.EscapeString(r.Actuation), r.ScaleToZero,
 		r.Load.Requests, r.Load.Succeeded, r.Load.Failed, r.Load.TTFT.P95, 1000*r.Load.ITL.P95)
 	if len(r.Phases) > 1 {
 		var ps []string
@@ -255,5 +263,59 @@ func charts(r Recording) []plot.Chart {
 		Series: []plot.Series{{Name: "cumulative cost", Color: plot.Palette(3), X: x, Y: col(func(s Sample) float64 { return s.Cost })}}}
 	rate := plot.Chart{Title: "Cost rate (Σ current replicas × variantCost)", XLabel: xl, YLabel: "cost per hour", Width: half, Height: 280,
 		Series: []plot.Series{{Name: "cost per hour", Color: plot.Palette(4), X: x, Y: col(func(s Sample) float64 { return s.CostRate }), Step: true}}}
-	return []plot.Chart{load, reps, kv, queue, ttft, itl, rate, cost}
+	out := []plot.Chart{load, reps}
+	out = append(out, hybridCharts(r, x, col, opt)...)
+	return append(out, kv, queue, ttft, itl, rate, cost)
+}
+
+// hybridCharts are HYBRID mode's plots, when WVA published its series: per variant the
+// capacity answer (the saturation analyser's, the floor) against the model's answer, and
+// the model's arrival rate as WVA observed, forecast (one horizon ahead) and planned it,
+// drawn when each was made.
+func hybridCharts(r Recording, x []float64, col func(func(Sample) float64) []float64, opt func(func(Sample) *float64) []float64) []plot.Chart {
+	published := false
+	for _, s := range r.Samples {
+		published = published || s.Hybrid != nil
+	}
+	if !published {
+		return nil
+	}
+	const wide, xl = 1340, "time since the load started (s)"
+	answers := plot.Chart{Title: "HYBRID: capacity answer (solid, the saturation analyser's floor) and model answer (dashed) per variant",
+		XLabel: xl, YLabel: "replicas", Width: wide, Height: 300}
+	for i, v := range r.Variants {
+		get := func(f func(VariantSample) *float64) []float64 {
+			return opt(func(s Sample) *float64 {
+				if i < len(s.Variants) {
+					return f(s.Variants[i])
+				}
+				return nil
+			})
+		}
+		answers.Series = append(answers.Series,
+			plot.Series{Name: v.Name + " capacity answer", Color: plot.Palette(i), X: x, Y: get(func(vs VariantSample) *float64 { return vs.CapacityAnswer }), Step: true},
+			plot.Series{Name: v.Name + " model answer", Color: plot.Palette(i), X: x, Y: get(func(vs VariantSample) *float64 { return vs.ModelAnswer }), Step: true, Dashed: true})
+	}
+	hyb := func(f func(HybridSample) float64) []float64 {
+		return col(func(s Sample) float64 {
+			if s.Hybrid == nil {
+				return math.NaN()
+			}
+			return f(*s.Hybrid)
+		})
+	}
+	horizon := 0.0
+	for _, s := range r.Samples {
+		if s.Hybrid != nil {
+			horizon = s.Hybrid.HorizonSec
+		}
+	}
+	forecast := plot.Chart{Title: fmt.Sprintf("HYBRID: the model's arrival rate as WVA observed it, and its forecast for %.0f s ahead (the start-up time plus one interval), drawn when made", horizon),
+		XLabel: xl, YLabel: "requests/s", Width: wide, Height: 280, Series: []plot.Series{
+			{Name: "observed by WVA (last window)", Color: plot.Palette(2), X: x, Y: hyb(func(h HybridSample) float64 { return h.ObservedRPS }), Step: true},
+			{Name: "forecast", Color: plot.Palette(0), X: x, Y: hyb(func(h HybridSample) float64 { return h.ForecastRPS })},
+			{Name: "planned (forecast + headroom)", Color: plot.Palette(3), X: x, Y: hyb(func(h HybridSample) float64 { return h.PlannedRPS }), Dashed: true},
+			{Name: "offered (schedule, last 10 s)", Color: plot.Palette(6), X: x, Y: col(func(s Sample) float64 { return s.OfferedRPS }), Step: true, Dashed: true},
+		}}
+	return []plot.Chart{answers, forecast}
 }

@@ -70,6 +70,64 @@ func TestWriteReportWritesPlotsAndSeries(t *testing.T) {
 	}
 }
 
+// In HYBRID mode the report adds the capacity answer against the model answer and the
+// forecast against what was observed, and the CSV their columns; a CAPACITY-ONLY run's
+// report has neither chart.
+func TestHybridReportShowsBothAnswersAndTheForecast(t *testing.T) {
+	r := fakeRecording()
+	r.Mode = ModeHybrid
+	for i := range r.Samples {
+		if i < 3 {
+			continue // the first cycles publish nothing yet
+		}
+		f := float64(i)
+		r.Samples[i].Hybrid = &HybridSample{ObservedRPS: f, ForecastRPS: f + 1, PlannedRPS: f + 2, HorizonSec: 30}
+		for j := range r.Samples[i].Variants {
+			c, m := float64(1), float64(1+i/5)
+			r.Samples[i].Variants[j].CapacityAnswer, r.Samples[i].Variants[j].ModelAnswer = &c, &m
+		}
+	}
+	dir := t.TempDir()
+	files, err := WriteReport(dir, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(files.HTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	if n := strings.Count(html, "<svg"); n != 10 {
+		t.Errorf("HYBRID report has %d plots, want 10", n)
+	}
+	for _, want := range []string{"Mode <b>hybrid</b>", "HYBRID: capacity answer", "llama-8b-h100 model answer", "forecast", "planned (forecast + headroom)", "observed by WVA"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HYBRID report lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "NaN") {
+		t.Error("HYBRID report has NaN coordinates")
+	}
+	csv, err := os.ReadFile(files.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	if !strings.Contains(lines[0], "hybrid_forecast_rps") || !strings.Contains(lines[0], "llama-8b-a100_model_answer") {
+		t.Errorf("CSV header %q lacks the HYBRID columns", lines[0])
+	}
+	if cells := strings.Split(lines[len(lines)-1], ","); !strings.Contains(lines[len(lines)-1], ",30,") || len(cells) != len(strings.Split(lines[0], ",")) {
+		t.Errorf("CSV last row %q does not match the header", lines[len(lines)-1])
+	}
+	capOnly, err := WriteReport(t.TempDir(), fakeRecording())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page, _ := os.ReadFile(capOnly.HTML); strings.Contains(string(page), "HYBRID:") {
+		t.Error("a CAPACITY-ONLY report has HYBRID charts")
+	}
+}
+
 func TestManifestsAreValidYAML(t *testing.T) {
 	m := DefaultModel()
 	docs := strings.Split(m.Manifests(), "\n---\n")

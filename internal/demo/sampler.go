@@ -83,6 +83,7 @@ func (s *sampler) sample(ctx context.Context, now time.Time) (Sample, error) {
 		return sm, err
 	}
 	s.signals(ctx, now, byName)
+	sm.Hybrid = s.hybrid(ctx, now, byName)
 	for _, v := range s.model.Variants {
 		vs := *byName[v.Name]
 		sm.Variants = append(sm.Variants, vs)
@@ -157,6 +158,50 @@ func (s *sampler) signals(ctx context.Context, now time.Time, byName map[string]
 			byName[name].Running += float64(smp.Value)
 		}
 	}
+}
+
+// hybrid reads HYBRID mode's series of WVA from Prometheus: each variant's capacity and
+// model answers, and the model's observed, forecast and planned arrival rates; nil when
+// WVA publishes none (CAPACITY-ONLY mode).
+func (s *sampler) hybrid(ctx context.Context, now time.Time, byName map[string]*VariantSample) *HybridSample {
+	q := func(expr string) model.Vector {
+		val, _, _, err := s.prom.Query(ctx, expr, now)
+		if err != nil {
+			return nil
+		}
+		vec, _ := val.(model.Vector)
+		return vec
+	}
+	for _, a := range []struct {
+		metric string
+		set    func(*VariantSample, float64)
+	}{
+		{"wva_hybrid_capacity_answer_replicas", func(v *VariantSample, x float64) { v.CapacityAnswer = &x }},
+		{"wva_hybrid_model_answer_replicas", func(v *VariantSample, x float64) { v.ModelAnswer = &x }},
+	} {
+		for _, smp := range q("max by (variant_name) (" + a.metric + ")") {
+			if v := byName[string(smp.Metric["variant_name"])]; v != nil {
+				a.set(v, float64(smp.Value))
+			}
+		}
+	}
+	sel := fmt.Sprintf(`{model_id=%q}`, s.model.ID)
+	one := func(metric string) (float64, bool) {
+		vec := q("max(" + metric + sel + ")")
+		if len(vec) != 1 {
+			return 0, false
+		}
+		return float64(vec[0].Value), true
+	}
+	h := &HybridSample{}
+	var ok bool
+	if h.ForecastRPS, ok = one("wva_hybrid_forecast_arrival_rate"); !ok {
+		return nil
+	}
+	h.ObservedRPS, _ = one("wva_hybrid_observed_arrival_rate")
+	h.PlannedRPS, _ = one("wva_hybrid_planned_arrival_rate")
+	h.HorizonSec, _ = one("wva_hybrid_forecast_horizon_seconds")
+	return h
 }
 
 // variantOfPod maps a Pod name to its variant: Deployment Pods are named

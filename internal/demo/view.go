@@ -55,6 +55,9 @@ func (v *view) update(s Sample, decs []Decision, wakes []WakeUp) {
 		fmt.Fprintf(&b, "  %-16s %7d %7s %5d %5.0f%% %7.0f %7.0f %8.1f\n", vs.Name, vs.Current, fmtDesired(vs.Desired), vs.Ready,
 			100*vs.KVUsage, vs.Waiting, vs.Running, float64(vs.Current)*v.model.Variants[i].Cost)
 	}
+	if h := hybridLine(s); h != "" {
+		fmt.Fprintf(&b, "\n  HYBRID: %s\n", h)
+	}
 	fmt.Fprintf(&b, "\n  latency (last %s): TTFT p50 %s  p95 %s   ITL p95 %s   failed %d   cost so far %.2f\n",
 		latencyWindow, fmtLatency(s.TTFTP50), fmtLatency(s.TTFTP95), fmtLatency(s.ITLP95), s.Failed, s.Cost)
 	b.WriteString("\n  recent decisions (event DesiredReplicasChanged):\n")
@@ -95,6 +98,26 @@ func (v *view) plainLine(s Sample, decs []Decision) {
 	}
 	_, _ = fmt.Fprintf(v.out, "t=%.0fs phase=%s offered=%.1frps answered=%.1frps %s ttft_p95=%s itl_p95=%s cost=%.2f\n",
 		s.T, s.Phase, s.OfferedRPS, s.CompletedRPS, strings.Join(parts, " | "), strings.TrimSpace(fmtLatency(s.TTFTP95)), strings.TrimSpace(fmtLatency(s.ITLP95)), s.Cost)
+	if h := hybridLine(s); h != "" {
+		_, _ = fmt.Fprintf(v.out, "t=%.0fs hybrid: %s\n", s.T, h)
+	}
+}
+
+// hybridLine is HYBRID mode's view of a sample: each variant's capacity and model
+// answers and the forecast; empty when WVA published none.
+func hybridLine(s Sample) string {
+	if s.Hybrid == nil {
+		return ""
+	}
+	var parts []string
+	for _, vs := range s.Variants {
+		if vs.CapacityAnswer != nil && vs.ModelAnswer != nil {
+			parts = append(parts, fmt.Sprintf("%s capacity=%.0f model=%.0f", vs.Name, *vs.CapacityAnswer, *vs.ModelAnswer))
+		}
+	}
+	h := s.Hybrid
+	parts = append(parts, fmt.Sprintf("observed=%.1frps forecast=%.1frps planned=%.1frps in %.0fs", h.ObservedRPS, h.ForecastRPS, h.PlannedRPS, h.HorizonSec))
+	return strings.Join(parts, " | ")
 }
 
 // plainWake prints the latest wake-up whenever it moves on.

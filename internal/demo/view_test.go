@@ -76,3 +76,28 @@ func TestWVAIsConfiguredThroughTheMainConfigMap(t *testing.T) {
 		}
 	}
 }
+
+// In HYBRID mode both views show each variant's two answers and the forecast; in
+// CAPACITY-ONLY mode neither shows a HYBRID line.
+func TestViewsShowHybridAnswersAndForecast(t *testing.T) {
+	sc, _ := BurstScenario(time.Minute, DefaultBurstShape(), 1)
+	rec := fakeRecording()
+	s := rec.Samples[4]
+	if hybridLine(s) != "" {
+		t.Errorf("CAPACITY-ONLY sample: HYBRID line %q", hybridLine(s))
+	}
+	c, m := 1.0, 3.0
+	s.Variants = append([]VariantSample(nil), s.Variants...)
+	s.Variants[0].CapacityAnswer, s.Variants[0].ModelAnswer = &c, &m
+	s.Hybrid = &HybridSample{ObservedRPS: 4, ForecastRPS: 5.5, PlannedRPS: 6, HorizonSec: 40}
+	var plain, live strings.Builder
+	(&view{out: &plain, plain: true, model: DefaultModel(), scenario: sc}).update(s, nil, nil)
+	(&view{out: &live, model: DefaultModel(), scenario: sc}).update(s, nil, nil)
+	for _, out := range []string{plain.String(), live.String()} {
+		for _, want := range []string{"llama-8b-h100 capacity=1 model=3", "forecast=5.5rps", "planned=6.0rps in 40s"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("view lacks %q:\n%s", want, out)
+			}
+		}
+	}
+}

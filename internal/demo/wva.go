@@ -46,6 +46,8 @@ func wvaSettings(o Options, promURL string) map[string]string {
 		"ACTUATION_MODE":      actuation,
 		"WVA_SCALE_TO_ZERO":   fmt.Sprint(o.ScaleToZero),
 		"WVA_LIMITED_MODE":    "false",
+		// HYBRID mode; a static setting, read when WVA starts.
+		"EXPERIMENTAL_PROACTIVE_MODEL": fmt.Sprint(o.Mode == ModeHybrid),
 	}
 }
 
