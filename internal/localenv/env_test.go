@@ -195,4 +195,19 @@ func TestStartupDelayKeepsPodRunningButNotReady(t *testing.T) {
 	if !sawLoading {
 		t.Fatal("the pod never showed Running-but-not-Ready while its startup delay ran")
 	}
+	// As on a real node, the Pod was scheduled before its start-up ran, and Ready after:
+	// scheduled → Ready is the start-up time (what HYBRID mode's forecast horizon uses).
+	p := pods(t, cs, ns, "slow")[0]
+	var scheduled, ready time.Time
+	for _, c := range p.Status.Conditions {
+		switch c.Type {
+		case corev1.PodScheduled:
+			scheduled = c.LastTransitionTime.Time
+		case corev1.PodReady:
+			ready = c.LastTransitionTime.Time
+		}
+	}
+	if d := ready.Sub(scheduled); scheduled.IsZero() || d < 3*time.Second {
+		t.Errorf("PodScheduled at %v, Ready at %v: %v apart, want the 4s start-up delay", scheduled, ready, d)
+	}
 }
