@@ -167,8 +167,9 @@ func (h *hybrid) predictWindow(i int, vm VariantModel) func(float64) float64 {
 		return nil
 	}
 	rate := o.Rate / replicas
+	pd := perfmodel.NewPredictor(ps.Params, vm.Engine, mix)
 	return func(k float64) float64 {
-		pr := perfmodel.Predict(ps.Params, vm.Engine, mix, rate/k)
+		pr := pd.Predict(rate / k)
 		return pr.Miss(h.out.Targets)
 	}
 }
@@ -230,7 +231,7 @@ func (h *hybrid) learn() {
 	h.out.Variants = make([]VariantOutcome, len(p.variants))
 	for i := range p.variants {
 		name := p.variants[i].state.Name
-		ps, step := h.learnOne(st.Variants[name], h.learnable(models[name]), h.transferFor(i))
+		ps, step := h.learnOne(st.Variants[name], h.learnable(models[name]), i)
 		if ps.Known() {
 			st.Variants[name] = ps
 			h.known[i] = true
@@ -288,11 +289,15 @@ func (h *hybrid) sustainable(name string, p perfmodel.Params, e perfmodel.Engine
 	return r
 }
 
-// learnOne starts or continues learning for one variant: from its prior when it has
+// learnOne starts or continues learning for variant i: from its prior when it has
 // one, else from a sibling variant's parameters carried over by datasheet, else from
 // its first window; then it learns from the window.
-func (h *hybrid) learnOne(ps perfmodel.State, vm VariantModel, transfer *perfmodel.State) (perfmodel.State, perfmodel.Step) {
+func (h *hybrid) learnOne(ps perfmodel.State, vm VariantModel, i int) (perfmodel.State, perfmodel.Step) {
 	if !ps.Known() {
+		var transfer *perfmodel.State
+		if vm.Prior == nil || vm.Prior.Validate() != nil {
+			transfer = h.transferFor(i) // only when there is no prior to start from
+		}
 		switch {
 		case vm.Prior != nil && vm.Prior.Validate() == nil:
 			ps = perfmodel.NewState(*vm.Prior, h.settings.PriorUncertainty, "prior")

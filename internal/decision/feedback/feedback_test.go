@@ -308,3 +308,24 @@ func FuzzFeedback(f *testing.F) {
 		}
 	})
 }
+
+// TestRememberAsksOncePerCredit: the credit search's predictions are full model
+// predictions; those it asks for twice (the model's own answer, the credit it starts
+// from) are computed once, and every answer is the function's own.
+func TestRememberAsksOncePerCredit(t *testing.T) {
+	model := func(k float64) float64 { return 0.1 / k }
+	calls := map[float64]int{}
+	r := remember(func(k float64) float64 { calls[k]++; return model(k) })
+	for _, k := range []float64{1, 1, 1.3, 1, 1.3, 0.7, 2, 2.5, 1, 2.5} {
+		if got, want := r(k), model(k); got != want {
+			t.Errorf("remember(%v) = %v, want %v", k, got, want)
+		}
+	}
+	// The first four credits asked for are kept; later ones are predicted each time.
+	want := map[float64]int{1: 1, 1.3: 1, 0.7: 1, 2: 1, 2.5: 2}
+	for k, n := range want {
+		if calls[k] != n {
+			t.Errorf("credit %v predicted %d times, want %d", k, calls[k], n)
+		}
+	}
+}

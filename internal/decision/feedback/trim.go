@@ -116,7 +116,8 @@ func (s Settings) Measure(c Credit, w Sample, now time.Time) (Credit, string) {
 	case w.Miss > s.Overwhelmed:
 		return c, fmt.Sprintf("%.0f%% missed: a queue, not the steady state the model describes", 100*w.Miss)
 	}
-	own := w.Predict(1)
+	predict := remember(w.Predict)
+	own := predict(1)
 	observed := fmt.Sprintf("%.2f%%", 100*w.Miss)
 	if w.MissHi > w.Miss {
 		observed = fmt.Sprintf("%.2f–%.2f%%", 100*w.Miss, 100*w.MissHi)
@@ -131,11 +132,11 @@ func (s Settings) Measure(c Credit, w Sample, now time.Time) (Credit, string) {
 	// nearest one searched for.
 	most, fewest := math.Max(w.MissHi, 0.5/w.Requests), math.Max(w.Miss, 0.5/w.Requests)
 	k := c.Factor()
-	switch at := w.Predict(k); {
+	switch at := predict(k); {
 	case at > most:
-		k = solveCredit(w.Predict, most, k, s.MaxCredit)
+		k = solveCredit(predict, most, k, s.MaxCredit)
 	case at < fewest:
-		k = solveCredit(w.Predict, fewest, s.MinCredit, k)
+		k = solveCredit(predict, fewest, s.MinCredit, k)
 	default:
 		c.Windows++
 		c.Updated = now
@@ -152,6 +153,26 @@ func (s Settings) Measure(c Credit, w Sample, now time.Time) (Credit, string) {
 	c.Windows++
 	c.Updated = now
 	return c, fmt.Sprintf("model predicted %.2f%% missing, %s missed: served as the model at %.2f× capacity", 100*own, observed, k)
+}
+
+// remember returns predict with its answers kept: the search asks again for the
+// credits it started from (1 and the current credit), each a full prediction.
+func remember(predict func(float64) float64) func(float64) float64 {
+	var ks, vs [4]float64
+	n := 0
+	return func(k float64) float64 {
+		for i := range n {
+			if ks[i] == k {
+				return vs[i]
+			}
+		}
+		v := predict(k)
+		if n < len(ks) {
+			ks[n], vs[n] = k, v
+			n++
+		}
+		return v
+	}
 }
 
 // solveCredit finds k in [lo, hi] with predict(k) = target, by bisection on ln k (eight steps)

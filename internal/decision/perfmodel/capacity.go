@@ -48,18 +48,19 @@ func (pr *Prediction) Miss(targets []Target) float64 {
 // MaxStableRate is the highest arrival rate per replica the model calls stable for the
 // mix: below it utilisation, the KV cache, max_num_seqs and the token budget all hold.
 func MaxStableRate(p Params, e Engine, m Mix) float64 {
+	pd := NewPredictor(p, e, m)
 	// Utilisation alone bounds it: ρ = λ·E[work] < 1.
-	hi := 1 / Predict(p, e, m, 1).Utilisation
+	hi := 1 / pd.Predict(1).Utilisation
 	if math.IsInf(hi, 0) || math.IsNaN(hi) {
 		return 0
 	}
 	lo := 0.0
-	if Predict(p, e, m, hi*(1-1e-6)).Stable {
+	if pd.Predict(hi * (1 - 1e-6)).Stable {
 		return hi * (1 - 1e-6)
 	}
 	for range 50 {
 		mid := (lo + hi) / 2
-		if Predict(p, e, m, mid).Stable {
+		if pd.Predict(mid).Stable {
 			lo = mid
 		} else {
 			hi = mid
@@ -76,14 +77,15 @@ func MaxStableRate(p Params, e Engine, m Mix) float64 {
 // means the variant cannot meet the targets even nearly idle.
 func SustainableRate(p Params, e Engine, m Mix, targets []Target, attainment float64) float64 {
 	budget := 1 - attainment
+	pd := NewPredictor(p, e, m)
 	excess := func(lr float64) float64 {
-		pr := Predict(p, e, m, math.Exp(lr))
+		pr := pd.Predict(math.Exp(lr))
 		if !pr.Stable {
 			return 1 - budget
 		}
 		return pr.Miss(targets) - budget
 	}
-	u := predictMeans(p, e, m, 1).Utilisation // per request/s
+	u := predictMeans(p, e, &pd.sh, 1).Utilisation // per request/s
 	if !(u > 0) || math.IsInf(u, 0) || len(targets) == 0 {
 		return 0
 	}

@@ -145,7 +145,8 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 	}
 	step := Step{ObservedTTFT: obs.TTFTMean, ObservedITL: obs.ITLMean}
 	x0 := logParams(s.Params)
-	pred := predictMeans(s.Params, e, obs.Mix, rate)
+	sh := obs.Mix.shape()
+	pred := predictMeans(s.Params, e, &sh, rate)
 	if !pred.Stable {
 		return rescale(s, obs, e, now, step)
 	}
@@ -155,7 +156,7 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 	for i := range nParams {
 		P[i][i] += processNoise[i] * processNoise[i]
 	}
-	H := jacobian(x0, h0, obs, e, rate)
+	H := jacobian(x0, h0, obs, e, &sh, rate)
 	nu := sub(z, h0)
 	S := innovationCov(H, P, sigma)
 	Sinv, ok := invert(S)
@@ -181,12 +182,12 @@ func Learn(s State, obs Observation, e Engine, now time.Time) (State, Step) {
 	var K [nParams][]float64
 	for it := range iterations {
 		if it > 0 {
-			p := predictMeans(expParams(x), e, obs.Mix, rate)
+			p := predictMeans(expParams(x), e, &sh, rate)
 			if !p.Stable {
 				break
 			}
 			h := measure(p, obs)
-			H = jacobian(x, h, obs, e, rate)
+			H = jacobian(x, h, obs, e, &sh, rate)
 			// Linearise around x: ν = z − h(x) − H(x0 − x).
 			nu = sub(z, h)
 			for r := range nu {
@@ -248,13 +249,13 @@ func measure(p Prediction, obs Observation) []float64 {
 }
 
 // jacobian differentiates the log measurements by the log parameters numerically.
-func jacobian(x [nParams]float64, h0 []float64, obs Observation, e Engine, rate float64) [][nParams]float64 {
+func jacobian(x [nParams]float64, h0 []float64, obs Observation, e Engine, sh *shape, rate float64) [][nParams]float64 {
 	const eps = 1e-3
 	H := make([][nParams]float64, len(h0))
 	for c := range nParams {
 		xe := x
 		xe[c] += eps
-		p := predictMeans(expParams(xe), e, obs.Mix, rate)
+		p := predictMeans(expParams(xe), e, sh, rate)
 		if !p.Stable {
 			continue // at the edge of stability: leave this direction out
 		}
@@ -297,7 +298,8 @@ const congestedRatio = 3
 // light load. Rescaling the parameters to call such a window stable would make them
 // optimistic just when the load is highest.
 func congested(p Params, obs Observation, e Engine) bool {
-	light := predictMeans(p, e, obs.Mix, 0.2*MaxStableRate(p, e, obs.Mix))
+	sh := obs.Mix.shape()
+	light := predictMeans(p, e, &sh, 0.2*MaxStableRate(p, e, obs.Mix))
 	if !light.Stable {
 		return false
 	}
@@ -319,9 +321,10 @@ func fitScale(shape Params, obs Observation, e Engine) (float64, bool) {
 		return 0, false
 	}
 	lo, hi := math.Log(1e-4), math.Log(1e4)
+	sh := obs.Mix.shape()
 	at := func(lk float64) float64 {
 		k := math.Exp(lk)
-		return pick(predictMeans(shape.Scaled(k, k, k), e, obs.Mix, rate)) // +Inf when overloaded
+		return pick(predictMeans(shape.Scaled(k, k, k), e, &sh, rate)) // +Inf when overloaded
 	}
 	if at(lo) > target {
 		return 0, false

@@ -62,22 +62,60 @@ type dists struct {
 	waitTail    tail                        // wait, fitted
 	fifoTail    tail                        // fifoWait, fitted
 	itl         [points][len(coarseWeights)]itlCell
+	noise       [points]tail // the base step's swing alone, per output slice
 }
 
 // Predict returns the model's expectation for one replica receiving Poisson arrivals at
 // rate requests per second with the given token mix.
-func Predict(p Params, e Engine, m Mix, rate float64) Prediction { return predict(p, e, m, rate, true) }
+func Predict(p Params, e Engine, m Mix, rate float64) Prediction {
+	sh := m.shape()
+	return predict(p, e, &sh, rate, true)
+}
+
+// Predictor predicts one replica of one variant at many arrival rates: the mix's
+// moments and slices, the same for every rate, are computed once. Its predictions are
+// exactly Predict's.
+type Predictor struct {
+	p  Params
+	e  Engine
+	sh shape
+}
+
+// NewPredictor prepares predictions for the parameters, engine and mix.
+func NewPredictor(p Params, e Engine, m Mix) *Predictor {
+	return &Predictor{p: p, e: e, sh: m.shape()}
+}
+
+// Predict is Predict(p, e, m, rate) for the predictor's p, e and m.
+func (pd *Predictor) Predict(rate float64) Prediction { return predict(pd.p, pd.e, &pd.sh, rate, true) }
 
 // predictMeans is Predict without the latency distributions: the means, utilisation and
 // stability only, for the learner, which compares means.
-func predictMeans(p Params, e Engine, m Mix, rate float64) Prediction {
-	return predict(p, e, m, rate, false)
+func predictMeans(p Params, e Engine, sh *shape, rate float64) Prediction {
+	return predict(p, e, sh, rate, false)
+}
+
+// shape is what predictions need of a mix whatever the rate and parameters: the raw
+// moments and the mean length per slice of the prompts and outputs.
+type shape struct {
+	inM, outM [4]float64
+	in, out   [points]float64
+	coarse    [len(coarseWeights)]float64 // prompt length per coarse slice
+}
+
+// shape prepares the mix for predictions.
+func (m Mix) shape() shape {
+	sh := shape{inM: m.Input.moments(), outM: m.Output.moments()}
+	m.Input.slices(&sh.in)
+	m.Output.slices(&sh.out)
+	m.Input.slicesOn(coarseEdges[:], coarseZ, sh.coarse[:])
+	return sh
 }
 
 // predict computes a prediction; full also fits the distributions percentiles need.
-func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
+func predict(p Params, e Engine, sh *shape, rate float64, full bool) Prediction {
 	lam := math.Max(rate, 0)
-	inM, outM := m.Input.moments(), m.Output.moments()
+	inM, outM := sh.inM, sh.outM
 	in1 := inM[0]
 	dec := math.Max(outM[0]-1, 0) // decode steps per request
 	decCtx := outM[1] - outM[0]   // E[O(O−1)]
@@ -125,8 +163,7 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 	// longer, which keeps more decoding: the swing grows as 1/(1−ρ_d)).
 	d.decodeNoise = perDecode * perDecode * decoding / math.Max(1-(pr.Utilisation-rhoP), 0.05)
 	d.meanDec = dec
-	m.Input.slices(&d.in)
-	m.Output.slices(&d.out)
+	d.in, d.out = sh.in, sh.out
 	budget := math.Inf(1)
 	if e.MaxBatchedTokens > 0 {
 		budget = math.Max(float64(e.MaxBatchedTokens)-decoding, 1)
@@ -173,9 +210,7 @@ func predict(p Params, e Engine, m Mix, rate float64, full bool) Prediction {
 	}
 	// The prompts that arrive during a request's own prefill step are prefilled in its
 	// first decode step: its decode window effectively opens with that step.
-	var coarse [len(coarseWeights)]float64
-	m.Input.slicesOn(coarseEdges[:], coarseZ, coarse[:])
-	for j, in := range coarse {
+	for j, in := range sh.coarse {
 		d.firstStep[j] = (1-busy)*(p.Alpha+cp*clump*in) + busy*(base+d.wait.mean+cp*clump*in)
 		firstMean += coarseWeights[j] * d.firstStep[j]
 	}
@@ -330,7 +365,6 @@ func (pr *Prediction) ITLSurvival(t float64) float64 {
 // more arrive).
 type itlCell struct {
 	none   float64 // chance that no prompt arrives in its window
-	noise  tail    // the base step's swing alone
 	prompt tail    // with at least one prompt prefilled in its window
 	skip   bool    // a one-token answer: no inter-token latency
 }
@@ -340,17 +374,19 @@ func (d *dists) fitITL() {
 	inflate := 1 / (1 - d.rhoP)
 	m := d.inM
 	for i, dec := range d.out {
+		if dec < 1 {
+			for j := range d.firstStep {
+				d.itl[i][j].skip = true
+			}
+			continue
+		}
+		// The number decoding changes on the time scale of a mean decode; a request
+		// averages it over its own decode, which smooths the swing only when it is
+		// longer than that. It depends on the output slice alone.
+		noise := moments3{mean: d.base, variance: d.decodeNoise / (1 + dec/(2*math.Max(d.meanDec, 1)))}
+		d.noise[i] = noise.fit()
 		for j, first := range d.firstStep {
 			c := &d.itl[i][j]
-			if dec < 1 {
-				c.skip = true
-				continue
-			}
-			// The number decoding changes on the time scale of a mean decode; a request
-			// averages it over its own decode, which smooths the swing only when it is
-			// longer than that.
-			noise := moments3{mean: d.base, variance: d.decodeNoise / (1 + dec/(2*math.Max(d.meanDec, 1)))}
-			c.noise = noise.fit()
 			mu := d.rate * (dec*d.base + first) * inflate // prompts expected in its window
 			c.none = math.Exp(-mu)
 			if mu < 1e-9 {
@@ -375,9 +411,9 @@ func (d *dists) fitITL() {
 // prompt length of its own prefill step.
 func (d *dists) itlSurvival(t float64, i int) float64 {
 	s := 0.0
+	sNone := d.noise[i].survival(t)
 	for j := range d.firstStep {
 		c := &d.itl[i][j]
-		sNone := c.noise.survival(t)
 		if t-d.base >= d.stepCap || c.none >= 1 {
 			s += coarseWeights[j] * sNone // no step carries more than the token budget
 			continue
