@@ -90,10 +90,14 @@ func (e *Env) AddNode(ctx context.Context, n Node) error {
 	if err != nil {
 		return err
 	}
+	pods := n.Pods
+	if pods == 0 {
+		pods = 110
+	}
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:    resource.MustParse("64"),
 		corev1.ResourceMemory: resource.MustParse("512Gi"),
-		corev1.ResourcePods:   resource.MustParse("110"),
+		corev1.ResourcePods:   resource.MustParse(strconv.Itoa(pods)),
 		GPUResource:           resource.MustParse(strconv.Itoa(n.GPUs)),
 	}
 	node := &corev1.Node{

@@ -17,6 +17,8 @@ type Node struct {
 	GPUProduct string
 	// GPUs is the node's nvidia.com/gpu capacity.
 	GPUs int
+	// Pods is how many Pods the node takes; 110 (the kubelet's default) when zero.
+	Pods int
 }
 
 // Options configure an environment. The zero value is usable: binaries from

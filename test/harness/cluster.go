@@ -46,6 +46,18 @@ func ServiceAccountKubeconfig(ctx context.Context, env *localenv.Env, path strin
 // ServiceAccountKubeconfigFor is ServiceAccountKubeconfig for any ServiceAccount, e.g. the
 // one a Helm release of the chart creates.
 func ServiceAccountKubeconfigFor(ctx context.Context, env *localenv.Env, namespace, serviceAccount, path string) (string, error) {
+	return kubeconfigVia(ctx, env, namespace, serviceAccount, path, env.Config.Host, env.Config.CAData)
+}
+
+// ServiceAccountKubeconfigVia is ServiceAccountKubeconfig for a client that reaches the API
+// server at server (e.g. a CountingProxy, verified with its CA).
+func ServiceAccountKubeconfigVia(ctx context.Context, env *localenv.Env, path, server string, caData []byte) (string, error) {
+	return kubeconfigVia(ctx, env, SystemNamespace, ServiceAccount, path, server, caData)
+}
+
+// kubeconfigVia writes to path a kubeconfig with a TokenRequest token of the
+// ServiceAccount, reaching the API server at server.
+func kubeconfigVia(ctx context.Context, env *localenv.Env, namespace, serviceAccount, path, server string, caData []byte) (string, error) {
 	cs, err := env.Clientset()
 	if err != nil {
 		return "", err
@@ -56,7 +68,7 @@ func ServiceAccountKubeconfigFor(ctx context.Context, env *localenv.Env, namespa
 		return "", fmt.Errorf("request a token for %s/%s: %w", namespace, serviceAccount, err)
 	}
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
+	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: caData}
 	cfg.AuthInfos["wva"] = &clientcmdapi.AuthInfo{Token: tok.Status.Token}
 	cfg.Contexts["wva"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "wva"}
 	cfg.CurrentContext = "wva"

@@ -43,7 +43,7 @@ type Manager struct {
 
 // StartManager runs the manager, waits until /readyz answers, and stops it (printing its
 // log if the test failed) when the test ends.
-func StartManager(t *testing.T, o ManagerOptions) *Manager {
+func StartManager(t testing.TB, o ManagerOptions) *Manager {
 	t.Helper()
 	metricsPort, probePort := FreePort(t), FreePort(t)
 	dir := o.LogDir
@@ -119,3 +119,6 @@ func (m *Manager) Log() string {
 func (m *Manager) Metrics() (string, error) {
 	return HTTPGet("http://" + m.MetricsAddr + "/metrics")
 }
+
+// Pid is the manager process's id, e.g. to read its resident memory from /proc.
+func (m *Manager) Pid() int { return m.cmd.Process.Pid }
