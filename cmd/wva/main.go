@@ -14,10 +14,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/workload-variant-autoscaler/wva/internal/config"
 	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
+	"github.com/workload-variant-autoscaler/wva/internal/engine"
 )
 
 // version is set at link time by `make image` (-X main.version=...).
@@ -30,7 +30,13 @@ func main() {
 // run returns the process exit code: 0 after a clean stop, 1 on bad configuration or a
 // failure to start.
 func run(args []string, stderr io.Writer) int {
-	ctrl.SetLogger(zap.New(zap.WriteTo(stderr)))
+	zapArgs, args := splitLogArgs(args)
+	root, err := newLogger(zapArgs, stderr, engine.UnsampledMessages())
+	if err != nil {
+		fmt.Fprintf(stderr, "configuration error: %v\n", err)
+		return 1
+	}
+	ctrl.SetLogger(root)
 	logger := ctrl.Log.WithName("setup")
 
 	restConfig, err := ctrl.GetConfig()
@@ -41,6 +47,7 @@ func run(args []string, stderr io.Writer) int {
 	cfg, err := loadConfig(context.Background(), args, restConfig)
 	if errors.Is(err, flag.ErrHelp) {
 		config.PrintUsage(stderr, "wva")
+		printLogUsage(stderr)
 		return 0
 	}
 	if err != nil {

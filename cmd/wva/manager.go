@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -15,7 +16,6 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -26,6 +26,7 @@ import (
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
 	"github.com/workload-variant-autoscaler/wva/internal/actuator"
 	"github.com/workload-variant-autoscaler/wva/internal/actuator/extmetrics"
+	"github.com/workload-variant-autoscaler/wva/internal/collector"
 	"github.com/workload-variant-autoscaler/wva/internal/config"
 	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
 	"github.com/workload-variant-autoscaler/wva/internal/controller"
@@ -48,18 +49,9 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 	if err != nil {
 		return nil, err
 	}
-	cacheOpts := cache.Options{
-		ByObject: map[client.Object]cache.ByObject{&v1alpha1.VariantAutoscaling{}: {Label: instanceSel}},
-	}
-	if len(st.WatchNamespaces) > 0 {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range st.WatchNamespaces {
-			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-		}
-	}
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme: scheme,
-		Cache:  cacheOpts,
+		Cache:  cacheOptions(st, instanceSel),
 		// KEDA ScaledObjects are read as unstructured; from the cache like everything else.
 		Client:                  client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Metrics:                 metricsOptions(st),
@@ -92,11 +84,19 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 	if err != nil {
 		return nil, err
 	}
+	if err := collector.RegisterIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return nil, err
+	}
+	// Every per-variant write (status, direct scaling) waits on one token bucket.
+	writes := rate.NewLimiter(rate.Limit(st.Writes.QPS), st.Writes.Burst)
 	opts := engine.Options{
-		Reader:    mgr.GetClient(),
-		Signals:   signals,
-		Settings:  store,
-		Status:    status.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), recorder),
+		Reader:   mgr.GetClient(),
+		Pods:     collector.NewMapper(mgr.GetClient()),
+		Signals:  signals,
+		Settings: store,
+		Status: status.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), recorder,
+			status.WithHeartbeat(st.Writes.StatusHeartbeat), status.WithLimiter(writes)),
+		Workers:   st.Writes.Workers,
 		Metrics:   emitted,
 		Recorder:  recorder,
 		Clock:     clock.RealClock{},
@@ -110,7 +110,7 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		WakeInterval: st.ScaleFromZeroInterval,
 	}
 	if st.ActuationMode == config.ActuationDirect {
-		opts.Scaler = actuator.NewScaler(mgr.GetClient())
+		opts.Scaler = actuator.NewScaler(mgr.GetClient(), writes)
 	}
 	if st.Features.ProactiveModel {
 		opts.Hybrid = hybridSettings{store}

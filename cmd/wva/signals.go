@@ -60,7 +60,7 @@ func newSignals(ctx context.Context, mgr ctrl.Manager, cfg config.Config, store 
 	default:
 		return nil, nil, fmt.Errorf("%s=%q is not supported by this build", config.KeyMetricsSource, cfg.Static.MetricsSource)
 	}
-	signals := engine.CollectorSignals{Source: src, Mapper: collector.NewMapper(mgr.GetClient()), Zero: store.ZeroFor, DemandInBatch: demand != nil}
+	signals := engine.CollectorSignals{Source: src, Zero: store.ZeroFor, DemandInBatch: demand != nil}
 	if g := cfg.Static.Gateway; g.MetricsURL != "" {
 		gs, err := collector.NewGatewaySource(collector.GatewayOptions{
 			URL: g.MetricsURL, BearerToken: g.BearerToken.Reveal(), BearerTokenFile: g.BearerTokenFile,

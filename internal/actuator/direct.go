@@ -13,16 +13,27 @@ import (
 // Scaler writes a Deployment's replicas through its scale subresource, as an HPA does, so
 // it needs only the deployments/scale permission and never races other spec fields.
 type Scaler struct {
-	client client.Client
+	client  client.Client
+	limiter Limiter
 }
 
-// NewScaler returns a Scaler writing through c.
-func NewScaler(c client.Client) *Scaler { return &Scaler{client: c} }
+// Limiter paces writes (a client-side rate limit); golang.org/x/time/rate's Limiter fits.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// NewScaler returns a Scaler writing through c, each write paced by l (nil: unpaced).
+func NewScaler(c client.Client, l Limiter) *Scaler { return &Scaler{client: c, limiter: l} }
 
 // Scale sets the Deployment's replicas. It reports whether it changed anything.
 func (s *Scaler) Scale(ctx context.Context, d *appsv1.Deployment, replicas int32) (bool, error) {
 	if d.Spec.Replicas != nil && *d.Spec.Replicas == replicas {
 		return false, nil
+	}
+	if s.limiter != nil {
+		if err := s.limiter.Wait(ctx); err != nil {
+			return false, fmt.Errorf("scale deployment %s/%s to %d: %w", d.Namespace, d.Name, replicas, err)
+		}
 	}
 	scale := &autoscalingv1.Scale{
 		ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace},

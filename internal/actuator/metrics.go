@@ -2,6 +2,7 @@ package actuator
 
 import (
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
@@ -13,6 +14,7 @@ const (
 	MetricDesiredReplicas = "wva_desired_replicas"
 	MetricDesiredRatio    = "wva_desired_ratio"
 	MetricScalingTotal    = "wva_replica_scaling_total"
+	MetricLastDecision    = "wva_last_decision_timestamp_seconds"
 
 	LabelVariant     = "variant_name"
 	LabelNamespace   = "namespace"
@@ -48,6 +50,7 @@ type Liveness func(v Variant) bool
 // HPA left behind never follows a stale value.
 type Metrics struct {
 	current, desired, ratio *prometheus.GaugeVec
+	lastDecision            *prometheus.GaugeVec
 	scaling                 *prometheus.CounterVec
 	live                    Liveness
 	hybrid                  *hybridMetrics
@@ -78,6 +81,8 @@ func NewMetrics(instance string, live Liveness) *Metrics {
 		current: gauge(MetricCurrentReplicas, "Replicas the variant's target has, as WVA last saw it."),
 		desired: gauge(MetricDesiredReplicas, "Replicas WVA decided the variant needs; the HPA/KEDA target."),
 		ratio:   gauge(MetricDesiredRatio, "Desired over current replicas (desired when current is 0)."),
+		lastDecision: gauge(MetricLastDecision, "Unix time of the variant's last decision on usable signals (not the safety net): "+
+			"the exact time status.desiredOptimizedAlloc.lastRunTime stands for, which is written only on change or heartbeat."),
 		scaling: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: MetricScalingTotal, Help: "Scaling decisions that changed a variant's desired replicas, by direction and reason.",
 			ConstLabels: constLabels,
@@ -87,7 +92,7 @@ func NewMetrics(instance string, live Liveness) *Metrics {
 
 // Collectors returns the collectors to register with the metrics registry the manager serves.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return append([]prometheus.Collector{m.current, m.desired, m.ratio, m.scaling}, m.hybrid.collectors()...)
+	return append([]prometheus.Collector{m.current, m.desired, m.ratio, m.lastDecision, m.scaling}, m.hybrid.collectors()...)
 }
 
 // PublishHybrid sets the HYBRID mode's series of one model and its variants.
@@ -131,6 +136,12 @@ func (m *Metrics) Publish(v Variant, current, desired int) bool {
 	return true
 }
 
+// Decided sets the time of the variant's last decision on usable signals. Call it after
+// Publish, which keeps the variant's accelerator label current.
+func (m *Metrics) Decided(v Variant, at time.Time) {
+	m.lastDecision.WithLabelValues(v.Name, v.Namespace, v.Accelerator).Set(float64(at.UnixNano()) / 1e9)
+}
+
 // CountScaling adds one to wva_replica_scaling_total for a decision that changed the
 // desired replicas in direction ("up" or "down") for reason (the analyser that decided),
 // unless the variant's VA or target is gone.
@@ -158,6 +169,7 @@ func (m *Metrics) forget(name, namespace string) {
 	m.current.DeletePartialMatch(match)
 	m.desired.DeletePartialMatch(match)
 	m.ratio.DeletePartialMatch(match)
+	m.lastDecision.DeletePartialMatch(match)
 	m.scaling.DeletePartialMatch(match)
 	m.hybrid.forgetVariant(match)
 	delete(m.accel, namespace+"/"+name)
@@ -168,7 +180,7 @@ func (m *Metrics) forget(name, namespace string) {
 func (m *Metrics) forgetOtherAccelerators(v Variant) {
 	key := v.Namespace + "/" + v.Name
 	if old, ok := m.accel[key]; ok && old != v.Accelerator {
-		for _, g := range []*prometheus.GaugeVec{m.current, m.desired, m.ratio} {
+		for _, g := range []*prometheus.GaugeVec{m.current, m.desired, m.ratio, m.lastDecision} {
 			g.DeleteLabelValues(v.Name, v.Namespace, old)
 		}
 		m.hybrid.forgetVariant(prometheus.Labels{LabelVariant: v.Name, LabelNamespace: v.Namespace, LabelAccelerator: old})

@@ -12,7 +12,7 @@
 //     last minute" means what it means in PromQL.
 //
 // Every sample is tied to a variant through its Pod: Pod → owning ReplicaSet → Deployment
-// → VariantAutoscaling. Mapper resolves that from the informer cache (a client.Reader),
+// → VariantAutoscaling. Mapper resolves that from indexes of the informer cache,
 // never with API calls per sample; the Sources only keep series of the Pods they were
 // given, so a series that belongs to no requested model is never used.
 //

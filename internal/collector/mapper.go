@@ -3,12 +3,12 @@ package collector
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -22,92 +22,76 @@ const (
 	DefaultMetricsPath = "/metrics"
 )
 
+// Index names of the informer cache indexes the Mapper reads.
+const (
+	// IndexControllerDeployment indexes ReplicaSets by the Deployment that controls them.
+	IndexControllerDeployment = "wva.llmd.ai/controller-deployment"
+	// IndexControllerReplicaSet indexes Pods by the ReplicaSet that controls them.
+	IndexControllerReplicaSet = "wva.llmd.ai/controller-replicaset"
+)
+
 // Mapper ties Pods to variants: Pod → owning ReplicaSet → Deployment → the variant whose
-// VariantAutoscaling targets that Deployment. It reads a client.Reader, normally the
-// manager's informer cache, so one cycle costs two cached List calls per namespace and
-// no API request.
+// VariantAutoscaling targets that Deployment. It reads the manager's informer cache
+// through two indexes (RegisterIndexes): ReplicaSets by their controlling Deployment and
+// Pods by their controlling ReplicaSet, so a variant's Pods cost lookups in proportion to
+// their number, never a scan of the namespace's or the cluster's Pods, and no API request.
+// ReplicaSets are cached as metadata only (PartialObjectMetadata): ownership is all WVA
+// reads of them.
 type Mapper struct {
 	reader client.Reader
 }
 
-// NewMapper returns a Mapper reading from r (the manager's cache in production).
+// NewMapper returns a Mapper reading from r, a cache with the indexes RegisterIndexes adds.
 func NewMapper(r client.Reader) *Mapper { return &Mapper{reader: r} }
 
-// Resolve returns a copy of models with every variant's Pods filled in: the live
-// (not terminating, not finished) Pods owned, through a ReplicaSet, by the variant's
-// target Deployment. When two variants target one Deployment its Pods go to the first.
-func (m *Mapper) Resolve(ctx context.Context, models []Model) ([]Model, error) {
-	out := make([]Model, len(models))
-	byNamespace := map[string][]int{}
-	for i, md := range models {
-		out[i] = md
-		out[i].Variants = make([]Variant, len(md.Variants))
-		for j, v := range md.Variants {
-			out[i].Variants[j] = Variant{Name: v.Name, Target: v.Target}
-		}
-		byNamespace[md.Namespace] = append(byNamespace[md.Namespace], i)
-	}
-	for ns, idx := range byNamespace {
-		owners, err := m.deploymentOfReplicaSets(ctx, ns)
-		if err != nil {
-			return nil, err
-		}
-		if err := m.assignPods(ctx, ns, owners, out, idx); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+// ReplicaSetMetadata is the form in which ReplicaSets are cached and listed: metadata only.
+func ReplicaSetMetadata() *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "ReplicaSet"}}
 }
 
-// deploymentOfReplicaSets maps each ReplicaSet (by UID) of the namespace to the name
-// of the Deployment that controls it.
-func (m *Mapper) deploymentOfReplicaSets(ctx context.Context, ns string) (map[types.UID]string, error) {
-	var list appsv1.ReplicaSetList
-	if err := m.reader.List(ctx, &list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list ReplicaSets in %s: %w", ns, err)
+// RegisterIndexes adds the Mapper's indexes to a cache; call it before the cache starts.
+func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer) error {
+	if err := indexer.IndexField(ctx, ReplicaSetMetadata(), IndexControllerDeployment, controllerNamed("Deployment")); err != nil {
+		return fmt.Errorf("index ReplicaSets by Deployment: %w", err)
 	}
-	owners := make(map[types.UID]string, len(list.Items))
-	for i := range list.Items {
-		if ref := metav1.GetControllerOf(&list.Items[i]); ref != nil && ref.Kind == "Deployment" && isAppsGroup(ref.APIVersion) {
-			owners[list.Items[i].UID] = ref.Name
-		}
+	if err := indexer.IndexField(ctx, &corev1.Pod{}, IndexControllerReplicaSet, controllerNamed("ReplicaSet")); err != nil {
+		return fmt.Errorf("index Pods by ReplicaSet: %w", err)
 	}
-	return owners, nil
+	return nil
 }
 
-// assignPods lists the namespace's Pods and appends each to the variant targeting its
-// Deployment.
-func (m *Mapper) assignPods(ctx context.Context, ns string, owners map[types.UID]string, models []Model, idx []int) error {
-	type slot struct{ model, variant int }
-	byTarget := map[string]slot{}
-	for _, i := range idx {
-		for j, v := range models[i].Variants {
-			if _, taken := byTarget[v.Target]; !taken {
-				byTarget[v.Target] = slot{i, j}
+// controllerNamed indexes an object by the name of its apps/v1 controller of that kind.
+func controllerNamed(kind string) client.IndexerFunc {
+	return func(o client.Object) []string {
+		if ref := metav1.GetControllerOf(o); ref != nil && ref.Kind == kind && isAppsGroup(ref.APIVersion) {
+			return []string{ref.Name}
+		}
+		return nil
+	}
+}
+
+// PodsOf returns the live (not terminating, not finished) Pods that the Deployment
+// namespace/name controls through its ReplicaSets, sorted by name. They are the cache's
+// own objects, not copies: read-only.
+func (m *Mapper) PodsOf(ctx context.Context, namespace, deployment string) ([]*corev1.Pod, error) {
+	sets := metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "ReplicaSetList"}}
+	if err := m.reader.List(ctx, &sets, client.InNamespace(namespace), client.MatchingFields{IndexControllerDeployment: deployment}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("list ReplicaSets of Deployment %s/%s: %w", namespace, deployment, err)
+	}
+	var out []*corev1.Pod
+	for i := range sets.Items {
+		var pods corev1.PodList
+		if err := m.reader.List(ctx, &pods, client.InNamespace(namespace), client.MatchingFields{IndexControllerReplicaSet: sets.Items[i].Name}, client.UnsafeDisableDeepCopy); err != nil {
+			return nil, fmt.Errorf("list Pods of ReplicaSet %s/%s: %w", namespace, sets.Items[i].Name, err)
+		}
+		for j := range pods.Items {
+			if p := &pods.Items[j]; live(p) {
+				out = append(out, p)
 			}
 		}
 	}
-	var pods corev1.PodList
-	if err := m.reader.List(ctx, &pods, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("list Pods in %s: %w", ns, err)
-	}
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		if !live(p) {
-			continue
-		}
-		ref := metav1.GetControllerOf(p)
-		if ref == nil || ref.Kind != "ReplicaSet" || !isAppsGroup(ref.APIVersion) {
-			continue
-		}
-		s, ok := byTarget[owners[ref.UID]]
-		if !ok || owners[ref.UID] == "" {
-			continue
-		}
-		v := &models[s.model].Variants[s.variant]
-		v.Pods = append(v.Pods, podEndpoint(p))
-	}
-	return nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
 
 func isAppsGroup(apiVersion string) bool { return apiVersion == "apps/v1" }
@@ -117,10 +101,10 @@ func live(p *corev1.Pod) bool {
 	return p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed
 }
 
-// podEndpoint reads where a Pod serves its metrics: the port from the annotation, else
+// PodEndpoint reads where a Pod serves its metrics: the port from the annotation, else
 // the first container port named "metrics", else "http"; the path from the annotation,
 // else /metrics. A Pod without either has MetricsPort zero and cannot be scraped.
-func podEndpoint(p *corev1.Pod) Pod {
+func PodEndpoint(p *corev1.Pod) Pod {
 	out := Pod{Name: p.Name, IP: p.Status.PodIP, MetricsPath: DefaultMetricsPath}
 	if path := p.Annotations[AnnotationMetricsPath]; path != "" {
 		out.MetricsPath = path

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +84,9 @@ func (f *k8sFixture) pod(rs *appsv1.ReplicaSet, name, ip string, ports []corev1.
 	return p
 }
 
+// The Mapper finds a Deployment's live Pods through the ReplicaSets it controls (two
+// during a rollout), by the informer cache's indexes: not a Pod of another Deployment, not
+// a bare Pod with the same labels, not a failed one.
 func TestMapperTiesPodsToVariantsThroughReplicaSetsAndDeployments(t *testing.T) {
 	env := localenvtest.Start(t, localenv.Options{ControlPlaneOnly: true})
 	scheme := runtime.NewScheme()
@@ -100,6 +101,9 @@ func TestMapperTiesPodsToVariantsThroughReplicaSetsAndDeployments(t *testing.T) 
 	t.Cleanup(cancel)
 	informers, err := cache.New(env.Config, cache.Options{Scheme: scheme})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := RegisterIndexes(ctx, informers); err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = informers.Start(ctx) }()
@@ -127,32 +131,29 @@ func TestMapperTiesPodsToVariantsThroughReplicaSetsAndDeployments(t *testing.T) 
 		t.Fatal(err)
 	}
 
-	models := []Model{{Namespace: ns, ModelID: "meta/llama", Variants: []Variant{
-		{Name: "va-h100", Target: "llama-h100"}, {Name: "va-a100", Target: "llama-a100"},
-	}}}
 	want := map[string][]Pod{
-		"va-h100": {
+		"llama-h100": {
 			{Name: "llama-h100-new-1", IP: "127.9.0.2", MetricsPort: 9100, MetricsPath: "/vllm/metrics"},
 			{Name: "llama-h100-old-1", IP: "127.9.0.1", MetricsPort: 9090, MetricsPath: "/metrics"},
 		},
-		"va-a100": {{Name: "llama-a100-x-1", IP: "127.9.0.3", MetricsPort: 8000, MetricsPath: "/metrics"}},
+		"llama-a100": {{Name: "llama-a100-x-1", IP: "127.9.0.3", MetricsPort: 8000, MetricsPath: "/metrics"}},
+		"absent":     nil,
 	}
 	mapper := NewMapper(informers)
 	eventually(t, time.Minute, func() error {
-		got, err := mapper.Resolve(ctx, models)
-		if err != nil {
-			return err
-		}
-		for _, v := range got[0].Variants {
-			pods := slices.Clone(v.Pods)
-			slices.SortFunc(pods, func(a, b Pod) int { return strings.Compare(a.Name, b.Name) })
-			if !reflect.DeepEqual(pods, want[v.Name]) {
-				return fmt.Errorf("variant %s pods %+v, want %+v", v.Name, pods, want[v.Name])
+		for target, w := range want {
+			pods, err := mapper.PodsOf(ctx, ns, target)
+			if err != nil {
+				return err
+			}
+			var got []Pod
+			for _, p := range pods {
+				got = append(got, PodEndpoint(p))
+			}
+			if !reflect.DeepEqual(got, w) {
+				return fmt.Errorf("Deployment %s: Pods %+v, want %+v", target, got, w)
 			}
 		}
 		return nil
 	})
-	if models[0].Variants[0].Pods != nil {
-		t.Fatal("Resolve modified its input")
-	}
 }

@@ -64,7 +64,7 @@ type Variant struct {
 	Name string
 	// Target is the name of the Deployment the VariantAutoscaling scales.
 	Target string
-	// Pods are the target's live Pods; Mapper.Resolve fills them from the informer cache.
+	// Pods are the target's live Pods (Mapper.PodsOf, then PodEndpoint).
 	Pods []Pod
 }
 

@@ -65,7 +65,7 @@ func (k keyDef) defaultDoc() string {
 // keyDefs lists every setting, in resolution order: a key's default may depend only on keys
 // listed before it. It is a function, not a variable, so the table cannot be modified.
 func keyDefs() []keyDef {
-	defs := [][]keyDef{bootstrapKeys(), prometheusKeys(), serverKeys(), featureKeys(), gatewayKeys(), dynamicKeys()}
+	defs := [][]keyDef{bootstrapKeys(), prometheusKeys(), serverKeys(), featureKeys(), gatewayKeys(), writeKeys(), dynamicKeys()}
 	var out []keyDef
 	for _, d := range defs {
 		out = append(out, d...)

@@ -49,6 +49,8 @@ type StaticConfig struct {
 	// ScaleFromZeroInterval is how often models at zero are checked for waiting requests;
 	// zero turns the fast path off (the decision cycle still wakes them).
 	ScaleFromZeroInterval time.Duration
+	// Writes bounds the API writes of each decision cycle.
+	Writes WriteConfig
 }
 
 // LeaderElectionConfig keeps two replicas (or two installs) from deciding at once.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -34,77 +35,93 @@ const (
 // and fallbackSource.
 const LogSafetyNet = "Safety net activated: emitted fallback metrics"
 
-// apply carries out one variant's decision: metrics, status, events, logs, and scaling in
-// direct mode. previous is the desired count this engine last published for the variant (see
-// flights), nil when it never published one: a change is counted and announced once, when
-// its status write succeeded, never again by a later cycle that reads a stale cache.
-func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int) {
+// apply carries out one variant's decision. What costs nothing is done at once: the
+// wva_* series and the decision's log line. What costs API requests — scaling the target
+// in direct mode, the status write, then the event and count of a change — is returned as
+// a job for the cycle's bounded pool of writers. previous is the desired count this engine
+// last published for the variant (see flights), nil when it never published one: a change
+// is counted and announced once, when its status write succeeded, never again by a later
+// cycle that reads a stale cache.
+func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int, t *tally) job {
 	logger := log.FromContext(ctx).WithValues("variant", v.VA.Name)
 	mv := actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator, UID: v.VA.UID, Target: v.Target.Name}
 	e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)
+	if !d.SafetyNet {
+		e.opts.Metrics.Decided(mv, now)
+	}
 
 	if d.SafetyNet {
 		logger.Info(LogSafetyNet,
 			"currentReplicas", vd.CurrentReplicas, "desiredReplicas", vd.DesiredReplicas,
 			"fallbackSource", string(vd.FallbackSource), "reason", vd.Reason)
 	} else {
-		logger.Info("Scaling decision", "analyzer", string(d.Analysis.Analyzer), "action", string(vd.Action),
+		logger.Info(MsgScalingDecision, "analyzer", string(d.Analysis.Analyzer), "action", string(vd.Action),
 			"currentReplicas", vd.CurrentReplicas, "readyReplicas", vd.ReadyReplicas, "desiredReplicas", vd.DesiredReplicas,
 			"reason", vd.Reason, "zeroPolicy", d.Analysis.ZeroPolicy)
 	}
 	changed := previous == nil || *previous != vd.DesiredReplicas
+	t.decided(vd.Action, d.SafetyNet, changed)
 
-	applied := false
-	if e.opts.Scaler != nil && v.Target != nil {
-		done, err := e.opts.Scaler.Scale(ctx, v.Target, replicas32(vd.DesiredReplicas))
+	pm := e.performanceModel(v, d)
+	return func(ctx context.Context) {
+		applied := e.scale(ctx, logger, v, vd)
+		stamp := metav1.NewTime(now)
+		res, err := e.opts.Status.Update(ctx, v.VA, now, func(st *v1alpha1.VariantAutoscalingStatus) {
+			st.CurrentReplicas = ptr.To(replicas32(vd.CurrentReplicas))
+			if changed || st.DesiredOptimizedAlloc.LastRunTime == nil || !d.SafetyNet {
+				st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{
+					Accelerator: v.Accelerator, NumReplicas: ptr.To(replicas32(vd.DesiredReplicas)), LastRunTime: &stamp,
+				}
+			}
+			st.Actuation.Applied = applied
+			if pm != nil {
+				st.PerformanceModel = pm
+			}
+			status.SetCondition(st, v1alpha1.ConditionReady, true, v1alpha1.ReasonTargetFound, readyMessage(v, vd), v.VA.Generation, stamp)
+			setMetricsCondition(st, variantHealth(sig, v.VA.Name), v.VA.Generation, stamp)
+		})
+		t.written(res.Wrote, err)
 		if err != nil {
-			logger.Error(err, "Direct scaling failed", "desiredReplicas", vd.DesiredReplicas)
-		} else {
-			applied = true
-			if done {
-				logger.Info("Scaled target directly", "target", v.Target.Name, "from", vd.CurrentReplicas, "to", vd.DesiredReplicas)
+			logger.Error(err, "Cannot write status")
+			return
+		}
+		if res.VA == nil {
+			return // the VA is gone
+		}
+		e.flights.published(v, vd.DesiredReplicas, now)
+		if changed && previous != nil {
+			dir := "up"
+			if vd.DesiredReplicas < *previous {
+				dir = "down"
 			}
+			e.opts.Metrics.CountScaling(mv, dir, string(d.Analysis.Analyzer))
+		}
+		if changed {
+			from := "unset"
+			if previous != nil {
+				from = fmt.Sprint(*previous)
+			}
+			e.opts.Status.Event(res.VA, "Normal", ReasonDesiredChanged, "Decide",
+				fmt.Sprintf("Desired replicas %s -> %d: %s", from, vd.DesiredReplicas, vd.Reason))
 		}
 	}
+}
 
-	stamp := metav1.NewTime(now)
-	written, err := e.opts.Status.Update(ctx, v.Key(), func(st *v1alpha1.VariantAutoscalingStatus) {
-		st.CurrentReplicas = ptr.To(replicas32(vd.CurrentReplicas))
-		if changed || st.DesiredOptimizedAlloc.LastRunTime == nil || !d.SafetyNet {
-			st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{
-				Accelerator: v.Accelerator, NumReplicas: ptr.To(replicas32(vd.DesiredReplicas)), LastRunTime: &stamp,
-			}
-		}
-		st.Actuation.Applied = applied
-		if pm := e.performanceModel(v, d); pm != nil {
-			st.PerformanceModel = pm
-		}
-		status.SetCondition(st, v1alpha1.ConditionReady, true, v1alpha1.ReasonTargetFound, readyMessage(v, vd), v.VA.Generation, stamp)
-		setMetricsCondition(st, variantHealth(sig, v.VA.Name), v.VA.Generation, stamp)
-	})
+// scale sets the target's replicas in direct mode and reports whether the decision is
+// applied (false in metrics mode, where an HPA or KEDA acts).
+func (e *Engine) scale(ctx context.Context, logger logr.Logger, v *inventory.Variant, vd *decision.VariantDecision) bool {
+	if e.opts.Scaler == nil || v.Target == nil {
+		return false
+	}
+	done, err := e.opts.Scaler.Scale(ctx, v.Target, replicas32(vd.DesiredReplicas))
 	if err != nil {
-		logger.Error(err, "Cannot write status")
-		return
+		logger.Error(err, "Direct scaling failed", "desiredReplicas", vd.DesiredReplicas)
+		return false
 	}
-	if written == nil {
-		return // the VA is gone
+	if done {
+		logger.Info(MsgScaledDirectly, "target", v.Target.Name, "from", vd.CurrentReplicas, "to", vd.DesiredReplicas)
 	}
-	e.flights.published(v, vd.DesiredReplicas, now)
-	if changed && previous != nil {
-		dir := "up"
-		if vd.DesiredReplicas < *previous {
-			dir = "down"
-		}
-		e.opts.Metrics.CountScaling(mv, dir, string(d.Analysis.Analyzer))
-	}
-	if changed {
-		from := "unset"
-		if previous != nil {
-			from = fmt.Sprint(*previous)
-		}
-		e.opts.Status.Event(written, "Normal", ReasonDesiredChanged, "Decide",
-			fmt.Sprintf("Desired replicas %s -> %d: %s", from, vd.DesiredReplicas, vd.Reason))
-	}
+	return true
 }
 
 // performanceModel is what the HYBRID mode has learned about the variant, for its
@@ -156,9 +173,11 @@ func setMetricsCondition(st *v1alpha1.VariantAutoscalingStatus, h VariantHealth,
 	status.SetCondition(st, v1alpha1.ConditionMetricsAvailable, false, reason, msg, gen, now)
 }
 
-// reportNotActionable marks a variant WVA cannot act on and removes its series.
-func (e *Engine) reportNotActionable(ctx context.Context, v *inventory.Variant, now time.Time) {
+// reportNotActionable removes the series of a variant WVA cannot act on at once and
+// returns the job that says why in its status.
+func (e *Engine) reportNotActionable(v *inventory.Variant, now time.Time, t *tally) job {
 	e.opts.Metrics.Forget(v.VA.Name, v.VA.Namespace)
+	t.notActionable()
 	reason, msg := v1alpha1.ReasonDeploymentNotFound, v1alpha1.DeploymentNotFoundMessage(v.VA.Spec.ScaleTargetRef.Name)
 	switch {
 	case v.UnsupportedKind != "":
@@ -166,16 +185,19 @@ func (e *Engine) reportNotActionable(ctx context.Context, v *inventory.Variant, 
 	case len(v.ConflictsWith) > 0:
 		reason, msg = ReasonTargetConflict, fmt.Sprintf("Target deployment '%s' is also claimed by VariantAutoscaling %s; WVA acts on neither until only one remains", v.VA.Spec.ScaleTargetRef.Name, strings.Join(v.ConflictsWith, ", "))
 	}
-	stamp := metav1.NewTime(now)
-	_, err := e.opts.Status.Update(ctx, v.Key(), func(st *v1alpha1.VariantAutoscalingStatus) {
-		if reason == v1alpha1.ReasonDeploymentNotFound {
-			st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{}
-			st.CurrentReplicas = nil
-			st.Actuation.Applied = false
+	return func(ctx context.Context) {
+		stamp := metav1.NewTime(now)
+		res, err := e.opts.Status.Update(ctx, v.VA, now, func(st *v1alpha1.VariantAutoscalingStatus) {
+			if reason == v1alpha1.ReasonDeploymentNotFound {
+				st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{}
+				st.CurrentReplicas = nil
+				st.Actuation.Applied = false
+			}
+			status.SetCondition(st, v1alpha1.ConditionReady, false, reason, msg, v.VA.Generation, stamp)
+		})
+		t.written(res.Wrote, err)
+		if err != nil {
+			log.FromContext(ctx).Error(err, "Cannot write status", "variant", v.VA.Name, "namespace", v.VA.Namespace)
 		}
-		status.SetCondition(st, v1alpha1.ConditionReady, false, reason, msg, v.VA.Generation, stamp)
-	})
-	if err != nil {
-		log.FromContext(ctx).Error(err, "Cannot write status", "variant", v.VA.Name, "namespace", v.VA.Namespace)
 	}
 }

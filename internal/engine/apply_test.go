@@ -119,17 +119,17 @@ func newApplyHarness(t *testing.T, c client.Client, cs kubernetes.Interface, dir
 		ctx: log.IntoContext(ctx, funcr.New(logs.add, funcr.Options{}))}
 	opts := Options{Reader: c, Status: status.NewWriter(c, c, recorder), Metrics: h.metrics, Recorder: recorder}
 	if direct {
-		opts.Scaler = actuator.NewScaler(c)
+		opts.Scaler = actuator.NewScaler(c, nil)
 	}
 	h.engine = New(opts)
 	return h
 }
 
 // apply carries a decision out as a cycle does: with the previous desired the engine
-// remembers (or reads from status) for the variant.
+// remembers (or reads from status) for the variant, and its writes done at once.
 func (h *applyHarness) apply(v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time) {
 	previous, _ := h.engine.flights.observe(v, now)
-	h.engine.apply(h.ctx, v, vd, d, sig, now, previous)
+	h.engine.apply(h.ctx, v, vd, d, sig, now, previous, &tally{})(h.ctx)
 }
 
 // namespace creates a namespace for one test.

@@ -13,13 +13,12 @@ import (
 )
 
 // CollectorSignals adapts a collector.Source (Prometheus or pod scraping) to the engine:
-// it resolves each variant's Pods through the Mapper (informer cache), asks the source for
-// every model at once, and converts the answer to the decision core's types.
+// it hands the source each variant's Pods as the inventory found them (collector.Mapper,
+// from the cache's indexes), asks it for every model at once, and converts the answer to
+// the decision core's types.
 type CollectorSignals struct {
 	// Source reads the signals.
 	Source collector.Source
-	// Mapper finds each variant's Pods.
-	Mapper *collector.Mapper
 	// Zero gives a model's scale-to-zero policy, whose retention period is the window
 	// successful requests are counted over.
 	Zero func(modelID, namespace string) decision.ZeroConfig
@@ -47,30 +46,23 @@ func (c CollectorSignals) Collect(ctx context.Context, models []*inventory.Model
 		}
 		for _, v := range m.Variants {
 			if v.Actionable() {
-				cm.Variants = append(cm.Variants, collector.Variant{Name: v.VA.Name, Target: v.Target.Name})
+				cv := collector.Variant{Name: v.VA.Name, Target: v.Target.Name, Pods: make([]collector.Pod, len(v.Pods))}
+				for i, p := range v.Pods {
+					cv.Pods[i] = collector.PodEndpoint(p)
+				}
+				cm.Variants = append(cm.Variants, cv)
 			}
 		}
 		req = append(req, cm)
 	}
 	out := make(map[ModelKey]ModelSignals, len(req))
-	resolved, err := c.Mapper.Resolve(ctx, req)
-	if err != nil {
-		log.FromContext(ctx).Error(err, "Cannot map pods to variants")
-		for _, m := range req {
-			out[ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}] = ModelSignals{
-				Status:  decision.SignalStatus{Reason: ReasonMetricsMissing},
-				Message: "pods could not be mapped to variants: " + err.Error(),
-			}
-		}
-		return out
-	}
-	answers, err := c.Source.Collect(ctx, resolved, now)
+	answers, err := c.Source.Collect(ctx, req, now)
 	if err != nil {
 		// Every model carries the failure in its health; the error is for the log.
 		log.FromContext(ctx).Error(err, "Signal collection failed")
 	}
 	if !c.DemandInBatch && c.Demand != nil {
-		answers = c.readDemand(ctx, resolved, answers, now)
+		answers = c.readDemand(ctx, req, answers, now)
 	}
 	for _, a := range answers {
 		out[ModelKey{Namespace: a.Namespace, ModelID: a.ModelID}] = convert(a)

@@ -21,7 +21,9 @@ import (
 
 // RunOnce runs one decision cycle: inventory, signals, decisions, actuation. Failures are
 // per model or per variant and never stop the cycle; they are logged and reflected in
-// status, and a model whose signals failed gets the safety net.
+// status, and a model whose signals failed gets the safety net. The cycle ends with one
+// summary line: how many variants were decided, held, scaled and safety-netted, and how
+// many status writes that took.
 func (e *Engine) RunOnce(ctx context.Context, trigger string) {
 	logger := log.FromContext(ctx)
 	now := e.opts.Clock.Now()
@@ -30,6 +32,8 @@ func (e *Engine) RunOnce(ctx context.Context, trigger string) {
 		logger.Error(err, "Cannot read the inventory from the cache; cycle skipped")
 		return
 	}
+	t := &tally{}
+	var jobs []job
 	var active []*inventory.Model
 	for _, m := range models {
 		actionable := false
@@ -37,7 +41,7 @@ func (e *Engine) RunOnce(ctx context.Context, trigger string) {
 			if v.Actionable() {
 				actionable = true
 			} else {
-				e.reportNotActionable(ctx, v, now)
+				jobs = append(jobs, e.reportNotActionable(v, now, t))
 			}
 		}
 		if actionable {
@@ -45,35 +49,50 @@ func (e *Engine) RunOnce(ctx context.Context, trigger string) {
 		}
 	}
 	signals := map[ModelKey]ModelSignals{}
+	collected := e.opts.Clock.Now()
 	if len(active) > 0 {
 		signals = e.opts.Signals.Collect(ctx, active, now)
 	}
-	e.decide(ctx, active, signals, now)
+	signalsTook := e.opts.Clock.Since(collected)
+	jobs = append(jobs, e.decide(ctx, active, signals, now, t)...)
+	runJobs(ctx, e.opts.Workers, jobs)
 	keys := make(map[ModelKey]bool, len(active))
 	for _, m := range active {
 		keys[ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}] = true
 	}
 	e.zero.retain(keys)
-	logger.V(1).Info("Decision cycle done", "trigger", trigger, "models", len(active), "duration", e.opts.Clock.Since(now).String())
+	t.log(logger, "trigger", trigger, "models", len(active),
+		"duration", e.opts.Clock.Since(now).String(), "signalsDuration", signalsTook.String())
 }
 
 // ReasonMetricsMissing is the MetricsAvailable reason when no signal arrived for a model.
 const ReasonMetricsMissing = "MetricsMissing"
 
+// inventory reads the VAs, their targets and the targets' Pods from the cache, without
+// copying them: what it returns is read-only.
 func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 	var vas v1alpha1.VariantAutoscalingList
-	if err := e.opts.Reader.List(ctx, &vas); err != nil {
+	if err := e.opts.Reader.List(ctx, &vas, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	var deps appsv1.DeploymentList
-	if err := e.opts.Reader.List(ctx, &deps); err != nil {
+	if err := e.opts.Reader.List(ctx, &deps, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
-	var pods corev1.PodList
-	if err := e.opts.Reader.List(ctx, &pods); err != nil {
-		return nil, err
+	var podErr error
+	models := inventory.Build(vas.Items, deps.Items, func(d *appsv1.Deployment) []*corev1.Pod {
+		if e.opts.Pods == nil {
+			return nil
+		}
+		pods, err := e.opts.Pods.PodsOf(ctx, d.Namespace, d.Name)
+		if err != nil && podErr == nil {
+			podErr = err
+		}
+		return pods
+	})
+	if podErr != nil {
+		return nil, podErr
 	}
-	models := inventory.Build(vas.Items, deps.Items, pods.Items)
 	// Without the autoscalers' bounds the cycle still decides (as before they were read);
 	// a cache that cannot sync them (RBAC not granted) must not stall every cycle.
 	listCtx, cancel := context.WithTimeout(ctx, scalerListTimeout)
@@ -105,35 +124,66 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 // under a second when the manager may list them, and never when it may not.
 const scalerListTimeout = 10 * time.Second
 
+// kedaRecheck is how long "the ScaledObject API is not installed" is believed before
+// discovery is asked again: asking every cycle would cost one request per cycle for
+// nothing on clusters without KEDA.
+const kedaRecheck = 5 * time.Minute
+
+// kedaAPI remembers what discovery said of the ScaledObject API.
+type kedaAPI struct {
+	installed bool
+	absentAt  time.Time // when it was last found missing; zero: never asked
+}
+
 // scalers lists the HPAs, and the KEDA ScaledObjects when their CRD is installed, whose
 // bounds the decisions respect (opts narrow the lists, e.g. to one namespace).
 func (e *Engine) scalers(ctx context.Context, opts ...client.ListOption) ([]inventory.Scaler, error) {
 	var hpas autoscalingv2.HorizontalPodAutoscalerList
-	if err := e.opts.Reader.List(ctx, &hpas, opts...); err != nil {
+	if err := e.opts.Reader.List(ctx, &hpas, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		return nil, fmt.Errorf("list HorizontalPodAutoscalers: %w", err)
 	}
 	out := inventory.HPAScalers(hpas.Items)
-	if e.opts.RESTMapper == nil {
-		return out, nil
+	installed, err := e.kedaInstalled()
+	if err != nil || !installed {
+		return out, err
 	}
 	gvk := inventory.ScaledObjectGVK
-	if _, err := e.opts.RESTMapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-		if meta.IsNoMatchError(err) {
-			return out, nil // KEDA is not installed
-		}
-		return out, fmt.Errorf("look up the ScaledObject API: %w", err)
-	}
 	var sos unstructured.UnstructuredList
 	sos.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-	if err := e.opts.Reader.List(ctx, &sos, opts...); err != nil {
+	if err := e.opts.Reader.List(ctx, &sos, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		return out, fmt.Errorf("list ScaledObjects: %w", err)
 	}
 	return append(out, inventory.ScaledObjectScalers(sos.Items)...), nil
 }
 
+// kedaInstalled tells whether the ScaledObject API exists. Once found it is believed
+// present; found missing, discovery is asked again only after kedaRecheck.
+func (e *Engine) kedaInstalled() (bool, error) {
+	if e.opts.RESTMapper == nil {
+		return false, nil
+	}
+	e.kedaMu.Lock()
+	defer e.kedaMu.Unlock()
+	now := e.opts.Clock.Now()
+	if e.keda.installed || (!e.keda.absentAt.IsZero() && now.Sub(e.keda.absentAt) < kedaRecheck) {
+		return e.keda.installed, nil
+	}
+	gvk := inventory.ScaledObjectGVK
+	if _, err := e.opts.RESTMapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+		if meta.IsNoMatchError(err) {
+			e.keda.absentAt = now
+			return false, nil // KEDA is not installed
+		}
+		return false, fmt.Errorf("look up the ScaledObject API: %w", err)
+	}
+	e.keda.installed = true
+	return true, nil
+}
+
 // decide decides every active model in one call of the core, so that a GPU inventory
-// (limited mode) is shared among models in order of need, then carries the decisions out.
-func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals map[ModelKey]ModelSignals, now time.Time) {
+// (limited mode) is shared among models in order of need, then applies the decisions and
+// returns the writes they need.
+func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals map[ModelKey]ModelSignals, now time.Time, t *tally) []job {
 	snaps := make([]decision.Snapshot, len(models))
 	sigs := make(map[ModelKey]ModelSignals, len(models))
 	byKey := make(map[ModelKey]*inventory.Model, len(models))
@@ -167,6 +217,7 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 	if err != nil {
 		log.FromContext(ctx).Error(err, "Cannot read the GPU inventory; scale-ups are not limited this cycle")
 	}
+	var jobs []job
 	for _, r := range decision.DecideCycle(snaps, free) {
 		key := ModelKey{Namespace: r.Namespace, ModelID: r.ModelID}
 		m := byKey[key]
@@ -184,10 +235,10 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 				continue
 			}
 		}
-		e.applyMu.Lock()
+		e.applyMu.RLock()
 		if e.zero.wokenSince(key, now) {
 			// The fast path woke the model after this cycle's snapshot; its answer stands.
-			e.applyMu.Unlock()
+			e.applyMu.RUnlock()
 			logger.V(1).Info("Decision skipped: the scale-from-zero fast path decided the model during this cycle")
 			continue
 		}
@@ -200,10 +251,13 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 				logger.V(1).Info("Model-based optimiser not run", "why", pr.Why)
 			}
 		}
-		e.applyModel(log.IntoContext(ctx, logger), m, d, sigs[key], now, previous)
+		for _, j := range e.applyModel(log.IntoContext(ctx, logger), m, d, sigs[key], now, previous, t) {
+			jobs = append(jobs, e.unlessWoken(key, now, j))
+		}
 		e.zero.note(m, d)
-		e.applyMu.Unlock()
+		e.applyMu.RUnlock()
 	}
+	return jobs
 }
 
 // withFlights gives each variant of a snapshot the desired count this engine last
@@ -231,18 +285,20 @@ func variantUID(m *inventory.Model, name string) types.UID {
 	return ""
 }
 
-// applyModel carries out one model's decision, variant by variant.
-func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.Decision, sig ModelSignals, now time.Time, previous map[types.UID]*int) {
+// applyModel applies one model's decision, variant by variant, and returns the writes.
+func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.Decision, sig ModelSignals, now time.Time, previous map[types.UID]*int, t *tally) []job {
 	byName := map[string]*inventory.Variant{}
 	for _, v := range m.Variants {
 		byName[v.VA.Name] = v
 	}
+	var jobs []job
 	for i := range d.Variants {
 		vd := &d.Variants[i]
 		if v := byName[vd.Name]; v != nil {
-			e.apply(ctx, v, vd, &d, sig, now, previous[v.VA.UID])
+			jobs = append(jobs, e.apply(ctx, v, vd, &d, sig, now, previous[v.VA.UID], t))
 		}
 	}
+	return jobs
 }
 
 // freeGPUs is the cluster's free GPUs per accelerator type in limited mode, else nil (no
@@ -252,11 +308,11 @@ func (e *Engine) freeGPUs(ctx context.Context) (map[string]int, error) {
 		return nil, nil
 	}
 	var nodes corev1.NodeList
-	if err := e.opts.Reader.List(ctx, &nodes); err != nil {
+	if err := e.opts.Reader.List(ctx, &nodes, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
 	}
 	var pods corev1.PodList
-	if err := e.opts.Reader.List(ctx, &pods); err != nil {
+	if err := e.opts.Reader.List(ctx, &pods, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list pods: %w", err)
 	}
 	return inventory.FreeGPUs(nodes.Items, pods.Items), nil

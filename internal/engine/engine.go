@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -16,10 +17,23 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/status"
 )
 
-// Options wire an Engine. Everything is required except Scaler.
+// DefaultWorkers is how many variants' writes (status, direct scaling) a cycle carries
+// out at once when Options.Workers is not set.
+const DefaultWorkers = 8
+
+// PodLister finds a Deployment's live Pods, e.g. collector.Mapper from the cache's indexes.
+type PodLister interface {
+	PodsOf(ctx context.Context, namespace, deployment string) ([]*corev1.Pod, error)
+}
+
+// Options wire an Engine. Everything is required except Scaler, Pods, Workers,
+// ConfigSynced and RESTMapper.
 type Options struct {
-	// Reader reads VAs, Deployments and Pods; the manager's cache.
+	// Reader reads VAs, Deployments, autoscalers and nodes; the manager's cache. The
+	// engine lists without deep copies and treats what it reads as read-only.
 	Reader client.Reader
+	// Pods finds each target's Pods; nil: targets have no Pods (tests that need none).
+	Pods PodLister
 	// Signals collects per-replica signals.
 	Signals Signals
 	// Settings is the configuration in force.
@@ -54,6 +68,9 @@ type Options struct {
 	// WakeInterval is how often the fast path checks the models at zero
 	// (SCALE_FROM_ZERO_INTERVAL); zero, or no Demand, turns it off.
 	WakeInterval time.Duration
+	// Workers bounds how many variants' writes run at once; DefaultWorkers when zero. The
+	// writes themselves are paced by the limiter of Status and Scaler.
+	Workers int
 }
 
 // Engine runs the decision cycle. Start it with a manager: it only runs on the leader.
@@ -64,9 +81,13 @@ type Engine struct {
 	// zero holds the models the scale-from-zero fast path watches.
 	zero *zeroSet
 	// applyMu keeps the cycle and the fast path from carrying out decisions for the same
-	// model at once; each holds it while one model's decision is applied.
-	applyMu sync.Mutex
+	// model at once: the cycle's writers share it (read lock), one model's writes at a
+	// time, and the fast path holds it alone while it decides and applies a wake-up.
+	applyMu sync.RWMutex
 	hybrid  *hybridMemory
+
+	kedaMu sync.Mutex
+	keda   kedaAPI
 }
 
 // New returns an Engine.

@@ -195,7 +195,8 @@ func (e *Engine) wake(ctx context.Context, w zeroWatch, demand decision.Demand) 
 		return
 	}
 	logger.Info("Requests wait for a model at zero: decided at once", "waiting", demand.Requests, "reason", r.Decision.Reason)
-	e.applyModel(ctx, m, r.Decision, sig, now, previous)
+	// The wake-up's writes run at once, under the lock the cycle's writers wait on.
+	runJobs(ctx, e.opts.Workers, e.applyModel(ctx, m, r.Decision, sig, now, previous, &tally{}))
 	e.zero.markWoken(w.key, now)
 }
 

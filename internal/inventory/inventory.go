@@ -6,8 +6,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
@@ -37,7 +35,7 @@ type Variant struct {
 	Cost float64
 	// GPUsPerReplica is what one replica of the target asks for.
 	GPUsPerReplica int
-	// Pods are the target's pods (matched by its selector, not being deleted), sorted by name.
+	// Pods are the target's live Pods (PodsOf), sorted by name; read-only.
 	Pods []*corev1.Pod
 	// Scaler is the HPA or ScaledObject that scales the target, if any (AttachScalers).
 	Scaler *Scaler
@@ -89,10 +87,16 @@ type Model struct {
 	Pools []string
 }
 
+// PodsOf gives the live Pods of a Deployment, sorted by name (in the controller: the Pods
+// its ReplicaSets control, from the informer cache's indexes).
+type PodsOf func(d *appsv1.Deployment) []*corev1.Pod
+
 // Build groups VAs by (namespace, modelID) and attaches to each its target Deployment,
-// the target's pods, accelerator, cost and GPU count, and any conflict with another VA
-// over the same target. Models come sorted by namespace then model ID.
-func Build(vas []v1alpha1.VariantAutoscaling, deployments []appsv1.Deployment, pods []corev1.Pod) []*Model {
+// the target's Pods (asked of pods only for a target one VA alone claims), accelerator,
+// cost and GPU count, and any conflict with another VA over the same target. Models come
+// sorted by namespace then model ID. It keeps pointers into vas and deployments, which
+// it never modifies.
+func Build(vas []v1alpha1.VariantAutoscaling, deployments []appsv1.Deployment, pods PodsOf) []*Model {
 	deps := map[types.NamespacedName]*appsv1.Deployment{}
 	for i := range deployments {
 		d := &deployments[i]
@@ -129,7 +133,7 @@ func Build(vas []v1alpha1.VariantAutoscaling, deployments []appsv1.Deployment, p
 	return out
 }
 
-func buildVariant(va *v1alpha1.VariantAutoscaling, deps map[types.NamespacedName]*appsv1.Deployment, claims map[types.NamespacedName][]string, pods []corev1.Pod) *Variant {
+func buildVariant(va *v1alpha1.VariantAutoscaling, deps map[types.NamespacedName]*appsv1.Deployment, claims map[types.NamespacedName][]string, pods PodsOf) *Variant {
 	v := &Variant{VA: va, Cost: parseCost(va.Spec.VariantCost)}
 	ref := va.Spec.ScaleTargetRef
 	if !isDeployment(ref) {
@@ -151,7 +155,9 @@ func buildVariant(va *v1alpha1.VariantAutoscaling, deps map[types.NamespacedName
 	}
 	v.Accelerator, v.AcceleratorFrom = Accelerator(va.Labels, &v.Target.Spec.Template)
 	v.GPUsPerReplica = GPUsPerReplica(&v.Target.Spec.Template)
-	v.Pods = podsOf(v.Target, pods)
+	if len(v.ConflictsWith) == 0 && pods != nil {
+		v.Pods = pods(v.Target)
+	}
 	return v
 }
 
@@ -169,27 +175,6 @@ func parseCost(s string) float64 {
 		return DefaultCost
 	}
 	return c
-}
-
-// podsOf returns the live pods in the Deployment's namespace its selector matches.
-func podsOf(d *appsv1.Deployment, pods []corev1.Pod) []*corev1.Pod {
-	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-	if err != nil || sel.Empty() {
-		return nil
-	}
-	var out []*corev1.Pod
-	for i := range pods {
-		p := &pods[i]
-		if p.Namespace != d.Namespace || p.DeletionTimestamp != nil || !sel.Matches(labels.Set(p.Labels)) {
-			continue
-		}
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-			continue
-		}
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }
 
 // PodReady reports whether a pod's Ready condition is true.

@@ -2,12 +2,14 @@ package inventory
 
 import (
 	"reflect"
+	"sort"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
@@ -113,7 +115,7 @@ func TestBuildGroupsVariantsByModelAndNamespace(t *testing.T) {
 		pod("a", "llama-h100-0", "llama-h100", true),
 		pod("b", "llama-h100-x", "llama-h100", true), // other namespace: not ours
 	}
-	models := Build(vas, deps, pods)
+	models := Build(vas, deps, bySelector(pods))
 	var got []string
 	for _, m := range models {
 		for _, v := range m.Variants {
@@ -163,5 +165,25 @@ func TestBuildRejectsTargetsThatAreNotDeployments(t *testing.T) {
 	vs := Build([]v1alpha1.VariantAutoscaling{v}, []appsv1.Deployment{deployment("a", "x", nil, corev1.PodSpec{})}, nil)[0].Variants
 	if vs[0].UnsupportedKind != "apps/v1/StatefulSet" || vs[0].Actionable() {
 		t.Fatalf("got %+v", vs[0])
+	}
+}
+
+// bySelector gives a Deployment the live Pods of its namespace its selector matches, as
+// the ReplicaSets it controls would own them; sorted by name.
+func bySelector(pods []corev1.Pod) PodsOf {
+	return func(d *appsv1.Deployment) []*corev1.Pod {
+		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		if err != nil || sel.Empty() {
+			return nil
+		}
+		var out []*corev1.Pod
+		for i := range pods {
+			p := &pods[i]
+			if p.Namespace == d.Namespace && p.DeletionTimestamp == nil && sel.Matches(labels.Set(p.Labels)) {
+				out = append(out, p)
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		return out
 	}
 }

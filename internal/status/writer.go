@@ -3,76 +3,202 @@ package status
 import (
 	"context"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
 )
 
-// Writer persists VariantAutoscaling status. It reads the object fresh from the API server
-// (not the cache) and patches with an optimistic lock, retrying on conflict, so two
-// writers in one process never lose each other's changes.
-type Writer struct {
-	client   client.Client
-	reader   client.Reader
-	recorder events.EventRecorder
+// DefaultHeartbeat is how old status.desiredOptimizedAlloc.lastRunTime may grow while
+// nothing else in the status changes, when no other period is configured. It follows the
+// kubelet's node status report frequency: a status write carrying only a newer time is
+// the cost Kubernetes moved node heartbeats to Leases to avoid, so it is paid minutes
+// apart, not every cycle.
+const DefaultHeartbeat = 5 * time.Minute
+
+// conflictRetries bounds the re-reads after a conflict: another writer (or our own write
+// the cache has not seen yet) changed the VA since it was cached.
+const conflictRetries = 4
+
+// Limiter paces writes (a client-side rate limit); golang.org/x/time/rate's Limiter fits.
+type Limiter interface {
+	Wait(ctx context.Context) error
 }
 
-// NewWriter returns a Writer. reader should be an uncached reader (the manager's API reader).
-func NewWriter(c client.Client, reader client.Reader, recorder events.EventRecorder) *Writer {
-	return &Writer{client: c, reader: reader, recorder: recorder}
+// Writer persists VariantAutoscaling status in proportion to change. It starts from the
+// VA as the informer cache holds it, so a cycle reads nothing from the API server; it
+// writes only when the status content changes (or the lastRunTime heartbeat is due, see
+// Update), with a merge patch under an optimistic lock on the cached resourceVersion;
+// after a conflict it reads that one VA from the API server and tries again. Every write
+// waits for the Limiter first. A Writer is safe for concurrent use.
+type Writer struct {
+	client    client.Client
+	reader    client.Reader
+	recorder  events.EventRecorder
+	limiter   Limiter
+	heartbeat time.Duration
+}
+
+// Option configures a Writer.
+type Option func(*Writer)
+
+// WithHeartbeat sets how old lastRunTime may grow while nothing else changes (see Update);
+// zero refreshes it only together with another change.
+func WithHeartbeat(d time.Duration) Option { return func(w *Writer) { w.heartbeat = d } }
+
+// WithLimiter paces every write (PATCH) through l.
+func WithLimiter(l Limiter) Option { return func(w *Writer) { w.limiter = l } }
+
+// NewWriter returns a Writer patching through c. reader reads a VA afresh after a
+// conflict; it should be uncached (the manager's API reader). recorder receives the
+// condition events. The heartbeat is DefaultHeartbeat unless an option says otherwise.
+func NewWriter(c client.Client, reader client.Reader, recorder events.EventRecorder, opts ...Option) *Writer {
+	w := &Writer{client: c, reader: reader, recorder: recorder, heartbeat: DefaultHeartbeat}
+	for _, o := range opts {
+		o(w)
+	}
+	return w
 }
 
 // Mutation changes a status in place.
 type Mutation func(*v1alpha1.VariantAutoscalingStatus)
 
-// Update applies mutate to the VA's current status and writes it if anything changed. For
-// every condition whose status or reason changed it records an event (Normal when the
-// condition became True, Warning otherwise). It returns the VA as written, or nil when the
-// VA no longer exists.
-func (w *Writer) Update(ctx context.Context, key types.NamespacedName, mutate Mutation) (*v1alpha1.VariantAutoscaling, error) {
-	var written *v1alpha1.VariantAutoscaling
-	var changed []metav1.Condition
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var va v1alpha1.VariantAutoscaling
-		if err := w.reader.Get(ctx, key, &va); err != nil {
-			return err
+// Result is what Update did.
+type Result struct {
+	// VA is the VariantAutoscaling as written, or as cached when nothing needed writing;
+	// nil when the VA no longer exists.
+	VA *v1alpha1.VariantAutoscaling
+	// Wrote reports that a status patch was sent and accepted.
+	Wrote bool
+}
+
+// Update applies mutate to a copy of the cached VA's status and writes the result when
+// its content changed. Content means everything but two kinds of detail that move every
+// cycle without changing what the status says: the figures in condition messages (live
+// signal values, ages: "spare KV 0.11", "in flight for 30s"; compared with every digit run
+// masked) and status.desiredOptimizedAlloc.lastRunTime. Those are refreshed with any
+// other change, and on their own only when the heartbeat is due: when mutate moved
+// lastRunTime and the written one is older than the VA's heartbeat point, a fixed point
+// (by UID) in the second half of the heartbeat period, so that VAs refresh spread out
+// rather than all in one cycle. A mutation that leaves lastRunTime alone (the safety net,
+// which keeps the time of the last real decision) never writes for figures alone.
+//
+// For every condition whose status or reason changed it records an event (Normal when the
+// condition became True, Warning otherwise). cached is never modified.
+func (w *Writer) Update(ctx context.Context, cached *v1alpha1.VariantAutoscaling, now time.Time, mutate Mutation) (Result, error) {
+	cur := cached
+	for attempt := 0; ; attempt++ {
+		next := cur.Status.DeepCopy()
+		mutate(next)
+		if !w.needsWrite(cur, next, now) {
+			return Result{VA: cur}, nil
 		}
-		orig := va.DeepCopy()
-		mutate(&va.Status)
-		if equality.Semantic.DeepEqual(orig.Status, va.Status) {
-			written, changed = &va, nil
-			return nil
+		va := cur.DeepCopy()
+		va.Status = *next
+		if w.limiter != nil {
+			if err := w.limiter.Wait(ctx); err != nil {
+				return Result{}, fmt.Errorf("write status of VariantAutoscaling %s/%s: %w", cur.Namespace, cur.Name, err)
+			}
 		}
-		patch := client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
-		if err := w.client.Status().Patch(ctx, &va, patch); err != nil {
-			return err
+		err := w.client.Status().Patch(ctx, va, client.MergeFromWithOptions(cur, client.MergeFromWithOptimisticLock{}))
+		switch {
+		case err == nil:
+			w.recordConditionEvents(va, changedConditions(cur.Status.Conditions, va.Status.Conditions))
+			return Result{VA: va, Wrote: true}, nil
+		case apierrors.IsNotFound(err):
+			return Result{}, nil
+		case apierrors.IsConflict(err) && attempt < conflictRetries:
+			fresh := &v1alpha1.VariantAutoscaling{}
+			if err := w.reader.Get(ctx, client.ObjectKeyFromObject(cur), fresh); err != nil {
+				if apierrors.IsNotFound(err) {
+					return Result{}, nil
+				}
+				return Result{}, fmt.Errorf("read VariantAutoscaling %s/%s after a conflict: %w", cur.Namespace, cur.Name, err)
+			}
+			cur = fresh
+		default:
+			return Result{}, fmt.Errorf("write status of VariantAutoscaling %s/%s: %w", cur.Namespace, cur.Name, err)
 		}
-		written, changed = &va, changedConditions(orig.Status.Conditions, va.Status.Conditions)
-		return nil
-	})
-	if apierrors.IsNotFound(err) {
-		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("write status of VariantAutoscaling %s: %w", key, err)
+}
+
+// needsWrite reports whether next differs from the VA's status in content, or only in
+// figures and lastRunTime with the heartbeat due.
+func (w *Writer) needsWrite(cur *v1alpha1.VariantAutoscaling, next *v1alpha1.VariantAutoscalingStatus, now time.Time) bool {
+	if equality.Semantic.DeepEqual(&cur.Status, next) {
+		return false
 	}
+	if !equality.Semantic.DeepEqual(withoutDetail(&cur.Status), withoutDetail(next)) {
+		return true
+	}
+	old, stamp := cur.Status.DesiredOptimizedAlloc.LastRunTime, next.DesiredOptimizedAlloc.LastRunTime
+	if stamp == nil || (old != nil && old.Equal(stamp)) {
+		return false // figures alone, and the mutation keeps the time: nothing to report
+	}
+	return old == nil || (w.heartbeat > 0 && now.Sub(old.Time) >= heartbeatPoint(cur, w.heartbeat))
+}
+
+// withoutDetail is a status without lastRunTime and with every digit run in condition
+// messages masked: what must change for a write to be worth it.
+func withoutDetail(st *v1alpha1.VariantAutoscalingStatus) *v1alpha1.VariantAutoscalingStatus {
+	out := st.DeepCopy()
+	out.DesiredOptimizedAlloc.LastRunTime = nil
+	for i := range out.Conditions {
+		out.Conditions[i].Message = maskDigits(out.Conditions[i].Message)
+	}
+	return out
+}
+
+// maskDigits replaces every run of decimal digits with '#'.
+func maskDigits(s string) string {
+	b := make([]byte, 0, len(s))
+	inRun := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			if !inRun {
+				b = append(b, '#')
+			}
+			inRun = true
+			continue
+		}
+		inRun = false
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// heartbeatPoint is the age at which a VA's lastRunTime is refreshed: in [h/2, h), fixed
+// per VA by its UID (FNV-1a), so that VAs written together refresh apart.
+func heartbeatPoint(va *v1alpha1.VariantAutoscaling, h time.Duration) time.Duration {
+	var x uint64 = 14695981039346656037
+	for i := 0; i < len(va.UID); i++ {
+		x ^= uint64(va.UID[i])
+		x *= 1099511628211
+	}
+	half := h / 2
+	if half <= 0 {
+		return h
+	}
+	return half + time.Duration(x%uint64(half))
+}
+
+// recordConditionEvents records one event per changed condition.
+func (w *Writer) recordConditionEvents(va *v1alpha1.VariantAutoscaling, changed []metav1.Condition) {
 	for _, c := range changed {
 		kind := "Warning"
 		if c.Status == metav1.ConditionTrue {
 			kind = "Normal"
 		}
-		w.recorder.Eventf(written, nil, kind, c.Reason, "Update"+c.Type, "%s is %s: %s", c.Type, c.Status, c.Message)
+		w.recorder.Eventf(va, nil, kind, c.Reason, "Update"+c.Type, "%s is %s: %s", c.Type, c.Status, c.Message)
 	}
-	return written, nil
 }
 
 // maxNote is the API server's limit on an event's note, in bytes.

@@ -1,18 +1,207 @@
 package status
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
-	"unicode/utf8"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/localenv"
+	"github.com/workload-variant-autoscaler/wva/internal/localenv/localenvtest"
 )
 
-func TestTruncateKeepsNotesWithinTheAPILimit(t *testing.T) {
-	long := strings.Repeat("é", 600) // 1200 bytes
-	got := Truncate(long, maxNote)
-	if len(got) > maxNote || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
-		t.Fatalf("truncated to %d bytes, valid %v: ...%q", len(got), utf8.ValidString(got), got[len(got)-8:])
+// requestLog records the requests a client sends, as "METHOD /path".
+type requestLog struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (l *requestLog) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		l.mu.Lock()
+		l.got = append(l.got, r.Method+" "+r.URL.Path)
+		l.mu.Unlock()
+		return rt.RoundTrip(r)
+	})
+}
+
+// take returns the requests since the last take, sorted.
+func (l *requestLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.got
+	l.got = nil
+	sort.Strings(out)
+	return out
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// countingLimiter counts the writes it paces.
+type countingLimiter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingLimiter) Wait(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return nil
+}
+
+// decide is the mutation a decision cycle applies: desired replicas, lastRunTime now (or
+// kept, under the safety net) and a Ready condition carrying the reason.
+func decide(desired int32, reason string, now time.Time, keepTime bool) Mutation {
+	return func(st *v1alpha1.VariantAutoscalingStatus) {
+		stamp := metav1.NewTime(now)
+		if !keepTime || st.DesiredOptimizedAlloc.LastRunTime == nil {
+			st.DesiredOptimizedAlloc = v1alpha1.OptimizedAlloc{Accelerator: "H100", NumReplicas: ptr.To(desired), LastRunTime: &stamp}
+		}
+		SetCondition(st, v1alpha1.ConditionReady, true, "TargetFound", fmt.Sprintf("desired %d: %s", desired, reason), 1, stamp)
 	}
-	if Truncate("short", maxNote) != "short" {
-		t.Fatal("a short note was changed")
+}
+
+// TestWriterWritesInProportionToChange drives the writer as a cycle does, on a real API
+// server, and counts every request it sends: nothing when only figures or lastRunTime
+// move, one PATCH when the content changes or the heartbeat is due, and after a conflict
+// (a stale cached copy) one GET of that VA and a PATCH only if still needed.
+func TestWriterWritesInProportionToChange(t *testing.T) {
+	env := localenvtest.Start(t, localenv.Options{ControlPlaneOnly: true})
+	ctx := context.Background()
+	if err := env.ApplyFiles(ctx, filepath.Join("..", "..", "config", "crd", "bases")); err != nil {
+		t.Fatal(err)
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := client.New(env.Config, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &requestLog{}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.WrapTransport = log.wrap
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "w"}}); err != nil {
+		t.Fatal(err)
+	}
+	va := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Namespace: "w", Name: "a"}, Spec: v1alpha1.VariantAutoscalingSpec{
+		ScaleTargetRef: v1alpha1.CrossVersionObjectReference{Kind: "Deployment", Name: "a"}, ModelID: "m"}}
+	if err := admin.Create(ctx, va); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(va), &v1alpha1.VariantAutoscaling{}); err != nil {
+		t.Fatal(err)
+	}
+	log.take() // the client's discovery and this read are not the writer's
+	const heartbeat = 10 * time.Minute
+	limiter := &countingLimiter{}
+	w := NewWriter(c, c, events.NewFakeRecorder(100), WithHeartbeat(heartbeat), WithLimiter(limiter))
+	patch := "PATCH /apis/llmd.ai/v1alpha1/namespaces/w/variantautoscalings/a/status"
+	get := "GET /apis/llmd.ai/v1alpha1/namespaces/w/variantautoscalings/a"
+	cached := va
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	point := heartbeatPoint(va, heartbeat)
+	steps := []struct {
+		name   string
+		at     time.Time
+		mutate Mutation
+		stale  bool // write from the VA as first created, not the last written
+		want   []string
+		wrote  bool
+	}{
+		{"first decision", t0, decide(2, "hold: spare KV 0.11", t0, false), false, []string{patch}, true},
+		{"same content, new figures and time", t0.Add(time.Minute), decide(2, "hold: spare KV 0.13", t0.Add(time.Minute), false), false, nil, false},
+		{"new wording", t0.Add(2 * time.Minute), decide(2, "hold: change in flight for 30s", t0.Add(2*time.Minute), false), false, []string{patch}, true},
+		{"figures only, just before the heartbeat", t0.Add(2*time.Minute + point - time.Second), decide(2, "hold: change in flight for 90s", t0.Add(2*time.Minute+point-time.Second), false), false, nil, false},
+		{"heartbeat due", t0.Add(2*time.Minute + point), decide(2, "hold: change in flight for 95s", t0.Add(2*time.Minute+point), false), false, []string{patch}, true},
+		{"safety net keeps the time: figures never write", t0.Add(time.Hour), decide(2, "hold: change in flight for 900s", t0.Add(time.Hour), true), false, nil, false},
+		{"new desired from a stale copy: conflict, re-read, write", t0.Add(2 * time.Hour), decide(3, "scale-up", t0.Add(2*time.Hour), false), true, []string{get, patch, patch}, true},
+		{"same content from a stale copy: conflict, re-read, nothing to write", t0.Add(2*time.Hour + time.Second), decide(3, "scale-up", t0.Add(2*time.Hour+time.Second), false), true, []string{get, patch}, false},
+	}
+	writes := 0
+	for _, s := range steps {
+		from := cached
+		if s.stale {
+			from = va
+		}
+		res, err := w.Update(ctx, from, s.at, s.mutate)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		got := log.take()
+		if strings.Join(got, ", ") != strings.Join(s.want, ", ") || res.Wrote != s.wrote {
+			t.Errorf("%s: requests [%s] (wrote %v), want [%s] (wrote %v)", s.name, strings.Join(got, ", "), res.Wrote, strings.Join(s.want, ", "), s.wrote)
+		}
+		if res.Wrote {
+			writes++
+		}
+		cached = res.VA
+	}
+	var final v1alpha1.VariantAutoscaling
+	if err := admin.Get(ctx, client.ObjectKeyFromObject(va), &final); err != nil {
+		t.Fatal(err)
+	}
+	if n := final.Status.DesiredOptimizedAlloc.NumReplicas; n == nil || *n != 3 {
+		t.Errorf("desired on the API server = %v, want 3", n)
+	}
+	if limiter.n != writes+2 { // every PATCH waited, the two that conflicted included
+		t.Errorf("the limiter paced %d writes, want %d", limiter.n, writes+2)
+	}
+}
+
+// The heartbeat point of every VA lies in the second half of the period, and VAs differ.
+func TestHeartbeatPointsSpreadOverTheSecondHalf(t *testing.T) {
+	h := 5 * time.Minute
+	seen := map[time.Duration]bool{}
+	for i := range 50 {
+		va := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{UID: types.UID(fmt.Sprint("uid-", i))}}
+		p := heartbeatPoint(va, h)
+		if p < h/2 || p >= h {
+			t.Fatalf("point %v outside [%v, %v)", p, h/2, h)
+		}
+		seen[p] = true
+	}
+	if len(seen) < 40 {
+		t.Errorf("only %d distinct points among 50 VAs", len(seen))
+	}
+}
+
+func TestMaskDigits(t *testing.T) {
+	for in, want := range map[string]string{
+		"hold: average spare KV 0.11 > trigger 0.10": "hold: average spare KV #.# > trigger #.#",
+		"change in flight for 1m30s":                 "change in flight for #m#s",
+		"model-00012-v3":                             "model-#-v#",
+		"no figures":                                 "no figures",
+	} {
+		if got := maskDigits(in); got != want {
+			t.Errorf("maskDigits(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -138,7 +138,7 @@ func newEngineFixture(t *testing.T, ctx context.Context) *engineFixture {
 	metrics := actuator.NewMetrics("", nil) // every variant live: these tests are about events, not deletions
 	f.registry.MustRegister(metrics.Collectors()...)
 	f.eng = engine.New(engine.Options{
-		Reader: f.cache, Signals: f.signals, Settings: staticSettings{},
+		Reader: f.cache, Pods: labelledPods{s.client}, Signals: f.signals, Settings: staticSettings{},
 		Status:  status.NewWriter(s.client, s.client, f.recorder),
 		Metrics: metrics, Recorder: f.recorder, Clock: f.clock,
 	})
@@ -245,6 +245,24 @@ func TestChangeInFlightExpiresWhenTheTargetDoesNotMove(t *testing.T) {
 	if got := scalingCount(t, f.registry, f.ns, "llama-a100"); got != 2 {
 		t.Errorf("wva_replica_scaling_total = %v after 2 -> 3 -> 4, want 2", got)
 	}
+}
+
+// labelledPods finds a Deployment's live Pods by its app label, on the API server (the
+// fixture has no informer cache to index).
+type labelledPods struct{ c client.Reader }
+
+func (l labelledPods) PodsOf(ctx context.Context, ns, deployment string) ([]*corev1.Pod, error) {
+	var list corev1.PodList
+	if err := l.c.List(ctx, &list, client.InNamespace(ns), client.MatchingLabels{"app": deployment}); err != nil {
+		return nil, err
+	}
+	var out []*corev1.Pod
+	for i := range list.Items {
+		if p := &list.Items[i]; p.DeletionTimestamp == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // namespaced lists only one namespace, so the engine ignores other tests' objects.
