@@ -40,6 +40,7 @@ generate: devtools ## Regenerate deep-copies, the CRD and RBAC from the Go types
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=wva-manager-role paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=wva-direct-actuation-role paths=./internal/actuator/... output:rbac:artifacts:config=config/components/direct-actuation
 	cp config/crd/bases/llmd.ai_variantautoscalings.yaml $(CHART)/crds/
 
 .PHONY: build
@@ -71,8 +72,8 @@ test: tools verify ## Run every check and test: generated files, lint, unit, fuz
 
 .PHONY: verify-generated
 verify-generated: generate ## Fail if the committed deep-copies, CRD or RBAC differ from what the markers generate.
-	@git diff --exit-code -- api config/crd config/rbac $(CHART)/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config/crd config/rbac $(CHART)/crds | grep '^??')" || { echo "untracked generated files: run 'make generate' and commit"; git status --porcelain -- api config/crd config/rbac $(CHART)/crds; exit 1; }
+	@git diff --exit-code -- api config/crd config/rbac config/components $(CHART)/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config/crd config/rbac config/components $(CHART)/crds | grep '^??')" || { echo "untracked generated files: run 'make generate' and commit"; git status --porcelain -- api config/crd config/rbac config/components $(CHART)/crds; exit 1; }
 
 .PHONY: lint
 lint: devtools ## gofmt, go vet and golangci-lint.

@@ -86,6 +86,12 @@ func (r *run) start(ctx context.Context) error {
 	if err := env.ApplyYAML(ctx, r.model.Manifests()); err != nil {
 		return fmt.Errorf("create the model: %w", err)
 	}
+	if r.o.Actuation != ActuationHPA {
+		// Direct actuation's permission comes with its optional component, as in an install.
+		if err := env.ApplyFiles(ctx, filepath.Join(r.o.RepoDir, "config/components/direct-actuation")); err != nil {
+			return fmt.Errorf("grant direct actuation: %w", err)
+		}
+	}
 	if r.o.Actuation == ActuationHPA {
 		r.progress("Creating one HPA per variant on wva_desired_replicas (config/samples/hpa.yaml, scale-down window %ds)...", hpaScaleDownWindow)
 		if err := env.ApplyYAML(ctx, r.model.HPAManifests(r.o.ScaleToZero)); err != nil {

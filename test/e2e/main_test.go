@@ -48,10 +48,12 @@ type suite struct {
 	runner   *podserver.Runner
 	wvaBin   string
 	saConfig string
-	client   client.Client
-	cs       kubernetes.Interface
-	tmp      string
-	logDir   string
+	// directConfig is the kubeconfig of harness.DirectModeServiceAccount.
+	directConfig string
+	client       client.Client
+	cs           kubernetes.Interface
+	tmp          string
+	logDir       string
 
 	mu          sync.Mutex
 	controllers map[string]localenv.ScrapeTarget
@@ -122,6 +124,12 @@ func (st *suite) setUp(ctx context.Context) error {
 	st.wvaBin = bin
 	var err error
 	if st.saConfig, err = harness.ServiceAccountKubeconfig(ctx, st.env, filepath.Join(st.tmp, "wva-sa.kubeconfig")); err != nil {
+		return err
+	}
+	if err := harness.CreateServiceAccount(ctx, st.env, harness.DirectModeServiceAccount); err != nil {
+		return err
+	}
+	if st.directConfig, err = harness.ServiceAccountKubeconfigFor(ctx, st.env, harness.SystemNamespace, harness.DirectModeServiceAccount, filepath.Join(st.tmp, "wva-direct.kubeconfig")); err != nil {
 		return err
 	}
 	scheme := runtime.NewScheme()

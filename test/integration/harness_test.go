@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,8 +36,11 @@ type suite struct {
 	exp      *exporter
 	wvaBin   string
 	saConfig string
-	client   client.Client
-	tmp      string
+	// directConfig is the kubeconfig of harness.DirectModeServiceAccount, which has the
+	// direct-actuation component's rule as well.
+	directConfig string
+	client       client.Client
+	tmp          string
 }
 
 var s suite
@@ -90,6 +94,15 @@ func (st *suite) setUp(ctx context.Context) error {
 	if st.saConfig, err = harness.ServiceAccountKubeconfig(ctx, st.env, filepath.Join(st.tmp, "wva-sa.kubeconfig")); err != nil {
 		return err
 	}
+	if err := harness.CreateServiceAccount(ctx, st.env, harness.DirectModeServiceAccount); err != nil {
+		return err
+	}
+	if err := harness.BindManagerRBAC(ctx, st.env, repoRoot, systemNamespace, harness.DirectModeServiceAccount, true); err != nil {
+		return fmt.Errorf("grant direct actuation: %w", err)
+	}
+	if st.directConfig, err = harness.ServiceAccountKubeconfigFor(ctx, st.env, harness.SystemNamespace, harness.DirectModeServiceAccount, filepath.Join(st.tmp, "wva-direct.kubeconfig")); err != nil {
+		return err
+	}
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
 	_ = v1alpha1.AddToScheme(scheme)
@@ -107,12 +120,18 @@ func (st *suite) setUp(ctx context.Context) error {
 	return nil
 }
 
-// startManager runs the built manager as its ServiceAccount with the documented
-// environment, the suite's Prometheus, and env on top; see harness.StartManager.
+// startManager runs the built manager as its ServiceAccount (config/rbac's rules) with the
+// documented environment, the suite's Prometheus, and env on top; see
+// harness.StartManager. With ACTUATION_MODE=direct it runs as
+// harness.DirectModeServiceAccount, which also has config/components/direct-actuation's.
 func startManager(t *testing.T, name string, env ...string) *harness.Manager {
 	t.Helper()
+	kubeconfig := s.saConfig
+	if slices.Contains(env, "ACTUATION_MODE=direct") {
+		kubeconfig = s.directConfig
+	}
 	return harness.StartManager(t, harness.ManagerOptions{
-		Bin: s.wvaBin, Kubeconfig: s.saConfig, Name: name,
+		Bin: s.wvaBin, Kubeconfig: kubeconfig, Name: name,
 		Env: append([]string{"POD_NAMESPACE=" + systemNamespace, "PROMETHEUS_BASE_URL=" + s.prom.URL}, env...),
 	})
 }
