@@ -84,8 +84,9 @@ type wvaProcess struct {
 }
 
 // startWVA runs the manager with the command line of config/manager (wvaCommandLine), as
-// its ServiceAccount (a token kubeconfig), so it has exactly the RBAC config/rbac grants;
-// it waits for /readyz. Its settings are in the main ConfigMap, applied before.
+// its ServiceAccount (a token kubeconfig), so it has exactly the RBAC config/rbac grants
+// (and, in direct mode, config/components/direct-actuation); it waits for /readyz. Its
+// settings are in the main ConfigMap, applied before.
 func startWVA(ctx context.Context, bin, dir, metrics, kubeconfig string) (*wvaProcess, error) {
 	probe, err := freeAddr()
 	if err != nil {
