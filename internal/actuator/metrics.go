@@ -118,6 +118,16 @@ func (m *Metrics) ForgetModelsExcept(keep map[[2]string]bool) {
 // series instead; it reports whether it set them. A changed accelerator replaces the old
 // series.
 func (m *Metrics) Publish(v Variant, current, desired int) bool {
+	return m.publish(v, current, desired, time.Time{})
+}
+
+// PublishDecided is Publish for a decision made at on usable signals (not the safety
+// net): it also sets wva_last_decision_timestamp_seconds, under the same check.
+func (m *Metrics) PublishDecided(v Variant, current, desired int, at time.Time) bool {
+	return m.publish(v, current, desired, at)
+}
+
+func (m *Metrics) publish(v Variant, current, desired int, decidedAt time.Time) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.live(v) {
@@ -133,13 +143,10 @@ func (m *Metrics) Publish(v Variant, current, desired int) bool {
 		ratio = float64(desired) / float64(current)
 	}
 	m.ratio.WithLabelValues(lv...).Set(ratio)
+	if !decidedAt.IsZero() {
+		m.lastDecision.WithLabelValues(lv...).Set(float64(decidedAt.UnixNano()) / 1e9)
+	}
 	return true
-}
-
-// Decided sets the time of the variant's last decision on usable signals. Call it after
-// Publish, which keeps the variant's accelerator label current.
-func (m *Metrics) Decided(v Variant, at time.Time) {
-	m.lastDecision.WithLabelValues(v.Name, v.Namespace, v.Accelerator).Set(float64(at.UnixNano()) / 1e9)
 }
 
 // CountScaling adds one to wva_replica_scaling_total for a decision that changed the

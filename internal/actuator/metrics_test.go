@@ -3,6 +3,7 @@ package actuator
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -105,5 +106,22 @@ func TestGoneVariantsGetNoSeries(t *testing.T) {
 	m.CountScaling(a, "up", "saturation-v1")
 	if out := gather(t, m); strings.Contains(out, "variant_name=a") {
 		t.Errorf("a gone variant has series:\n%s", out)
+	}
+}
+
+// The exact time of a variant's last decision on usable signals is a gauge: set by
+// PublishDecided, left alone by the safety net's Publish, gone with the variant.
+func TestLastDecisionTimestamp(t *testing.T) {
+	m := NewMetrics("", nil)
+	v := Variant{Name: "a", Namespace: "ns", Accelerator: "H100"}
+	at := time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC)
+	m.PublishDecided(v, 1, 2, at)
+	m.Publish(v, 1, 2) // a later safety-net cycle
+	if got := testutil.ToFloat64(m.lastDecision.WithLabelValues("a", "ns", "H100")); got != float64(at.Unix()) {
+		t.Errorf("%s = %v, want %v", MetricLastDecision, got, at.Unix())
+	}
+	m.Forget("a", "ns")
+	if out := gather(t, m); strings.Contains(out, MetricLastDecision) {
+		t.Errorf("%s remains after Forget:\n%s", MetricLastDecision, out)
 	}
 }

@@ -45,9 +45,10 @@ const LogSafetyNet = "Safety net activated: emitted fallback metrics"
 func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int, t *tally) job {
 	logger := log.FromContext(ctx).WithValues("variant", v.VA.Name)
 	mv := actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator, UID: v.VA.UID, Target: v.Target.Name}
-	e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)
-	if !d.SafetyNet {
-		e.opts.Metrics.Decided(mv, now)
+	if d.SafetyNet {
+		e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)
+	} else {
+		e.opts.Metrics.PublishDecided(mv, vd.CurrentReplicas, vd.DesiredReplicas, now)
 	}
 
 	if d.SafetyNet {
