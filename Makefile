@@ -128,6 +128,13 @@ MUTATE_ARGS ?=
 mutate: tools ## Apply each mutation of the lists (testdata/mutations.yaml) to a copy of the repository and report the survivors by rule (docs/testing.md).
 	go run ./hack/mutate $(MUTATE_ARGS) $(MUTATIONS)
 
+# Sizes of `make bench-scale` (VAs:Pods per VA, comma-separated); see test/scale.
+BENCH_SCALE ?= 1000:5,10000:1
+
+.PHONY: bench-scale
+bench-scale: tools ## Scale benchmark on the real control plane (kwok Pods, synthetic Prometheus): 1,000 VAs / 5,000 Pods and 10,000 VAs; prints the table of docs/controller.md.
+	WVA_BENCH_SCALE=$(BENCH_SCALE) WVA_BENCH_OUT=$(CURDIR)/$(BENCH_OUT) go test -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 180m ./test/scale/
+
 .PHONY: demo
 demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).
 	bin/wva-demo $(DEMO_ARGS)

@@ -26,6 +26,8 @@ type ManagerOptions struct {
 	// METRICS_SECURE=false and PROBE_ADDR; a later entry overrides an earlier one, and
 	// "KEY=" unsets a key.
 	Env []string
+	// Args are the manager's command-line arguments, e.g. --zap-* logging flags.
+	Args []string
 }
 
 // Manager is one running wva process.
@@ -55,7 +57,7 @@ func StartManager(t testing.TB, o ManagerOptions) *Manager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.cmd = exec.Command(o.Bin)
+	m.cmd = exec.Command(o.Bin, o.Args...)
 	m.cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"KUBECONFIG=" + o.Kubeconfig,
