@@ -72,8 +72,8 @@ func BenchmarkScale(b *testing.B) {
 	}
 }
 
-const scaleTableHeader = `| VAs / Pods | cycle median (max) | of which Prometheus | WVA CPU per cycle | API requests per steady cycle | status writes per steady cycle | PromQL queries per cycle | bytes read per cycle (API / Prometheus) | first cycle (writes) | RSS after 10 cycles (peak) | heap after 10 cycles |
-|---|---|---|---|---|---|---|---|---|---|---|
+const scaleTableHeader = `| VAs / Pods | cycle median (max) | of which Prometheus | WVA's own (cycle − Prometheus) | WVA CPU per cycle | API requests per steady cycle | status writes per steady cycle | PromQL queries per cycle | bytes read per cycle (API / Prometheus) | first cycle (writes) | RSS after 10 cycles (peak) | heap after 10 cycles |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 `
 
 func runScale(b *testing.B, size benchSize) string {
@@ -115,7 +115,7 @@ func runScale(b *testing.B, size benchSize) string {
 	steady := sums[benchWarmup : benchWarmup+benchCycles]
 
 	// Each steady cycle's requests: from the end of the cycle before to the end of its own.
-	var durs, prom []time.Duration
+	var durs, prom, own []time.Duration
 	writes := 0
 	requests := map[string]int{}
 	var apiBytes, promBytes int64
@@ -124,6 +124,7 @@ func runScale(b *testing.B, size benchSize) string {
 	for i, s := range steady {
 		durs = append(durs, s.Duration)
 		prom = append(prom, s.SignalsDuration)
+		own = append(own, s.Duration-s.SignalsDuration)
 		writes += intField(s.Fields["statusWrites"])
 		from, to := sums[benchWarmup+i-1].At, s.At
 		for _, r := range apiReqs {
@@ -143,8 +144,8 @@ func runScale(b *testing.B, size benchSize) string {
 	n := len(steady)
 	cpu := round((cpu1 - cpu0) / benchCycles)
 	first := sums[0]
-	row := fmt.Sprintf("| %d / %d | %s (%s) | %s | %s | %s | %.1f | %d | %s / %s | %s (%d) | %.0f MiB (%.0f MiB) | %.0f MiB |",
-		size.vas, size.vas*size.podsPerVA, round(median(durs)), round(maxOf(durs)), round(median(prom)), cpu,
+	row := fmt.Sprintf("| %d / %d | %s (%s) | %s | %s (%s) | %s | %s | %.1f | %d | %s / %s | %s (%d) | %.0f MiB (%.0f MiB) | %.0f MiB |",
+		size.vas, size.vas*size.podsPerVA, round(median(durs)), round(maxOf(durs)), round(median(prom)), round(median(own)), round(maxOf(own)), cpu,
 		perCycle(requests, n), float64(writes)/float64(len(steady)), queries/n,
 		bytesText(apiBytes/int64(n)), bytesText(promBytes/int64(n)),
 		round(first.Duration), intField(first.Fields["statusWrites"]), rss/(1<<20), peak/(1<<20), heap/(1<<20))
