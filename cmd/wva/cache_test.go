@@ -52,7 +52,7 @@ func vllmPodSpec() corev1.PodSpec {
 // managed is a managedFields entry as server-side apply writes them.
 func managed() []metav1.ManagedFieldsEntry {
 	return []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1",
-		FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"vllm\"}":{"f:args":{},"f:env":{}}}}}`)}}}
+		FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"vllm\"}":{"f:args":{},"f:env":{}}}}}`)}}
 }
 
 func fullPod() *corev1.Pod {

@@ -118,15 +118,6 @@ func requestsText(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// byVerb sums a cycle's requests per verb.
-func byVerb(m map[string]int) map[string]int {
-	out := map[string]int{}
-	for k, n := range m {
-		out[strings.SplitN(k, " ", 2)[0]] += n
-	}
-	return out
-}
-
 // summary is one "Decision cycle done" line of the manager's log.
 type summary struct {
 	At              time.Time
