@@ -43,19 +43,25 @@ func TestChartAndConfigAgree(t *testing.T) {
 
 	t.Run("RBAC", func(t *testing.T) {
 		sa := harness.ServiceAccount
-		want, got := permissions(t, cfg, ns, sa), permissions(t, direct, ns, sa)
-		if d := diff(want, got); d != "" {
-			t.Errorf("permissions of the manager, config/default vs chart with actuation.mode=direct:\n%s", d)
+		// Metrics mode: config/default as it is, the chart by default.
+		if d := diff(permissions(t, cfg, ns, sa), permissions(t, metrics, ns, sa)); d != "" {
+			t.Errorf("permissions of the manager, config/default vs chart:\n%s", d)
 		}
-		// Without direct mode the chart grants exactly the same, less writing the scale subresource.
+		// Direct mode: config/default with the direct-actuation component, the chart with
+		// actuation.mode=direct; both add the scale subresource and nothing else.
+		cfgDirect := kustomizeWith(t, harness.DirectActuationDir)
+		want, got := permissions(t, cfgDirect, ns, sa), permissions(t, direct, ns, sa)
+		if d := diff(want, got); d != "" {
+			t.Errorf("permissions of the manager, config/default + %s vs chart with actuation.mode=direct:\n%s", harness.DirectActuationDir, d)
+		}
 		var scale []string
 		for _, p := range want {
 			if strings.Contains(p, "|apps|deployments/scale|") {
 				scale = append(scale, p)
 			}
 		}
-		if d := diff(without(want, scale), permissions(t, metrics, ns, sa)); d != "" || len(scale) == 0 {
-			t.Errorf("metrics mode should drop only deployments/scale (%v):\n%s", scale, d)
+		if d := diff(without(want, scale), permissions(t, cfg, ns, sa)); d != "" || len(scale) == 0 {
+			t.Errorf("direct mode should add only deployments/scale (%v):\n%s", scale, d)
 		}
 		if !reflect.DeepEqual(clusterRoleRules(t, cfg, "wva-metrics-reader"), clusterRoleRules(t, metrics, release+"-metrics-reader")) {
 			t.Error("the metrics reader ClusterRole differs")
@@ -111,28 +117,9 @@ func TestChartAndConfigAgree(t *testing.T) {
 	})
 
 	t.Run("ExternalMetrics", func(t *testing.T) {
-		overlay := t.TempDir()
-		// kustomize takes only relative paths to other folders.
-		rel := func(p string) string {
-			a, _ := filepath.Abs(filepath.Join(repoRoot, p))
-			r, err := filepath.Rel(overlay, a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return r
-		}
-		k := fmt.Sprintf("resources: [%s]\ncomponents: [%s]\n", rel("config/default"), rel("config/external-metrics"))
-		if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(k), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cfgX, err := harness.Kustomize(overlay)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfgX := kustomizeWith(t, "config/external-metrics")
 		chartX := renderChart(t, release, ns, "wva.externalMetrics.enabled=true")
-		// config/default grants direct mode's deployments/scale; so does the chart with mode=direct.
-		chartXDirect := renderChart(t, release, ns, "wva.externalMetrics.enabled=true", "wva.actuation.mode=direct")
-		if d := diff(permissions(t, cfgX, ns, harness.ServiceAccount), permissions(t, chartXDirect, ns, harness.ServiceAccount)); d != "" {
+		if d := diff(permissions(t, cfgX, ns, harness.ServiceAccount), permissions(t, chartX, ns, harness.ServiceAccount)); d != "" {
 			t.Errorf("permissions with the external metrics API:\n%s", d)
 		}
 		a, b := managerContainer(t, cfgX), managerContainer(t, chartX)
@@ -144,6 +131,35 @@ func TestChartAndConfigAgree(t *testing.T) {
 			t.Errorf("APIService config/ %v, chart %v", as, bs)
 		}
 	})
+}
+
+// kustomizeWith renders config/default with the given components (paths from the
+// repository root), as an overlay of the user's would.
+func kustomizeWith(t *testing.T, components ...string) []*unstructured.Unstructured {
+	t.Helper()
+	overlay := t.TempDir()
+	// kustomize takes only relative paths to other folders.
+	rel := func(p string) string {
+		a, _ := filepath.Abs(filepath.Join(repoRoot, p))
+		r, err := filepath.Rel(overlay, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	var cs []string
+	for _, c := range components {
+		cs = append(cs, rel(c))
+	}
+	k := fmt.Sprintf("resources: [%s]\ncomponents: [%s]\n", rel("config/default"), strings.Join(cs, ", "))
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := harness.Kustomize(overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
 }
 
 // permissions lists what the ServiceAccount ns/sa may do, one "scope|group|resource|verb"

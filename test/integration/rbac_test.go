@@ -3,9 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -108,45 +104,6 @@ func TestManagerRBACIsLeastPrivilege(t *testing.T) {
 // ConfigMap or Lease access outside WVA's namespace; an overlay with the direct-actuation
 // component adds the scale permission and ACTUATION_MODE=direct.
 func TestInstallRBACPerActuationMode(t *testing.T) {
-	render := func(components ...string) []*unstructured.Unstructured {
-		t.Helper()
-		dir := t.TempDir()
-		root, err := filepath.Abs(repoRoot)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rel := func(p string) string {
-			r, err := filepath.Rel(dir, filepath.Join(root, p))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return r
-		}
-		k := "resources:\n- " + rel("config/default") + "\n"
-		if len(components) > 0 {
-			k += "components:\n"
-			for _, c := range components {
-				k += "- " + rel(c) + "\n"
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(filepath.Join(s.env.BinDir, "kubectl"), "kustomize", dir).CombinedOutput()
-		if err != nil {
-			t.Fatalf("kubectl kustomize: %v\n%s", err, out)
-		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(string(out)), 4096)
-		var objs []*unstructured.Unstructured
-		for {
-			var o map[string]any
-			if err := dec.Decode(&o); err != nil {
-				break
-			}
-			objs = append(objs, &unstructured.Unstructured{Object: o})
-		}
-		return objs
-	}
 	// grants lists "Kind/namespace resource" for every rule of every role.
 	grants := func(objs []*unstructured.Unstructured) map[string]bool {
 		out := map[string]bool{}
@@ -174,7 +131,7 @@ func TestInstallRBACPerActuationMode(t *testing.T) {
 		}
 		return ""
 	}
-	metrics := grants(render())
+	metrics := grants(kustomizeWith(t))
 	for _, g := range []string{"ClusterRole/ deployments/scale", "ClusterRole/ configmaps", "ClusterRole/ leases"} {
 		if metrics[g] {
 			t.Errorf("config/default grants %s", g)
@@ -185,7 +142,7 @@ func TestInstallRBACPerActuationMode(t *testing.T) {
 			t.Errorf("config/default does not grant %s", g)
 		}
 	}
-	directObjs := render(harness.DirectActuationDir)
+	directObjs := kustomizeWith(t, harness.DirectActuationDir)
 	if !grants(directObjs)["ClusterRole/ deployments/scale"] {
 		t.Error("the direct-actuation component does not grant deployments/scale")
 	}
