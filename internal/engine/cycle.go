@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -124,17 +123,6 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 // under a second when the manager may list them, and never when it may not.
 const scalerListTimeout = 10 * time.Second
 
-// kedaRecheck is how long "the ScaledObject API is not installed" is believed before
-// discovery is asked again: asking every cycle would cost one request per cycle for
-// nothing on clusters without KEDA.
-const kedaRecheck = 5 * time.Minute
-
-// kedaAPI remembers what discovery said of the ScaledObject API.
-type kedaAPI struct {
-	installed bool
-	absentAt  time.Time // when it was last found missing; zero: never asked
-}
-
 // scalers lists the HPAs, and the KEDA ScaledObjects when their CRD is installed, whose
 // bounds the decisions respect (opts narrow the lists, e.g. to one namespace).
 func (e *Engine) scalers(ctx context.Context, opts ...client.ListOption) ([]inventory.Scaler, error) {
@@ -143,41 +131,17 @@ func (e *Engine) scalers(ctx context.Context, opts ...client.ListOption) ([]inve
 		return nil, fmt.Errorf("list HorizontalPodAutoscalers: %w", err)
 	}
 	out := inventory.HPAScalers(hpas.Items)
-	installed, err := e.kedaInstalled()
+	gvk := inventory.ScaledObjectGVK
+	installed, err := e.installed(gvk)
 	if err != nil || !installed {
 		return out, err
 	}
-	gvk := inventory.ScaledObjectGVK
 	var sos unstructured.UnstructuredList
 	sos.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	if err := e.opts.Reader.List(ctx, &sos, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		return out, fmt.Errorf("list ScaledObjects: %w", err)
 	}
 	return append(out, inventory.ScaledObjectScalers(sos.Items)...), nil
-}
-
-// kedaInstalled tells whether the ScaledObject API exists. Once found it is believed
-// present; found missing, discovery is asked again only after kedaRecheck.
-func (e *Engine) kedaInstalled() (bool, error) {
-	if e.opts.RESTMapper == nil {
-		return false, nil
-	}
-	e.kedaMu.Lock()
-	defer e.kedaMu.Unlock()
-	now := e.opts.Clock.Now()
-	if e.keda.installed || (!e.keda.absentAt.IsZero() && now.Sub(e.keda.absentAt) < kedaRecheck) {
-		return e.keda.installed, nil
-	}
-	gvk := inventory.ScaledObjectGVK
-	if _, err := e.opts.RESTMapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-		if meta.IsNoMatchError(err) {
-			e.keda.absentAt = now
-			return false, nil // KEDA is not installed
-		}
-		return false, fmt.Errorf("look up the ScaledObject API: %w", err)
-	}
-	e.keda.installed = true
-	return true, nil
 }
 
 // decide decides every active model in one call of the core, so that a GPU inventory

@@ -86,8 +86,8 @@ type Engine struct {
 	applyMu sync.RWMutex
 	hybrid  *hybridMemory
 
-	kedaMu sync.Mutex
-	keda   kedaAPI
+	// apis remembers which optional APIs (KEDA, InferencePools) discovery found.
+	apis apiPresence
 }
 
 // New returns an Engine.

@@ -45,7 +45,7 @@ func (p *poolRecorder) get(model string) []string {
 }
 
 // On a real API server: without an InferencePool CRD the engine reads none (and the cycle
-// goes on); once the CRD is installed, the pool whose selector matches the model's
+// goes on); once the CRD is installed (and discovery's recheck is due), the pool whose selector matches the model's
 // Deployment is the model's, and a pool selecting other Pods is not.
 func TestInferencePoolsDecideWhoseQueue(t *testing.T) {
 	ctx := context.Background()
@@ -73,11 +73,12 @@ func TestInferencePoolsDecideWhoseQueue(t *testing.T) {
 	t.Cleanup(broadcaster.Shutdown)
 	recorder := broadcaster.NewRecorder(s.client.Scheme(), "wva-integration")
 	rec := &poolRecorder{}
+	clk := clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	eng := engine.New(engine.Options{
 		Reader: namespaced{s.client, ns}, Signals: rec, Settings: staticSettings{},
 		Status:  status.NewWriter(s.client, s.client, recorder),
 		Metrics: actuator.NewMetrics("", nil), Recorder: recorder, RESTMapper: mapper,
-		Clock: clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+		Clock: clk,
 	})
 
 	if _, err := mapper.RESTMapping(inventory.InferencePoolGVKs[0].GroupKind(), "v1"); err == nil {
@@ -102,6 +103,8 @@ func TestInferencePoolsDecideWhoseQueue(t *testing.T) {
 		u.SetName("inferencepools.inference.networking.k8s.io")
 		_ = s.client.Delete(context.Background(), u)
 	})
+	// The engine asks discovery again for an API it found missing once the recheck is due.
+	clk.Step(engine.DiscoveryRecheck)
 	pools := fmt.Sprintf(`apiVersion: inference.networking.k8s.io/v1
 kind: InferencePool
 metadata: {name: llama-pool, namespace: %[1]s}
