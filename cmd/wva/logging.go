@@ -53,6 +53,10 @@ func printLogUsage(w io.Writer) {
 	fs.PrintDefaults()
 }
 
+// timeLayout is the default timestamp: RFC 3339 with milliseconds, so that the lines of
+// one decision cycle (tens of milliseconds) can be ordered and timed.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
 // newLogger builds the process logger from the --zap-* flags, writing to w. As in every
 // controller-runtime manager, production mode (the default) writes JSON at info level and
 // samples repetitive lines (per message and level: the first 100 in a second, then one in
@@ -86,7 +90,7 @@ func newLogger(zapArgs []string, w io.Writer, unsampled []string) (logr.Logger, 
 	}
 	timeEncoder := o.TimeEncoder
 	if timeEncoder == nil {
-		timeEncoder = zapcore.RFC3339TimeEncoder
+		timeEncoder = zapcore.TimeEncoderOfLayout(timeLayout)
 	}
 	enc := newEncoder(func(c *zapcore.EncoderConfig) { c.EncodeTime = timeEncoder })
 	sink := zapcore.AddSync(w)
@@ -147,4 +151,27 @@ func (c *exemptCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.C
 		return c.Core.Check(e, ce)
 	}
 	return c.sampled.Check(e, ce)
+}
+
+// EnvLogLevel is the environment variable that sets the log level when --zap-log-level is
+// not given: `kubectl set env` changes it without editing the command line.
+const EnvLogLevel = "LOG_LEVEL"
+
+// withEnvLevel adds --zap-log-level from EnvLogLevel unless the flags set it already. A
+// value the flag would refuse is an error naming the variable.
+func withEnvLevel(zapArgs []string, lookup func(string) (string, bool)) ([]string, error) {
+	v, ok := lookup(EnvLogLevel)
+	if !ok || v == "" {
+		return zapArgs, nil
+	}
+	for _, a := range zapArgs {
+		if name := strings.TrimLeft(a, "-"); name == "zap-log-level" || strings.HasPrefix(name, "zap-log-level=") {
+			return zapArgs, nil
+		}
+	}
+	arg := "--zap-log-level=" + v
+	if err := logFlags(&crzap.Options{}).Parse([]string{arg}); err != nil {
+		return nil, fmt.Errorf("%s=%q: want debug, info, error or a verbosity such as 2", EnvLogLevel, v)
+	}
+	return append(append([]string(nil), zapArgs...), arg), nil
 }

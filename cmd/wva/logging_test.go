@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -94,5 +95,70 @@ func TestSplitLogArgs(t *testing.T) {
 	}
 	if want := []string{"--metrics-addr=:8443", "--enable-leader-election", "--probe-addr", ":8081"}; !reflect.DeepEqual(rest, want) {
 		t.Errorf("rest %v, want %v", rest, want)
+	}
+}
+
+// Timestamps carry milliseconds (RFC 3339), so the lines of one cycle can be ordered and
+// timed; --zap-time-encoding still chooses another form.
+func TestLogTimestampsHaveMilliseconds(t *testing.T) {
+	tsPattern := regexp.MustCompile(`"ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)"`)
+	var out bytes.Buffer
+	logger, err := newLogger(nil, &out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger.Info("a line")
+	if !tsPattern.MatchString(out.String()) {
+		t.Errorf("default timestamp is not RFC 3339 with milliseconds:\n%s", out.String())
+	}
+	out.Reset()
+	if logger, err = newLogger([]string{"--zap-time-encoding=epoch"}, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	logger.Info("a line")
+	if !regexp.MustCompile(`"ts":\d+\.\d+`).MatchString(out.String()) {
+		t.Errorf("--zap-time-encoding=epoch not followed:\n%s", out.String())
+	}
+}
+
+// LOG_LEVEL sets the level without touching the command line; --zap-log-level, when
+// given, wins.
+func TestLogLevelFromEnvironment(t *testing.T) {
+	env := func(v string) func(string) (string, bool) {
+		return func(k string) (string, bool) {
+			if k == EnvLogLevel && v != "" {
+				return v, true
+			}
+			return "", false
+		}
+	}
+	for _, c := range []struct {
+		env       string
+		args      []string
+		wantDebug bool
+	}{
+		{"", nil, false},
+		{"debug", nil, true},
+		{"2", nil, true},
+		{"debug", []string{"--zap-log-level=info"}, false},
+		{"info", []string{"--zap-log-level", "debug"}, true},
+	} {
+		var out bytes.Buffer
+		args, err := withEnvLevel(c.args, env(c.env))
+		if err != nil {
+			t.Fatalf("LOG_LEVEL=%q %v: %v", c.env, c.args, err)
+		}
+		logger, err := newLogger(args, &out, nil)
+		if err != nil {
+			t.Fatalf("LOG_LEVEL=%q %v: %v", c.env, c.args, err)
+		}
+		logger.V(1).Info("debug line")
+		if got := strings.Contains(out.String(), "debug line"); got != c.wantDebug {
+			t.Errorf("LOG_LEVEL=%q %v: debug line shown %v, want %v", c.env, c.args, got, c.wantDebug)
+		}
+	}
+	_, err := withEnvLevel(nil, env("loud"))
+	if err == nil || !strings.Contains(err.Error(), "LOG_LEVEL") || !strings.Contains(err.Error(), "loud") {
+		t.Errorf("a bad LOG_LEVEL gave %v, want an error naming the variable and the value", err)
 	}
 }

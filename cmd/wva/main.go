@@ -31,6 +31,11 @@ func main() {
 // failure to start.
 func run(args []string, stderr io.Writer) int {
 	zapArgs, args := splitLogArgs(args)
+	zapArgs, err := withEnvLevel(zapArgs, os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "configuration error: %v\n", err)
+		return 1
+	}
 	root, err := newLogger(zapArgs, stderr, engine.UnsampledMessages())
 	if err != nil {
 		fmt.Fprintf(stderr, "configuration error: %v\n", err)
