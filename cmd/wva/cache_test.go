@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -15,6 +16,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/workload-variant-autoscaler/wva/internal/collector"
+	"github.com/workload-variant-autoscaler/wva/internal/engine"
 	"github.com/workload-variant-autoscaler/wva/internal/inventory"
 )
 
@@ -66,8 +68,9 @@ func fullPod() *corev1.Pod {
 		Spec: func() corev1.PodSpec { s := vllmPodSpec(); s.NodeName = "gpu-h100-0"; return s }(),
 		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.7", HostIP: "192.168.0.1",
 			Conditions: []corev1.PodCondition{
-				{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
-				{Type: corev1.PodReady, Status: corev1.ConditionTrue, Message: "ready", LastTransitionTime: metav1.Now()},
+				{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))},
+				{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(time.Date(2026, 1, 1, 0, 3, 0, 0, time.UTC))},
+				{Type: corev1.PodReady, Status: corev1.ConditionTrue, Message: "ready", LastTransitionTime: metav1.NewTime(time.Date(2026, 1, 1, 0, 3, 0, 0, time.UTC))},
 			},
 			ContainerStatuses: []corev1.ContainerStatus{{Name: "vllm", Ready: true, Image: "vllm/vllm-openai:v0.11.0", ImageID: "sha256:abc"}}},
 	}
@@ -121,6 +124,11 @@ func TestCacheTransformsKeepWhatWVAReads(t *testing.T) {
 	}
 	if inventory.PodReady(tp) != inventory.PodReady(pod) || tp.Status.Phase != pod.Status.Phase || tp.DeletionTimestamp != pod.DeletionTimestamp {
 		t.Errorf("readiness or liveness changed: %+v", tp.Status)
+	}
+	got, gotOK := engine.StartupTime(&inventory.Variant{Pods: []*corev1.Pod{tp}})
+	want, wantOK := engine.StartupTime(&inventory.Variant{Pods: []*corev1.Pod{pod}})
+	if got != want || gotOK != wantOK || want != 3*time.Minute {
+		t.Errorf("HYBRID's start-up time %v (%v) after the trim, want %v (%v): 3m from scheduled to Ready", got, gotOK, want, wantOK)
 	}
 	if !reflect.DeepEqual(metav1.GetControllerOf(tp), metav1.GetControllerOf(pod)) || tp.UID != pod.UID || tp.Name != pod.Name || tp.Namespace != pod.Namespace {
 		t.Errorf("identity or owner changed: %+v", tp.ObjectMeta)
