@@ -112,7 +112,7 @@ func (f *engineFixture) newHybridEngine(sig engine.Signals, clock *clocktesting.
 	metrics := actuator.NewMetrics("", engine.CacheLiveness(s.client)) // as cmd/wva: only live variants get series
 	reg.MustRegister(metrics.Collectors()...)
 	return engine.New(engine.Options{
-		Reader: f.cache, Signals: sig, Settings: staticSettings{}, Hybrid: hybridConfig{},
+		Reader: f.cache, Pods: labelledPods{f.cache}, Signals: sig, Settings: staticSettings{}, Hybrid: hybridConfig{},
 		Status:  status.NewWriter(s.client, s.client, f.recorder),
 		Metrics: metrics, Recorder: f.recorder, Clock: clock,
 	}), reg
