@@ -167,14 +167,29 @@ func canonical(t *testing.T, key, value string) string {
 // chartConfig renders the chart with the assignments and loads the manager's configuration
 // from the rendering, as the manager would read it in the cluster.
 func chartConfig(set ...string) (config.Config, error) {
+	objs, err := renderChart(set...)
+	if err != nil {
+		return config.Config{}, err
+	}
+	return managerConfig(objs, set)
+}
+
+// renderChart renders the chart with the --set assignments.
+func renderChart(set ...string) ([]*unstructured.Unstructured, error) {
 	var args []string
 	for _, s := range set {
 		args = append(args, "--set", s)
 	}
 	objs, err := harness.HelmTemplate(repoRoot(), chartRelease, chartNamespace, args...)
 	if err != nil {
-		return config.Config{}, fmt.Errorf("render the chart (the helm of `make tools`, WVA_TOOLS_BIN=%q): %w", os.Getenv("WVA_TOOLS_BIN"), err)
+		return nil, fmt.Errorf("render the chart (the helm of `make tools`, WVA_TOOLS_BIN=%q): %w", os.Getenv("WVA_TOOLS_BIN"), err)
 	}
+	return objs, nil
+}
+
+// managerConfig loads the manager's configuration from a rendering of the chart (rendered
+// with the assignments set, named in errors), as the manager would read it in the cluster.
+func managerConfig(objs []*unstructured.Unstructured, set []string) (config.Config, error) {
 	u := harness.Find(objs, "Deployment", "")
 	if u == nil {
 		return config.Config{}, errors.New("the chart renders no Deployment")

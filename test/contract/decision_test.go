@@ -140,5 +140,10 @@ func checkScaleToZero(v []string) error {
 	if err == nil && !strings.Contains(shipped.Data[defKey], retentionKey+": "+retention) {
 		err = fmt.Errorf("the shipped %s default entry does not say %s: %s", name, retentionKey, retention)
 	}
-	return errors.Join(append(errs, err, same(envKey+"=true with no ConfigMap", cfg.ZeroFor("m", "ns").Enabled, true))...)
+	errs = append(errs, err, same(envKey+"=true with no ConfigMap", cfg.ZeroFor("m", "ns").Enabled, true))
+	// The shipped default entry must leave the env fallback in force for unnamed models.
+	shippedSettings, skipped := config.ParseScaleToZero(name, shipped.Data)
+	errs = append(errs, skippedErrors(skipped)...)
+	cfg.Dynamic.ScaleToZero = shippedSettings
+	return errors.Join(append(errs, same(envKey+"=true with config/manager's shipped "+name, cfg.ZeroFor("m", "ns").Enabled, true))...)
 }

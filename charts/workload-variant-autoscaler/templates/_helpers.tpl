@@ -64,6 +64,38 @@ GATEWAY_ALLOW_HTTP_CREDENTIALS: "true"
 {{- end }}
 {{- end -}}
 
+{{/* The main ConfigMap keys the manager applies live (config.IsMutable; test/contract checks the list): a change to any other key needs a restart. */}}
+{{- define "wva.mutableKeys" -}}
+GLOBAL_OPT_INTERVAL PROMETHEUS_CACHE_ENABLED PROMETHEUS_CACHE_TTL
+{{- end -}}
+
+{{/* The keys of the main ConfigMap the chart renders from its own values: wva.extraConfig must not repeat them. */}}
+{{- define "wva.ownKeys" -}}
+GLOBAL_OPT_INTERVAL: wva.optimizationInterval
+PROMETHEUS_BASE_URL: wva.prometheus.baseURL
+PROMETHEUS_TLS_INSECURE_SKIP_VERIFY: wva.prometheus.tls.insecureSkipVerify
+PROMETHEUS_SERVER_NAME: wva.prometheus.tls.serverName
+METRICS_SOURCE: wva.metricsSource
+WVA_SCALE_TO_ZERO: wva.scaleToZero
+WVA_LIMITED_MODE: wva.limitedMode
+EXPERIMENTAL_PROACTIVE_MODEL: wva.proactiveModel
+WATCH_NAMESPACES: wva.watchNamespaces
+GATEWAY_METRICS_URL: wva.gateway.metricsURL
+GATEWAY_TLS_INSECURE_SKIP_VERIFY: wva.gateway.tls.insecureSkipVerify
+GATEWAY_ALLOW_HTTP_CREDENTIALS: wva.gateway.allowHTTPCredentials
+{{- end -}}
+
+{{/* What a restart is needed for: the static keys plus every wva.extraConfig key the manager does not apply live. The Deployment carries its checksum. */}}
+{{- define "wva.restartConfig" -}}
+{{ include "wva.staticConfig" . }}
+{{- $mutable := splitList " " (include "wva.mutableKeys" .) }}
+{{- range $k, $v := .Values.wva.extraConfig }}
+{{- if not (has $k $mutable) }}
+{{ $k }}: {{ $v | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* The metrics Service's in-cluster DNS name: what the metrics certificate is issued for and the ServiceMonitor verifies. */}}
 {{- define "wva.metricsServiceDNS" -}}
 {{- printf "%s-metrics.%s.svc" (include "wva.fullname" .) .Release.Namespace -}}
