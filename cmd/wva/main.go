@@ -66,6 +66,9 @@ func run(args []string, stderr io.Writer) int {
 	logger.Info("Configuration loaded", "version", version, "prometheus", cfg.Static.Prometheus.BaseURL, "metricsSource", string(cfg.Static.MetricsSource),
 		"actuation", string(cfg.Static.ActuationMode), "controllerInstance", cfg.Static.ControllerInstance,
 		"interval", cfg.Dynamic.OptimizationInterval.String(), "http2", cfg.Static.EnableHTTP2, "mode", mode(cfg))
+	for _, w := range config.StartupWarnings(cfg) {
+		logger.Info(w.Message, w.KeysAndValues...)
+	}
 
 	ctx := ctrl.SetupSignalHandler()
 	mgr, err := newManager(ctx, restConfig, cfg)

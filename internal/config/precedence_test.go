@@ -91,9 +91,8 @@ func TestPrecedenceEveryKey(t *testing.T) {
 				switch k.key {
 				case KeyPrometheusBaseURL:
 					delete(e, k.key)
-				case KeyMetricsAddr: // its default "0" needs an actuation that does not publish
+				case KeyMetricsAddr: // baseEnv sets it; the default "0" must load as is
 					delete(e, k.key)
-					e[KeyActuationMode] = string(ActuationDirect)
 				}
 				if flag || env || cm {
 					for ck, cv := range companions(k.key) {
@@ -148,7 +147,6 @@ func TestGuideExample(t *testing.T) {
 	cm := map[string]string{KeyMetricsAddr: ":9090"}
 	env := baseEnv()
 	delete(env, KeyMetricsAddr)
-	env[KeyActuationMode] = string(ActuationDirect) // metrics actuation needs /metrics
 	if got := mustLoad(t, nil, env, nil).Static.MetricsAddr; got != "0" {
 		t.Errorf("default METRICS_ADDR = %q, want \"0\" (disabled)", got)
 	}

@@ -44,10 +44,6 @@ func validate(c Config, mainConfigMap map[string]string, exists FileExists) []er
 		add(KeyPrometheusBearerTokenFile, "is set together with PROMETHEUS_BEARER_TOKEN: set only one")
 	}
 	errs = append(errs, credentialErrors(c)...)
-	if c.Static.ActuationMode == ActuationMetrics && c.Static.MetricsAddr == DisabledAddr {
-		add(KeyMetricsAddr, "disables /metrics, but ACTUATION_MODE=metrics acts only by publishing wva_desired_replicas there "+
-			"for an HPA or KEDA to read: set METRICS_ADDR (e.g. :8443), or ACTUATION_MODE=direct to let WVA scale the targets itself")
-	}
 	if strings.TrimSpace(mainConfigMap[KeyPrometheusBearerToken]) != "" {
 		errs = append(errs, &KeyError{Key: KeyPrometheusBearerToken, Value: redacted, Source: "ConfigMap " + c.Static.ConfigMapName,
 			Problem: "must not be in a ConfigMap (it is not secret): set it in the environment from a Secret, or use PROMETHEUS_BEARER_TOKEN_FILE"})

@@ -12,10 +12,10 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/config/watch"
 )
 
-// baseEnv is the least environment Load accepts. Direct actuation keeps the defaults of
-// the metrics endpoint from tripping rules that concern metrics actuation only.
+// baseEnv is the least environment Load accepts and the only setting the guide requires:
+// everything else keeps the guide's defaults (ACTUATION_MODE=metrics, METRICS_ADDR="0").
 func baseEnv() map[string]string {
-	return map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090", config.KeyActuationMode: string(config.ActuationDirect)}
+	return map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"}
 }
 
 // load resolves a configuration from flags, environment and main ConfigMap.
