@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -261,6 +262,25 @@ func configClauses(docs map[string]document) []clause {
 			check: func(v []string) error {
 				return errors.Join(same("the interval update log message", watch.LogIntervalUpdated, v[0]),
 					same("the saturation update log message", watch.LogSaturationUpdated, v[1]))
+			}},
+		{name: "configuration reloads match the documented grep", doc: guide,
+			texts: []string{"  grep \"{}\"\n\n# Example output:"},
+			check: func(v []string) error {
+				re, err := regexp.Compile(v[0])
+				if err != nil {
+					return fmt.Errorf("the guide's grep pattern %q: %w", v[0], err)
+				}
+				var errs []error
+				for what, msg := range map[string]string{
+					"saturation ConfigMap": watch.LogSaturationUpdated, "scale-to-zero ConfigMap": watch.LogScaleToZeroUpdated,
+					"service class ConfigMap": watch.LogServiceClassUpdated, "performance prior ConfigMap": watch.LogPerformancePriorUpdated,
+					"main ConfigMap's mutable keys": watch.LogMainKeyUpdated,
+				} {
+					if !re.MatchString(msg) {
+						errs = append(errs, fmt.Errorf("the reload log message of the %s %q does not match grep %q", what, msg, v[0]))
+					}
+				}
+				return errors.Join(errs...)
 			}},
 		{name: "PROMETHEUS_BASE_URL is required", doc: guide,
 			texts: []string{"- `{}` - Must be set via environment variable or ConfigMap"},

@@ -33,6 +33,18 @@ const (
 	// LogSaturationUpdated is logged with keys oldEntries and newEntries when the saturation
 	// ConfigMap changes.
 	LogSaturationUpdated = "Updated saturation config"
+	// LogScaleToZeroUpdated is logged with keys oldEntries and newEntries when the
+	// scale-to-zero ConfigMap changes.
+	LogScaleToZeroUpdated = "Updated scale-to-zero config"
+	// LogServiceClassUpdated is logged with keys oldEntries and newEntries when the service
+	// class ConfigMap changes.
+	LogServiceClassUpdated = "Updated service class config"
+	// LogPerformancePriorUpdated is logged with keys oldEntries and newEntries when the
+	// performance prior ConfigMap changes.
+	LogPerformancePriorUpdated = "Updated performance prior config"
+	// LogMainKeyUpdated is logged with keys key, old and new when a mutable key of the main
+	// ConfigMap other than GLOBAL_OPT_INTERVAL changes.
+	LogMainKeyUpdated = "Updated configuration"
 	// LogImmutableRejected is logged, with a Warning event, when a ConfigMap tries to change
 	// a restart-only setting.
 	LogImmutableRejected = "Attempted to change immutable parameters"
@@ -65,7 +77,7 @@ func (w *Watcher) handle(ctx context.Context, name string) {
 		content, obj := w.get(name)
 		upd := w.store.ApplyScaleToZero(content)
 		if upd.Changed {
-			logger.Info("Updated scale-to-zero config", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
+			logger.Info(LogScaleToZeroUpdated, "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
 				"source", sourceName(upd.ConfigMap, "WVA_SCALE_TO_ZERO only"))
 		}
 		w.reportSkipped(ctx, obj, upd.Skipped)
@@ -78,14 +90,14 @@ func (w *Watcher) handle(ctx context.Context, name string) {
 			return
 		}
 		if upd.Changed {
-			logger.Info("Updated service classes", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries)
+			logger.Info(LogServiceClassUpdated, "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries)
 		}
 		w.reportSkipped(ctx, obj, upd.Skipped)
 	case config.PerformancePriorConfigMapName:
 		content, obj := w.get(name)
 		upd := w.store.ApplyPerformancePriors(content)
 		if upd.Changed {
-			logger.Info("Updated performance priors", "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
+			logger.Info(LogPerformancePriorUpdated, "oldEntries", upd.OldEntries, "newEntries", upd.NewEntries,
 				"source", sourceName(upd.ConfigMap, "none: learning starts from the first window"))
 		}
 		w.reportSkipped(ctx, obj, upd.Skipped)
@@ -101,7 +113,7 @@ func (w *Watcher) reportMain(ctx context.Context, obj *corev1.ConfigMap, name st
 			logger.Info(LogIntervalUpdated, "old", c.Old, "new", c.New)
 			continue
 		}
-		logger.Info("Updated configuration", "key", c.Key, "old", c.Old, "new", c.New)
+		logger.Info(LogMainKeyUpdated, "key", c.Key, "old", c.Old, "new", c.New)
 	}
 	if len(upd.Rejected) > 0 {
 		keys := upd.RejectedKeys()

@@ -143,7 +143,7 @@ func (h harness) testPerformancePriors(t *testing.T) {
 		_, ok := store.PriorFor("any", "NVIDIA-H100-80GB-HBM3")
 		return !ok
 	})
-	eventually(t, "the log line", func() bool { return logs.has(`"Updated performance priors"`, `"newEntries"=0`) })
+	eventually(t, "the log line", func() bool { return logs.has(`"Updated performance prior config"`, `"newEntries"=0`) })
 }
 
 // harness starts one watcher per test, each in its own namespace.
