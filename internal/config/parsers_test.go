@@ -193,9 +193,51 @@ func TestServiceClasses(t *testing.T) {
 			t.Errorf("%q: skipped %v err %v, want rule %q", body, skipped, err, rule)
 		}
 	}
-	for _, bad := range []string{"name: not-a-list", "- [", "- {name: n, model: m, priority: 1, slo-itl: 1, slo-ttw: 1, extra: 1}"} {
+	for _, bad := range []string{"name: not-a-list", "- ["} {
 		if _, _, err := ParseServiceClasses("sc", map[string]string{ServiceClassesKey: bad}); err == nil || !IsInvalid(err) {
 			t.Errorf("%q: err = %v, want a document error", bad, err)
+		}
+	}
+}
+
+// TestServiceClassesOneBadEntry: an entry with an unknown field or a value of the wrong
+// type is skipped with a rule naming the field, the value and the fix; the other classes
+// still apply (one bad class must not drop them all).
+func TestServiceClassesOneBadEntry(t *testing.T) {
+	list := `
+- {name: Premium, model: m, priority: 1, slo-itl: 24, slo-ttw: 500}
+- {name: Typo, model: m, priority: 2, slo-itl: 30, slo-ttw: 600, sloTTFT: 700}
+- {name: Words, model: m, priority: high, slo-itl: 40, slo-ttw: 700}
+- {name: Unit, model: m, priority: 3, slo-itl: 50ms, slo-ttw: 800}
+- 42
+- {name: Standard, model: m, priority: 5, slo-itl: 50, slo-ttw: 1000}
+`
+	got, skipped, err := ParseServiceClasses("serviceclass", map[string]string{ServiceClassesKey: list})
+	if err != nil {
+		t.Fatalf("one bad entry rejected the whole list: %v", err)
+	}
+	if len(got) != 2 || got[0].Name != "Premium" || got[1].Name != "Standard" {
+		t.Errorf("classes in force = %+v, want Premium and Standard", got)
+	}
+	want := map[string][]string{
+		"serviceClasses[1]": {`unknown field "sloTTFT"`, "700", "slo-ttw"},
+		"serviceClasses[2]": {"priority", `"high"`, "whole number >= 1"},
+		"serviceClasses[3]": {"slo-itl", `"50ms"`, "milliseconds", "without a unit"},
+		"serviceClasses[4]": {"42", "name, model, priority, slo-itl, slo-ttw"},
+	}
+	if len(skipped) != len(want) {
+		t.Fatalf("skipped %v, want %d entries", skipped, len(want))
+	}
+	for _, e := range skipped {
+		parts, ok := want[e.Key]
+		if !ok {
+			t.Errorf("unexpected skipped entry %v", e)
+			continue
+		}
+		for _, p := range parts {
+			if !strings.Contains(e.Error(), p) {
+				t.Errorf("%s: %q does not name %q", e.Key, e.Error(), p)
+			}
 		}
 	}
 }

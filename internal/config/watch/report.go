@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +25,9 @@ const (
 	// ReasonConfigMapValueShadowed (Normal): a mutable key changed in the ConfigMap has no
 	// effect because a flag or an environment variable sets it.
 	ReasonConfigMapValueShadowed = "ConfigMapValueShadowed"
+	// ReasonLegacyConfigMapShadowed (Warning): the legacy capacity-scaling-config exists
+	// next to saturation-scaling-config, which wins whole, so nothing of it applies.
+	ReasonLegacyConfigMapShadowed = "LegacyConfigMapShadowed"
 )
 
 // Log messages the configuration guide tells operators to grep for.
@@ -48,6 +52,9 @@ const (
 	// LogImmutableRejected is logged, with a Warning event, when a ConfigMap tries to change
 	// a restart-only setting.
 	LogImmutableRejected = "Attempted to change immutable parameters"
+	// LogLegacySaturationShadowed is logged, with a Warning event on the legacy ConfigMap,
+	// when capacity-scaling-config exists but saturation-scaling-config is read instead.
+	LogLegacySaturationShadowed = "Warning: legacy saturation ConfigMap ignored, saturation-scaling-config is in force"
 )
 
 // handle applies one ConfigMap's current content to the store and reports the outcome.
@@ -73,6 +80,7 @@ func (w *Watcher) handle(ctx context.Context, name string) {
 				"source", sourceName(upd.ConfigMap, "built-in defaults"))
 		}
 		w.reportSkipped(ctx, obj, upd.Skipped)
+		w.reportLegacyShadowed(ctx, primary.Present, lobj)
 	case config.ScaleToZeroConfigMapName:
 		content, obj := w.get(name)
 		upd := w.store.ApplyScaleToZero(content)
@@ -102,6 +110,32 @@ func (w *Watcher) handle(ctx context.Context, name string) {
 		}
 		w.reportSkipped(ctx, obj, upd.Skipped)
 	}
+}
+
+// reportLegacyShadowed tells, once per version of the legacy ConfigMap, that it exists but
+// is not read because saturation-scaling-config exists: the chart and kustomize always ship
+// the current name, so an edit to the legacy one would otherwise have no effect and no trace.
+func (w *Watcher) reportLegacyShadowed(ctx context.Context, primaryPresent bool, legacy *corev1.ConfigMap) {
+	if !primaryPresent || legacy == nil {
+		w.legacyWarned = ""
+		return
+	}
+	if legacy.ResourceVersion == w.legacyWarned {
+		return
+	}
+	w.legacyWarned = legacy.ResourceVersion
+	keys := make([]string, 0, len(legacy.Data))
+	for k := range legacy.Data {
+		keys = append(keys, fmt.Sprintf("%q", k))
+	}
+	slices.Sort(keys)
+	log.FromContext(ctx).Info(LogLegacySaturationShadowed, "namespace", w.ns,
+		"configMap", config.LegacySaturationConfigMapName, "shadowedBy", config.SaturationConfigMapName, "entries", keys)
+	w.event(legacy, corev1.EventTypeWarning, ReasonLegacyConfigMapShadowed, fmt.Sprintf(
+		"ConfigMap %s is not read: %s exists and is the only saturation ConfigMap in force, so its entries (%s) have no effect; "+
+			"move them into %s (kubectl edit configmap %s) and delete %s",
+		config.LegacySaturationConfigMapName, config.SaturationConfigMapName, strings.Join(keys, ", "),
+		config.SaturationConfigMapName, config.SaturationConfigMapName, config.LegacySaturationConfigMapName))
 }
 
 // reportMain logs applied changes with old and new values, and logs and raises a Warning

@@ -30,6 +30,9 @@ type Watcher struct {
 	informers map[string]cache.SharedIndexInformer
 	lastSeen  map[string]*corev1.ConfigMap
 	synced    chan struct{}
+	// legacyWarned is the resource version of the legacy saturation ConfigMap last reported
+	// as shadowed, so each version is told once.
+	legacyWarned string
 }
 
 // New builds a Watcher for the namespace and main ConfigMap named in the store's static

@@ -104,6 +104,8 @@ func TestWatcherAgainstAPIServer(t *testing.T) {
 	t.Run("a ConfigMap change a flag or environment variable shadows is told with an event", h.testShadowedChangesAreTold)
 	t.Run("only the leader raises events", h.testOnlyTheLeaderRaisesEvents)
 	t.Run("performance priors reload live; an invalid entry is skipped with a Warning event", h.testPerformancePriors)
+	t.Run("one invalid service class is skipped with a Warning event, the others apply", h.testServiceClassEntrySkipped)
+	t.Run("a legacy saturation ConfigMap shadowed by the current one is told with a Warning event", h.testLegacySaturationShadowed)
 }
 
 // testPerformancePriors: the HYBRID mode's prior ConfigMap applies as it changes, a
@@ -489,4 +491,67 @@ func (h harness) testOnlyTheLeaderRaisesEvents(t *testing.T) {
 	if got := follower.store.Current().Static.Prometheus.BaseURL; got != "https://prometheus:9090" {
 		t.Errorf("the follower's running PROMETHEUS_BASE_URL = %q", got)
 	}
+}
+
+// testServiceClassEntrySkipped: one class with an unknown field in the serviceclass
+// ConfigMap is skipped with a Warning event naming the entry, the field, the value and
+// the fix; the other classes apply.
+func (h harness) testServiceClassEntrySkipped(t *testing.T) {
+	ns := "wva-serviceclass"
+	store, logs := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	h.put(t, ns, config.ServiceClassConfigMapName, map[string]string{config.ServiceClassesKey: `
+- {name: Premium, model: meta/llama, priority: 1, slo-itl: 24, slo-ttw: 500}
+- {name: Standard, model: meta/llama, priority: 5, slo-itl: 50, slo-ttw: 1000, sloTTFT: 900}
+- {name: Freemium, model: meta/llama, priority: 10, slo-itl: 100, slo-ttw: 2000}
+`})
+	eventually(t, "Premium and Freemium in force", func() bool {
+		got := store.ServiceClassesFor("meta/llama")
+		return len(got) == 2 && got[0].Name == "Premium" && got[1].Name == "Freemium"
+	})
+	var note string
+	eventually(t, "a Warning event InvalidConfigEntry naming entry, field, value and fix", func() bool {
+		for _, e := range h.eventsOf(t, ns, ReasonInvalidConfigEntry) {
+			if e.Type == corev1.EventTypeWarning && e.InvolvedObject.Name == config.ServiceClassConfigMapName {
+				note = e.Message
+				_, ok := containsAll(e.Message, `entry "serviceClasses[1]"`, `"sloTTFT"`, "900", "slo-ttw")
+				return ok
+			}
+		}
+		return false
+	})
+	eventually(t, "the log lines", func() bool {
+		return logs.has(`"Warning: skipped invalid config entry"`, `serviceClasses[1]`) && logs.has(`"newEntries"=2`)
+	})
+	t.Logf("event: %s", note)
+}
+
+// testLegacySaturationShadowed: the chart ships saturation-scaling-config, so edits to the
+// legacy capacity-scaling-config have no effect; that is not silent: a log line and a
+// Warning event on the legacy ConfigMap say what shadows it and how to fix it.
+func (h harness) testLegacySaturationShadowed(t *testing.T) {
+	ns := "wva-legacy-shadowed"
+	store, logs := h.start(t, ns, map[string]string{config.KeyPrometheusBaseURL: "https://prometheus:9090"})
+	h.put(t, ns, config.SaturationConfigMapName, map[string]string{"default": "kvCacheThreshold: 0.75"})
+	eventually(t, "the current saturation ConfigMap in force", func() bool {
+		return store.SaturationFor("any", ns).KvCacheThreshold == 0.75
+	})
+	h.put(t, ns, config.LegacySaturationConfigMapName, map[string]string{"default": "kvCacheThreshold: 0.9"})
+	var note string
+	eventually(t, "a Warning event on the legacy ConfigMap naming what shadows it and the fix", func() bool {
+		for _, e := range h.eventsOf(t, ns, ReasonLegacyConfigMapShadowed) {
+			if e.Type == corev1.EventTypeWarning && e.InvolvedObject.Name == config.LegacySaturationConfigMapName {
+				note = e.Message
+				_, ok := containsAll(e.Message, config.SaturationConfigMapName, `"default"`, "move")
+				return ok
+			}
+		}
+		return false
+	})
+	if got := store.SaturationFor("any", ns).KvCacheThreshold; got != 0.75 {
+		t.Errorf("kvCacheThreshold = %v, want 0.75 from %s", got, config.SaturationConfigMapName)
+	}
+	eventually(t, "the warning log line", func() bool {
+		return logs.has(LogLegacySaturationShadowed, config.LegacySaturationConfigMapName)
+	})
+	t.Logf("event: %s", note)
 }
