@@ -44,22 +44,31 @@ func run(args []string, stderr io.Writer) int {
 	ctrl.SetLogger(root)
 	logger := ctrl.Log.WithName("setup")
 
-	restConfig, err := ctrl.GetConfig()
+	kubeconfig, args, err := splitKubeconfigArg(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "configuration error: cannot reach the Kubernetes API: %v\n", err)
+		fmt.Fprintf(stderr, "configuration error: %v\n", err)
 		return 1
 	}
-	cfg, err := loadConfig(context.Background(), args, restConfig)
+	// Flags first: --help and bad flags need no cluster.
+	ns, name, err := config.MainConfigMapRef(args, os.LookupEnv)
 	if errors.Is(err, flag.ErrHelp) {
 		config.PrintUsage(stderr, "wva")
+		printKubeconfigUsage(stderr)
 		printLogUsage(stderr)
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "configuration error: the controller will not start until these are fixed:")
-		for _, line := range errorLines(err) {
-			fmt.Fprintf(stderr, "  - %s\n", line)
-		}
+		printConfigErrors(stderr, err)
+		return 1
+	}
+	restConfig, err := kubeRESTConfig(kubeconfig)
+	if err != nil {
+		fmt.Fprintf(stderr, "configuration error: cannot reach the Kubernetes API: %v\n", err)
+		return 1
+	}
+	cfg, err := loadConfig(context.Background(), ns, name, args, restConfig)
+	if err != nil {
+		printConfigErrors(stderr, err)
 		return 1
 	}
 	// BaseURL carries no credentials: the configuration keeps user info apart, as secrets.
@@ -83,13 +92,17 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// loadConfig reads the main ConfigMap (if any) and resolves the configuration from flags,
-// environment, ConfigMap and defaults.
-func loadConfig(ctx context.Context, args []string, restConfig *rest.Config) (config.Config, error) {
-	ns, name, err := config.MainConfigMapRef(args, os.LookupEnv)
-	if err != nil {
-		return config.Config{}, err
+// printConfigErrors prints every configuration problem, one line each.
+func printConfigErrors(stderr io.Writer, err error) {
+	fmt.Fprintln(stderr, "configuration error: the controller will not start until these are fixed:")
+	for _, line := range errorLines(err) {
+		fmt.Fprintf(stderr, "  - %s\n", line)
 	}
+}
+
+// loadConfig reads the main ConfigMap ns/name (if any) and resolves the configuration from
+// flags, environment, ConfigMap and defaults.
+func loadConfig(ctx context.Context, ns, name string, args []string, restConfig *rest.Config) (config.Config, error) {
 	cs, err := kubernetes.NewForConfig(restConfig)
 	if err != nil {
 		return config.Config{}, fmt.Errorf("build Kubernetes client: %w", err)
