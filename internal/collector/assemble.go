@@ -13,23 +13,37 @@ type replicaState int
 const (
 	replicaMissing replicaState = iota
 	replicaIncomplete
+	replicaInvalid
 	replicaStale
 	replicaFresh
 )
 
-// judge decides whether a replica's observation is usable at now. A replica whose newest
-// sample time is unknown (Prometheus has marked its series stale) or too old is stale;
-// one lacking a saturation signal, or with an impossible value, is incomplete.
+// judge decides whether a replica's observation is usable at now. A replica whose data
+// has a problem (an impossible value, a broken page) is invalid; one whose newest sample
+// time is unknown (Prometheus has marked its series stale) or too old is stale; one
+// lacking a saturation signal is incomplete.
 func judge(o *observation, now time.Time, staleAfter time.Duration) replicaState {
 	switch {
+	case o != nil && o.problem != "":
+		return replicaInvalid
 	case o == nil || (o.has&saturation == 0 && o.newest.IsZero()):
 		return replicaMissing
 	case o.newest.IsZero() || now.Sub(o.newest) > staleAfter:
 		return replicaStale
-	case o.has&saturation != saturation || o.nonFinite || o.kv > 1+1e-9:
+	case o.has&saturation != saturation:
 		return replicaIncomplete
 	}
 	return replicaFresh
+}
+
+// maxProblemsShown bounds the replica problems a message lists.
+const maxProblemsShown = 3
+
+// note adds a replica's problem to the health, for its message.
+func (h *Health) note(pod, problem string) {
+	if len(h.Problems) < maxProblemsShown {
+		h.Problems = append(h.Problems, "pod "+clip(pod, 63)+": "+problem)
+	}
 }
 
 // assemble turns one cycle's observations into the signals of every requested model.
@@ -68,6 +82,10 @@ func assembleModel(m Model, obs *observations, now time.Time, w Windows) ModelSi
 		key := modelWindow{m.Namespace, m.ModelID, window}
 		ms.ModelSuccesses = obs.modelSuccess[key]
 		ms.SuccessWindow = heldWindow(window, obs, key, now)
+		if implausible(signalSuccess, ms.ModelSuccesses) != "" {
+			// A NaN among the series (a Pod gone, say) makes the count unknown, never zero.
+			ms.ModelSuccesses, ms.SuccessWindow = 0, 0
+		}
 	}
 	return ms
 }
@@ -99,7 +117,11 @@ func assembleVariant(m Model, v Variant, obs *observations, now time.Time, stale
 		if o != nil {
 			h.NewestSample = later(h.NewestSample, o.newest)
 		}
-		switch judge(o, now, staleAfter) {
+		state := judge(o, now, staleAfter)
+		switch state {
+		case replicaInvalid:
+			h.Invalid++
+			h.note(p.Name, o.problem)
 		case replicaIncomplete:
 			h.Incomplete++
 		case replicaStale:
@@ -107,6 +129,9 @@ func assembleVariant(m Model, v Variant, obs *observations, now time.Time, stale
 		case replicaFresh:
 			h.Reported++
 			vs.Replicas = append(vs.Replicas, replicaSignals(p.Name, o, obs.replicas[obsKey{m.Namespace, "", p.Name}], window, load))
+		}
+		if state != replicaFresh && state != replicaInvalid && o != nil && o.scrapeError != "" {
+			h.note(p.Name, o.scrapeError)
 		}
 	}
 	slices.SortFunc(vs.Replicas, func(a, b ReplicaSignals) int { return strings.Compare(a.Pod, b.Pod) })
@@ -149,12 +174,18 @@ func verdict(h Health, now time.Time) Health {
 	case h.Reported > 0:
 		h.Usable, h.Reason = true, ReasonMetricsFound
 		h.Message = fmt.Sprintf("%d of %d replica(s) reported fresh signals", h.Reported, h.Pods)
+	case h.Invalid > 0:
+		h.Reason = ReasonMetricsInvalid
+		h.Message = fmt.Sprintf("none of %d replica(s) reported usable signals (%d invalid)", h.Pods, h.Invalid)
 	case h.Stale > 0:
 		h.Reason = ReasonMetricsStale
 		h.Message = fmt.Sprintf("%d of %d replica(s) reported, but only samples older than the staleness limit (newest %s)", h.Stale, h.Pods, age(h))
 	default:
 		h.Reason = ReasonMetricsMissing
 		h.Message = fmt.Sprintf("none of %d replica(s) reported KV-cache usage, waiting and running requests (%d incomplete)", h.Pods, h.Incomplete)
+	}
+	if len(h.Problems) > 0 {
+		h.Message += "; " + strings.Join(h.Problems, "; ")
 	}
 	return h
 }
@@ -172,6 +203,12 @@ func addCounts(total, v Health) Health {
 	total.Reported += v.Reported
 	total.Stale += v.Stale
 	total.Incomplete += v.Incomplete
+	total.Invalid += v.Invalid
+	for _, p := range v.Problems {
+		if len(total.Problems) < maxProblemsShown {
+			total.Problems = append(total.Problems, p)
+		}
+	}
 	total.NewestSample = later(total.NewestSample, v.NewestSample)
 	return total
 }

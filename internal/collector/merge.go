@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -9,11 +10,14 @@ import (
 )
 
 // mergeVector adds one query's answer to the observations. Series lacking the namespace
-// or pod label cannot be tied to a replica and are skipped.
+// or pod label cannot be tied to a replica and are skipped. Every query but the cache
+// info's (one series per data-parallel engine) answers one series per replica: a replica
+// answered twice makes the answer ambiguous, so the replica is not used.
 func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 	if q.signal == signalSuccessSince {
 		obs.sinceAsked[q.window] = true
 	}
+	seen := make(map[obsKey]bool, len(vec))
 	for _, s := range vec {
 		key := obsKey{
 			namespace: string(s.Metric[labelNamespace]),
@@ -32,6 +36,13 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 		}
 		if key.namespace == "" || key.pod == "" {
 			continue
+		}
+		if q.signal != signalCache {
+			if seen[key] {
+				obs.at(key).fail(fmt.Sprintf("Prometheus answered more than one series of %s for the replica", signalName(q.signal)))
+				continue
+			}
+			seen[key] = true
 		}
 		v := float64(s.Value)
 		switch q.signal {

@@ -65,13 +65,18 @@ type observation struct {
 	success              map[time.Duration]float64
 	load                 map[time.Duration]*loadObs
 	newest               time.Time
-	nonFinite            bool
+	// problem says why the replica's data cannot be trusted (a NaN, an absurd value, a
+	// broken page); a replica with a problem is never used.
+	problem string
+	// scrapeError is why the newest scrape of the replica failed to arrive (Pod source);
+	// its older samples still count until they are stale, and the message says why.
+	scrapeError string
 }
 
-// set records one value of a float signal.
+// set records one value of a float signal; an impossible value is a problem.
 func (o *observation) set(s signal, v float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		o.nonFinite = true
+	if p := implausible(s, v); p != "" {
+		o.fail(signalName(s) + " " + p)
 		return
 	}
 	o.has = o.has.with(s)
@@ -90,6 +95,13 @@ func (o *observation) set(s signal, v float64) {
 		o.ttft = v
 	case signalITL:
 		o.itl = v
+	}
+}
+
+// fail records a problem with the replica's data; the first one is kept.
+func (o *observation) fail(problem string) {
+	if o.problem == "" {
+		o.problem = problem
 	}
 }
 

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -35,11 +36,20 @@ const (
 // engines, KV-cache usage is the highest engine's (the fullest cache is the one that
 // queues first), the KV-cache sizes add up, counters and histograms are summed. Series of
 // other model names are ignored; the cache info carries no model_name on vLLM servers.
+// Only vLLM's families are read (readPage, within its limits), and a page whose series of
+// the model cannot be trusted (checkPage) is an error naming the series.
 func parseScrape(r io.Reader, modelID string) (scrape, error) {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(r)
+	page, err := readPage(r)
 	if err != nil {
-		return scrape{}, fmt.Errorf("parse metrics: %w", err)
+		return scrape{}, err
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(bytes.NewReader(page))
+	if err != nil {
+		return scrape{}, fmt.Errorf("parse the vLLM families of the metrics page: %w", err)
+	}
+	if err := checkPage(fams, modelID); err != nil {
+		return scrape{}, err
 	}
 	var s scrape
 	kvFamily := fams[familyKV]

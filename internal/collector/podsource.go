@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -18,7 +17,6 @@ import (
 const (
 	defaultScrapeTimeout     = 5 * time.Second
 	defaultScrapeConcurrency = 32
-	maxScrapeBytes           = 32 << 20
 )
 
 // PodSourceOptions configure the Pod source.
@@ -43,6 +41,8 @@ type PodSource struct {
 
 	mu      sync.Mutex
 	windows map[replicaKey]*replicaWindow
+	// failures are the replicas whose newest scrape failed, and why.
+	failures map[replicaKey]scrapeFailure
 	// targets are the Pods of the last Collect, which Run keeps sampling.
 	targets []scrapeTarget
 	horizon time.Duration
@@ -75,7 +75,19 @@ func NewPodSource(opts PodSourceOptions) *PodSource {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	return &PodSource{opts: opts, windows: map[replicaKey]*replicaWindow{}}
+	return &PodSource{opts: opts, windows: map[replicaKey]*replicaWindow{}, failures: map[replicaKey]scrapeFailure{}}
+}
+
+// scrapeFailure is why a replica's newest scrape failed.
+type scrapeFailure struct {
+	model string
+	// message says what went wrong, for the MetricsAvailable condition.
+	message string
+	// invalid is true when the page arrived but cannot be trusted (too large, unparsable,
+	// an impossible value): the replica is not used at all. Otherwise the page did not
+	// arrive (refused, timed out, an error status), and the replica's older scrapes count
+	// until they are stale.
+	invalid bool
 }
 
 // Collect scrapes every Pod of the models now (stamping the scrapes with now), then
@@ -150,6 +162,7 @@ func (s *PodSource) scrapeAll(ctx context.Context, targets []scrapeTarget, t tim
 				mu.Lock()
 				failed++
 				mu.Unlock()
+				s.recordFailure(tg, err)
 				return
 			}
 			sc.t = t
@@ -160,28 +173,57 @@ func (s *PodSource) scrapeAll(ctx context.Context, targets []scrapeTarget, t tim
 	return failed
 }
 
-// scrapeOne fetches and parses one Pod's metrics.
+// scrapeOne fetches and parses one Pod's metrics within the scrape timeout and the page
+// limits (readPage). A page that arrived but cannot be trusted is an invalidPageError.
+// Errors do not name the Pod: they end up in messages that already do.
 func (s *PodSource) scrapeOne(ctx context.Context, tg scrapeTarget) (scrape, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tg.url, nil)
 	if err != nil {
-		return scrape{}, fmt.Errorf("scrape %s/%s: %w", tg.key.namespace, tg.key.pod, err)
+		return scrape{}, fmt.Errorf("build the scrape request: %w", err)
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := s.opts.Client.Do(req)
 	if err != nil {
-		return scrape{}, fmt.Errorf("scrape %s/%s: %w", tg.key.namespace, tg.key.pod, err)
+		return scrape{}, s.timedOut(ctx, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
-		return scrape{}, fmt.Errorf("scrape %s/%s: status %d", tg.key.namespace, tg.key.pod, resp.StatusCode)
+		return scrape{}, fmt.Errorf("the metrics endpoint answered %s", resp.Status)
 	}
-	sc, err := parseScrape(io.LimitReader(resp.Body, maxScrapeBytes), tg.model)
+	sc, err := parseScrape(resp.Body, tg.model)
 	if err != nil {
-		return scrape{}, fmt.Errorf("scrape %s/%s: %w", tg.key.namespace, tg.key.pod, err)
+		if ctx.Err() != nil {
+			return scrape{}, s.timedOut(ctx, err)
+		}
+		return scrape{}, invalidPageError{err}
 	}
 	return sc, nil
+}
+
+// timedOut says, when the scrape's deadline passed, that the page did not arrive in time
+// (a server sending slowly), rather than only "context deadline exceeded".
+func (s *PodSource) timedOut(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("the metrics page did not arrive within the %s scrape timeout: %w", s.opts.Timeout, err)
+	}
+	return err
+}
+
+// invalidPageError marks a page that arrived but cannot be trusted.
+type invalidPageError struct{ err error }
+
+func (e invalidPageError) Error() string { return e.err.Error() }
+func (e invalidPageError) Unwrap() error { return e.err }
+
+// recordFailure keeps why a replica's newest scrape failed, for its health.
+func (s *PodSource) recordFailure(tg scrapeTarget, err error) {
+	var invalid invalidPageError
+	f := scrapeFailure{model: tg.model, message: clip(err.Error(), 400), invalid: errors.As(err, &invalid)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[tg.key] = f
 }
 
 // record adds a scrape to its replica's window, starting a new window when the Pod
@@ -189,6 +231,7 @@ func (s *PodSource) scrapeOne(ctx context.Context, tg scrapeTarget) (scrape, err
 func (s *PodSource) record(tg scrapeTarget, sc scrape) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.failures, tg.key)
 	w := s.windows[tg.key]
 	if w == nil || w.model != tg.model {
 		w = &replicaWindow{namespace: tg.key.namespace, model: tg.model}
@@ -219,6 +262,7 @@ func (s *PodSource) observe(now time.Time, successWindows, loadWindows []time.Du
 	for _, lw := range loadWindows {
 		s.peaks(obs, now, lw)
 	}
+	s.observeFailures(obs)
 	return obs
 }
 
@@ -235,6 +279,28 @@ func (s *PodSource) peaks(obs *observations, now time.Time, window time.Duration
 		}
 		for k, v := range sums {
 			obs.peak[k] = max(obs.peak[k], v)
+		}
+	}
+}
+
+// observeFailures adds the failed scrapes of the current targets to the observations: an
+// invalid page makes the replica unusable, a page that did not arrive is only explained.
+// Failures of Pods no longer scraped are forgotten.
+func (s *PodSource) observeFailures(obs *observations) {
+	current := make(map[replicaKey]bool, len(s.targets))
+	for _, tg := range s.targets {
+		current[tg.key] = true
+	}
+	for k, f := range s.failures {
+		if !current[k] {
+			delete(s.failures, k)
+			continue
+		}
+		o := obs.at(obsKey{k.namespace, f.model, k.pod})
+		if f.invalid {
+			o.fail(f.message)
+		} else {
+			o.scrapeError = f.message
 		}
 	}
 }

@@ -66,7 +66,7 @@ func NewRoundTripper(o PrometheusOptions) (http.RoundTripper, error) {
 	t := base.Clone()
 	t.TLSClientConfig = tlsConfig
 	t.MaxIdleConnsPerHost = 16
-	var rt http.RoundTripper = t
+	var rt http.RoundTripper = answerLimit{next: t, limit: maxAnswerBytes}
 	switch {
 	case o.BearerToken != "" || o.BearerTokenFile != "":
 		rt = &bearerRoundTripper{next: rt, token: newTokenSource(o.BearerToken, o.BearerTokenFile)}

@@ -21,6 +21,10 @@ const (
 	// ReasonPrometheusError means a query failed (connection, TLS, authorisation, timeout,
 	// bad answer); nothing from this cycle is trusted.
 	ReasonPrometheusError = "PrometheusError"
+	// ReasonMetricsInvalid means replicas reported, but none of them data that can be
+	// trusted (an impossible value, a duplicate series, a page beyond the scrape limits);
+	// the message names the replicas and the problem.
+	ReasonMetricsInvalid = "MetricsInvalid"
 	// ReasonInvalidModel means the namespace or model ID cannot be placed in a query safely,
 	// so the model was not queried at all.
 	ReasonInvalidModel = "InvalidModel"
@@ -170,6 +174,13 @@ type Health struct {
 	Stale int
 	// Incomplete is how many replicas lacked one of KV usage, waiting or running.
 	Incomplete int
+	// Invalid is how many replicas reported data that cannot be trusted: an impossible
+	// value (NaN, infinite, negative, absurd), a duplicate series, a page beyond the
+	// scrape limits.
+	Invalid int
+	// Problems name the first few replicas that are invalid or whose scrape failed, and
+	// why (e.g. "pod p-0: vllm:num_requests_waiting{...} is NaN"); the message ends with them.
+	Problems []string
 	// NewestSample is the time of the newest sample of any replica; zero when none.
 	NewestSample time.Time
 	// NewestSampleAge is now minus NewestSample; zero when there is no sample.

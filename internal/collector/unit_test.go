@@ -124,16 +124,17 @@ func TestJudgeNeverTurnsMissingDataIntoZeroLoad(t *testing.T) {
 	noKV := &observation{has: saturation &^ (1 << signalKV), newest: now}
 	old := &observation{has: saturation, newest: now.Add(-2 * time.Minute)}
 	marked := &observation{has: saturation} // Prometheus marked the series stale
-	nan := &observation{has: saturation, newest: now, nonFinite: true}
+	nan := &observation{has: saturation, newest: now, problem: "vllm:kv_cache_usage_perc is NaN"}
 	full := &observation{has: saturation, newest: now, kv: 1}
-	overFull := &observation{has: saturation, newest: now, kv: 1.01} // a KV usage fraction cannot exceed 1
+	overFull := &observation{has: saturation, newest: now}
+	overFull.set(signalKV, 1.01) // a KV usage fraction cannot exceed 1
 	for name, tc := range map[string]struct {
 		o    *observation
 		want replicaState
 	}{
 		"fresh": {fresh, replicaFresh}, "no kv": {noKV, replicaIncomplete}, "old": {old, replicaStale},
-		"stale marker": {marked, replicaStale}, "nan": {nan, replicaIncomplete}, "nothing": {nil, replicaMissing},
-		"kv at 1": {full, replicaFresh}, "kv above 1": {overFull, replicaIncomplete},
+		"stale marker": {marked, replicaStale}, "nan": {nan, replicaInvalid}, "nothing": {nil, replicaMissing},
+		"kv at 1": {full, replicaFresh}, "kv above 1": {overFull, replicaInvalid},
 	} {
 		if got := judge(tc.o, now, w.StaleAfter); got != tc.want {
 			t.Errorf("%s: %v, want %v", name, got, tc.want)
