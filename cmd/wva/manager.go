@@ -108,6 +108,8 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		// Models at zero are checked for waiting requests between cycles.
 		Demand:       demand,
 		WakeInterval: st.ScaleFromZeroInterval,
+		// Scale-downs wait a peak window after a model's signals come back from a failure.
+		PeakWindow: st.MetricsPeakWindow,
 	}
 	if st.ActuationMode == config.ActuationDirect {
 		opts.Scaler = actuator.NewScaler(mgr.GetClient(), writes)

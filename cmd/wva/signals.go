@@ -42,13 +42,13 @@ func newSignals(ctx context.Context, mgr ctrl.Manager, cfg config.Config, store 
 				ttl := d.PrometheusCache.EffectiveTTL(d.OptimizationInterval)
 				return collector.CacheSettings{Enabled: ttl > 0, TTL: ttl}
 			},
-		}, collector.Windows{})
+		}, collector.Windows{Peak: cfg.Static.MetricsPeakWindow})
 		if err != nil {
 			return nil, nil, fmt.Errorf("connect to Prometheus: %w", err)
 		}
 		src, demand = s, s
 	case config.MetricsSourcePodScrape:
-		ps := collector.NewPodSource(collector.PodSourceOptions{})
+		ps := collector.NewPodSource(collector.PodSourceOptions{Windows: collector.Windows{Peak: cfg.Static.MetricsPeakWindow}})
 		// Sample the pods between cycles, so the peak over the window sees what a
 		// Prometheus scraping every few seconds would.
 		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {

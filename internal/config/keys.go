@@ -73,6 +73,11 @@ const (
 	KeyMetricsSource = "METRICS_SOURCE"
 	// KeyActuationMode selects how decisions act: metrics (HPA/KEDA) or direct (scale subresource).
 	KeyActuationMode = "ACTUATION_MODE"
+	// KeyMetricsPeakWindow is the window the saturation peaks are taken over (immutable).
+	KeyMetricsPeakWindow = "METRICS_PEAK_WINDOW"
+	// KeyDrainAwareScaleDown marks the replicas with the least work in flight with a low
+	// pod deletion cost before a scale-down, so they go first.
+	KeyDrainAwareScaleDown = "DRAIN_AWARE_SCALE_DOWN"
 	// KeyWatchNamespaces restricts the VAs watched to a comma-separated list; empty means all.
 	KeyWatchNamespaces = "WATCH_NAMESPACES"
 	// KeyGlobalOptInterval is the decision cycle period (mutable).
@@ -119,6 +124,11 @@ const (
 	// DefaultPrometheusCacheTTL bounds how long a Prometheus answer is reused by cycles that
 	// follow each other quickly (triggered by VA, Deployment or configuration changes).
 	DefaultPrometheusCacheTTL = 30 * time.Second
+	// DefaultMetricsPeakWindow is the window of the saturation peaks (max_over_time[1m]).
+	DefaultMetricsPeakWindow = time.Minute
+	// MinMetricsPeakWindow is the shortest peak window accepted: a few scrapes of a fast
+	// scrape interval.
+	MinMetricsPeakWindow = 5 * time.Second
 	// DisabledAddr is the address value that turns a listener off.
 	DisabledAddr = "0"
 )

@@ -96,6 +96,9 @@ func prometheusKeys() []keyDef {
 			func(c *Config) *string { return &c.Static.Prometheus.BearerTokenFile }, nil),
 		boolKey(KeyPrometheusAllowHTTPCredentials, "allow the bearer token or the user info of PROMETHEUS_BASE_URL over http:// (clear text: trusted networks only)", false,
 			func(c *Config) *bool { return &c.Static.Prometheus.AllowHTTPCredentials }),
+		durationKey(KeyMetricsPeakWindow, "window of the saturation peaks (KV cache, queue); also how long scale-downs wait after signals come back from a failure",
+			DefaultMetricsPeakWindow, MinMetricsPeakWindow,
+			func(c *Config) *time.Duration { return &c.Static.MetricsPeakWindow }),
 	}
 }
 
@@ -155,6 +158,8 @@ func featureKeys() []keyDef {
 			func(c *Config) *bool { return &c.Static.Features.LimitedMode }),
 		boolKey(KeyProactiveModel, "HYBRID mode: queueing model next to the saturation analyser (experimental)", false,
 			func(c *Config) *bool { return &c.Static.Features.ProactiveModel }),
+		boolKey(KeyDrainAwareScaleDown, "before a scale-down, give the replicas with the least work in flight a low pod deletion cost so they go first", true,
+			func(c *Config) *bool { return &c.Static.Features.DrainAwareScaleDown }),
 		mode,
 		watch,
 	}

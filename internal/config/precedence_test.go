@@ -41,6 +41,8 @@ func precedenceValues() map[string][3]string {
 		KeyScaleToZero:                     {"true", "false", "true"},
 		KeyLimitedMode:                     {"true", "false", "true"},
 		KeyProactiveModel:                  {"true", "false", "true"},
+		KeyDrainAwareScaleDown:             {"false", "true", "false"},
+		KeyMetricsPeakWindow:               {"10s", "120s", "90s"},
 		KeyActuationMode:                   {"direct", "metrics", "direct"},
 		KeyWatchNamespaces:                 {"a,b", "c", "d,e"},
 		KeyStatusHeartbeatInterval:         {"0s", "600s", "30s"},

@@ -51,6 +51,9 @@ type StaticConfig struct {
 	ScaleFromZeroInterval time.Duration
 	// Writes bounds the API writes of each decision cycle.
 	Writes WriteConfig
+	// MetricsPeakWindow is the window the saturation peaks are taken over, by both sources;
+	// samples older than it are stale.
+	MetricsPeakWindow time.Duration
 }
 
 // LeaderElectionConfig keeps two replicas (or two installs) from deciding at once.
@@ -106,6 +109,9 @@ type FeatureFlags struct {
 	LimitedMode bool
 	// ProactiveModel runs the queueing model next to the saturation analyser (HYBRID mode).
 	ProactiveModel bool
+	// DrainAwareScaleDown sets controller.kubernetes.io/pod-deletion-cost on the replicas
+	// with the least work in flight before a scale-down.
+	DrainAwareScaleDown bool
 }
 
 // fullBaseURL is the base URL as configured, user info included; never print it (the key

@@ -36,6 +36,9 @@ func DecideCycle(snapshots []Snapshot, freeGPUs map[string]int) []CycleResult {
 		if plans[i] != nil && s.Proactive != nil {
 			plans[i].runProactive(s)
 		}
+		if plans[i] != nil {
+			plans[i].holdScaleDownWhileRecovering(s)
+		}
 	}
 	markDuplicates(results, plans)
 	grantInOrderOfNeed(plans, freeGPUs)

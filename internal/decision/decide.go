@@ -15,6 +15,7 @@ func Decide(s Snapshot) (Decision, error) {
 	if s.Proactive != nil {
 		p.runProactive(&s)
 	}
+	p.holdScaleDownWhileRecovering(&s)
 	p.grant(copyInventory(s.FreeGPUs))
 	return p.finish(), nil
 }

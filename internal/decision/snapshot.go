@@ -35,6 +35,15 @@ type Snapshot struct {
 	// MaxSampleAge, when positive, excludes replica samples older than it (or of unknown
 	// age) from the analysis. Zero disables the check.
 	MaxSampleAge time.Duration
+	// SignalsBackSince is when the model's signals became usable again after they last
+	// failed (the metrics source down, a cycle past its deadline, no replica reporting);
+	// zero when the decider saw no failure. Until PeakWindow has passed since, no variant
+	// is scaled down, and until the retention period has, the model is not scaled to zero:
+	// the windows the analysis reads do not hold data yet.
+	SignalsBackSince time.Time
+	// PeakWindow is the window the saturation peaks are taken over (1m by default); zero
+	// disables the wait after a failure.
+	PeakWindow time.Duration
 	// Interval is the decision interval; a change in flight expires after
 	// SaturationConfig.InFlightExpiryIntervals of them without progress. Zero: never.
 	Interval time.Duration

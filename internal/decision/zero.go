@@ -123,6 +123,8 @@ func zeroVerdict(s *Snapshot, p *plan, samples []sample, excluded int) (bool, st
 		return false, fmt.Sprintf("not applied: %d replica sample(s) excluded", excluded)
 	case s.SuccessWindow < z.RetentionPeriod:
 		return false, fmt.Sprintf("not applied: success counts cover %s, retention period is %s", s.SuccessWindow, z.RetentionPeriod)
+	case zeroWaitsForRecovery(s, z.RetentionPeriod) != "":
+		return false, zeroWaitsForRecovery(s, z.RetentionPeriod)
 	case s.WaitingDemand.Known && s.WaitingDemand.Requests > 0:
 		return false, fmt.Sprintf("not applied: %d request(s) waiting upstream", s.WaitingDemand.Requests)
 	case s.WaitingDemand.Failure != "":

@@ -50,7 +50,7 @@ func (e *Engine) RunOnce(ctx context.Context, trigger string) {
 	signals := map[ModelKey]ModelSignals{}
 	collected := e.opts.Clock.Now()
 	if len(active) > 0 {
-		signals = e.opts.Signals.Collect(ctx, active, now)
+		signals = e.collect(ctx, active, now)
 	}
 	signalsTook := e.opts.Clock.Since(collected)
 	jobs = append(jobs, e.decide(ctx, active, signals, now, t)...)
@@ -153,15 +153,18 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 	byKey := make(map[ModelKey]*inventory.Model, len(models))
 	previous := map[types.UID]*int{}
 	interval := e.opts.Settings.Interval()
+	seen := make(map[ModelKey]bool, len(models))
 	for i, m := range models {
 		key := ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}
 		sig, ok := signals[key]
 		if !ok {
 			sig = ModelSignals{Status: decision.SignalStatus{Usable: false, Reason: ReasonMetricsMissing}, Message: "the collector returned nothing for this model"}
 		}
-		sigs[key], byKey[key] = sig, m
+		sigs[key], byKey[key], seen[key] = sig, m, true
 		snaps[i] = Snapshot(m, sig, e.opts.Settings.SaturationFor(m.ModelID, m.Namespace), e.opts.Settings.ZeroFor(m.ModelID, m.Namespace), now)
 		snaps[i].Interval = interval
+		snaps[i].PeakWindow = e.opts.PeakWindow
+		snaps[i].SignalsBackSince = e.recoveries.observe(key, sig.Status.Usable, now)
 		e.withFlights(&snaps[i], m, now, previous)
 		if e.opts.Hybrid != nil {
 			snaps[i].Proactive = e.hybridInput(ctx, m, sig, interval, now)
@@ -177,6 +180,7 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 	for i := range snaps {
 		inputs[ModelKey{Namespace: snaps[i].Namespace, ModelID: snaps[i].ModelID}] = snaps[i].Proactive
 	}
+	e.recoveries.retain(seen)
 	free, err := e.freeGPUs(ctx)
 	if err != nil {
 		log.FromContext(ctx).Error(err, "Cannot read the GPU inventory; scale-ups are not limited this cycle")

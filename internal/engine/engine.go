@@ -71,13 +71,17 @@ type Options struct {
 	// Workers bounds how many variants' writes run at once; DefaultWorkers when zero. The
 	// writes themselves are paced by the limiter of Status and Scaler.
 	Workers int
+	// PeakWindow is the window the collector takes saturation peaks over; after a model's
+	// signals fail, its scale-downs wait this long once they are back. Zero: no wait.
+	PeakWindow time.Duration
 }
 
 // Engine runs the decision cycle. Start it with a manager: it only runs on the leader.
 type Engine struct {
-	opts    Options
-	trigger chan string
-	flights *flights
+	opts       Options
+	trigger    chan string
+	flights    *flights
+	recoveries *recoveries
 	// zero holds the models the scale-from-zero fast path watches.
 	zero *zeroSet
 	// applyMu keeps the cycle and the fast path from carrying out decisions for the same
@@ -92,7 +96,7 @@ type Engine struct {
 
 // New returns an Engine.
 func New(opts Options) *Engine {
-	return &Engine{opts: opts, trigger: make(chan string, 1), flights: newFlights(), zero: newZeroSet(), hybrid: newHybridMemory()}
+	return &Engine{opts: opts, trigger: make(chan string, 1), flights: newFlights(), recoveries: newRecoveries(), zero: newZeroSet(), hybrid: newHybridMemory()}
 }
 
 // Trigger asks for a cycle as soon as possible, e.g. because a target appeared. Calls
