@@ -8,7 +8,8 @@ import (
 )
 
 // Snapshot builds the decision core's input for one model from the inventory and the
-// collector's signals. Only actionable variants take part; it is a pure function.
+// collector's signals. Only actionable variants, and the signals of their Ready Pods, take
+// part; it is a pure function.
 func Snapshot(m *inventory.Model, sig ModelSignals, sat decision.SaturationConfig, zero decision.ZeroConfig, now time.Time) decision.Snapshot {
 	s := decision.Snapshot{
 		ModelID:        m.ModelID,
@@ -21,12 +22,16 @@ func Snapshot(m *inventory.Model, sig ModelSignals, sat decision.SaturationConfi
 		ModelSuccesses: sig.ModelSuccesses,
 		Now:            now,
 	}
-	names := map[string]bool{}
+	ready := map[[2]string]bool{}
 	for _, v := range m.Variants {
 		if !v.Actionable() {
 			continue
 		}
-		names[v.VA.Name] = true
+		for _, p := range v.Pods {
+			if inventory.PodReady(p) {
+				ready[[2]string{v.VA.Name, p.Name}] = true
+			}
+		}
 		s.Variants = append(s.Variants, decision.VariantState{
 			Name:            v.VA.Name,
 			Accelerator:     v.Accelerator,
@@ -38,8 +43,11 @@ func Snapshot(m *inventory.Model, sig ModelSignals, sat decision.SaturationConfi
 			Scaler:          scalerBounds(v.Scaler),
 		})
 	}
+	// Only Ready replicas are capacity: a Pod that is NotReady or crash-looping gets no
+	// traffic, so its samples (idle, or left over from before it failed) would show spare
+	// capacity that does not serve anyone. The core counts it as pending instead.
 	for _, r := range sig.Replicas {
-		if names[r.Variant] {
+		if ready[[2]string{r.Variant, r.Pod}] {
 			s.Replicas = append(s.Replicas, r)
 		}
 	}

@@ -63,6 +63,35 @@ func TestSnapshotTakesActionableVariantsAndTheirSignalsOnly(t *testing.T) {
 	}
 }
 
+// TestNotReadyReplicasAreNeverCapacity: a NotReady (crash-looping) Pod that still answers
+// with idle signals would lower the model's load per replica and invite a scale-down; its
+// samples stay out and it counts as pending, so the one Ready replica is never judged to
+// have a spare sibling.
+func TestNotReadyReplicasAreNeverCapacity(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := &inventory.Model{Namespace: "ns", ModelID: "llama", Variants: []*inventory.Variant{
+		{VA: &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Name: "a100"}}, Cost: 5,
+			Target: &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](3)}},
+			Pods:   []*corev1.Pod{readyPod("a-0", true), readyPod("a-1", false), readyPod("a-2", false)}},
+	}}
+	sig := ModelSignals{Status: decision.SignalStatus{Usable: true}, Replicas: []decision.ReplicaSignals{
+		{Variant: "a100", Pod: "a-0", KvCacheUsage: 0.3, Running: 10, SampleTime: now},
+		{Variant: "a100", Pod: "a-1", SampleTime: now}, // NotReady, idle
+		{Variant: "a100", Pod: "a-2", SampleTime: now}, // NotReady, idle
+	}}
+	s := Snapshot(m, sig, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, now)
+	if len(s.Replicas) != 1 || s.Replicas[0].Pod != "a-0" || s.Variants[0].ReadyReplicas != 1 {
+		t.Fatalf("replicas %+v, ready %d: want only a-0 as capacity", s.Replicas, s.Variants[0].ReadyReplicas)
+	}
+	d, err := decision.Decide(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Variants[0].DesiredReplicas < 3 {
+		t.Fatalf("desired %d (%s): the NotReady replicas were taken for spare capacity", d.Variants[0].DesiredReplicas, d.Variants[0].Reason)
+	}
+}
+
 // TestZeroPolicyReadsModelSuccessesOfGonePods protects a model after a rolling restart:
 // the collector's model-level success count (Pods gone included) reaches the core, so a
 // model that served requests within its retention period does not go to zero.
