@@ -117,6 +117,9 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 	if st.Features.ProactiveModel {
 		opts.Hybrid = hybridSettings{store}
 	}
+	if st.Features.DrainAwareScaleDown {
+		opts.DeletionCosts = actuator.NewDeletionCosts(mgr.GetClient())
+	}
 	eng := engine.New(opts)
 	if err := mgr.Add(eng); err != nil {
 		return nil, fmt.Errorf("add engine: %w", err)

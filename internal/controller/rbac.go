@@ -15,6 +15,10 @@ package controller
 // +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 //
+// Drain-aware scale-down (DRAIN_AWARE_SCALE_DOWN, in both actuation modes): the
+// deletion-cost annotations of the target's Pods, nothing else of them.
+// +kubebuilder:rbac:groups="",resources=pods,verbs=patch
+//
 // Autoscalers on the same targets: their min/max bound WVA's desired replicas.
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch
 // +kubebuilder:rbac:groups=keda.sh,resources=scaledobjects,verbs=get;list;watch

@@ -44,6 +44,7 @@ const LogSafetyNet = "Safety net activated: emitted fallback metrics"
 // cycle that reads a stale cache.
 func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int, t *tally) job {
 	logger := log.FromContext(ctx).WithValues("variant", v.VA.Name)
+	e.markDrain(log.IntoContext(ctx, logger), v, vd, sig)
 	mv := actuator.Variant{Name: v.VA.Name, Namespace: v.VA.Namespace, Accelerator: v.Accelerator, UID: v.VA.UID, Target: v.Target.Name}
 	if d.SafetyNet {
 		e.opts.Metrics.Publish(mv, vd.CurrentReplicas, vd.DesiredReplicas)

@@ -71,6 +71,9 @@ type Options struct {
 	// Workers bounds how many variants' writes run at once; DefaultWorkers when zero. The
 	// writes themselves are paced by the limiter of Status and Scaler.
 	Workers int
+	// DeletionCosts, when set, marks the replicas with the least work in flight to go first
+	// before a scale-down (DRAIN_AWARE_SCALE_DOWN).
+	DeletionCosts *actuator.DeletionCosts
 	// PeakWindow is the window the collector takes saturation peaks over; after a model's
 	// signals fail, its scale-downs wait this long once they are back. Zero: no wait.
 	PeakWindow time.Duration
