@@ -48,6 +48,7 @@ METRICS_SOURCE: {{ .Values.wva.metricsSource | quote }}
 WVA_SCALE_TO_ZERO: {{ .Values.wva.scaleToZero | quote }}
 WVA_LIMITED_MODE: {{ .Values.wva.limitedMode | quote }}
 EXPERIMENTAL_PROACTIVE_MODEL: {{ .Values.wva.proactiveModel | quote }}
+DRAIN_AWARE_SCALE_DOWN: {{ .Values.wva.drainAwareScaleDown | quote }}
 {{- with .Values.wva.watchNamespaces }}
 WATCH_NAMESPACES: {{ join "," . | quote }}
 {{- end }}
