@@ -38,6 +38,7 @@ func DecideCycle(snapshots []Snapshot, freeGPUs map[string]int) []CycleResult {
 		}
 		if plans[i] != nil {
 			plans[i].holdScaleDownWhileRecovering(s)
+			plans[i].holdScaleDownWhileRemoving()
 		}
 	}
 	markDuplicates(results, plans)

@@ -16,6 +16,7 @@ func Decide(s Snapshot) (Decision, error) {
 		p.runProactive(&s)
 	}
 	p.holdScaleDownWhileRecovering(&s)
+	p.holdScaleDownWhileRemoving()
 	p.grant(copyInventory(s.FreeGPUs))
 	return p.finish(), nil
 }

@@ -2,6 +2,7 @@ package decision
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 )
 
@@ -30,4 +31,22 @@ func DrainFirst(replicas []ReplicaSignals, variant string, n int) []string {
 		out = append(out, r.Pod)
 	}
 	return out
+}
+
+// holdScaleDownWhileRemoving keeps a variant that still has more Ready replicas than its
+// target asks for (a scale-down written, the ReplicaSet not done yet) where it is: the
+// replicas about to go still report, so their samples would justify the same scale-down
+// a second time, and the model would lose two replicas for one decision.
+func (p *plan) holdScaleDownWhileRemoving() {
+	if p.safetyNet {
+		return
+	}
+	for i := range p.variants {
+		v := &p.variants[i]
+		extra := v.state.ReadyReplicas - v.state.CurrentReplicas
+		if extra > 0 && v.desired < v.base {
+			v.desired = v.base
+			v.reason = fmt.Sprintf("hold: %d replica(s) above the target of %d not removed yet; scale-down waits", extra, v.state.CurrentReplicas)
+		}
+	}
 }

@@ -38,3 +38,18 @@ func TestDrainFirstTakesTheReplicasWithLeastWorkInFlight(t *testing.T) {
 		t.Errorf("NaN work: %v", got)
 	}
 }
+
+// TestNoScaleDownWhileReplicasAboveTheTargetRemain: a scale-down was written (the target
+// asks for 2) but the ReplicaSet has not removed the third replica yet, which still
+// reports. Deciding on its samples would take the model down again, to 1, for the same
+// load: the variant holds until the replicas above its target are gone.
+func TestNoScaleDownWhileReplicasAboveTheTargetRemain(t *testing.T) {
+	leaving := variant("a", 5, 2)
+	leaving.ReadyReplicas = 3
+	s := snap([]VariantState{leaving}, replica("a", 0, 0.05, 0), replica("a", 1, 0.05, 0), replica("a", 2, 0.05, 0))
+	check(t, mustDecide(t, s), map[string]want{"a": {desired: 2, action: ActionHold,
+		reason: "hold: 1 replica(s) above the target of 2 not removed yet; scale-down waits"}})
+	// Once they are gone, the scale-down the load allows goes ahead.
+	done := snap([]VariantState{variant("a", 5, 2)}, replica("a", 0, 0.05, 0), replica("a", 1, 0.05, 0))
+	check(t, mustDecide(t, done), map[string]want{"a": {desired: 1, action: ActionScaleDown}})
+}

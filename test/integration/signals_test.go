@@ -13,12 +13,18 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/localenv"
 )
 
-// oneVariant creates one single-replica variant of the model, labelled for the
-// namespace's controller instance, and returns its Pod's name once it is Ready.
+// oneVariant creates one single-replica variant of the model on a GPU node of its own,
+// labelled for the namespace's controller instance, and returns its Pod's name once it is
+// Ready: only a Ready replica is capacity, and on the suite's shared nodes a parallel test
+// may take the last GPU and leave the Pod Pending.
 func oneVariant(t *testing.T, ns, name string) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := s.client.Create(ctx, newDeployment(ns, name, "NVIDIA-H100-80GB-HBM3", 1)); err != nil {
+	product := "NVIDIA-H100-" + ns
+	if err := s.env.AddNode(ctx, localenv.Node{Name: "gpu-" + ns, GPUProduct: product, GPUs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.client.Create(ctx, newDeployment(ns, name, product, 1)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.client.Create(ctx, newVA(ns, name, model, name, "20", map[string]string{instanceLabel: ns})); err != nil {
