@@ -34,7 +34,7 @@ func DrainFirst(replicas []ReplicaSignals, variant string, n int) []string {
 }
 
 // holdScaleDownWhileRemoving keeps a variant that still has more Ready replicas than its
-// target asks for (a scale-down written, the ReplicaSet not done yet) where it is: the
+// target asks for (Leaving: a scale-down written, the ReplicaSet not done yet) where it is: the
 // replicas about to go still report, so their samples would justify the same scale-down
 // a second time, and the model would lose two replicas for one decision.
 func (p *plan) holdScaleDownWhileRemoving() {
@@ -43,8 +43,7 @@ func (p *plan) holdScaleDownWhileRemoving() {
 	}
 	for i := range p.variants {
 		v := &p.variants[i]
-		extra := v.state.ReadyReplicas - v.state.CurrentReplicas
-		if extra > 0 && v.desired < v.base {
+		if extra := v.state.Leaving; extra > 0 && v.desired < v.base {
 			v.desired = v.base
 			v.reason = fmt.Sprintf("hold: %d replica(s) above the target of %d not removed yet; scale-down waits", extra, v.state.CurrentReplicas)
 		}

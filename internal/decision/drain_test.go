@@ -45,7 +45,7 @@ func TestDrainFirstTakesTheReplicasWithLeastWorkInFlight(t *testing.T) {
 // load: the variant holds until the replicas above its target are gone.
 func TestNoScaleDownWhileReplicasAboveTheTargetRemain(t *testing.T) {
 	leaving := variant("a", 5, 2)
-	leaving.ReadyReplicas = 3
+	leaving.Leaving = 1
 	s := snap([]VariantState{leaving}, replica("a", 0, 0.05, 0), replica("a", 1, 0.05, 0), replica("a", 2, 0.05, 0))
 	check(t, mustDecide(t, s), map[string]want{"a": {desired: 2, action: ActionHold,
 		reason: "hold: 1 replica(s) above the target of 2 not removed yet; scale-down waits"}})

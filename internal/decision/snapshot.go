@@ -67,6 +67,10 @@ type VariantState struct {
 	CurrentReplicas int
 	// ReadyReplicas is how many replicas are ready (report metrics); the rest are pending.
 	ReadyReplicas int
+	// Leaving is how many Ready replicas the target has above CurrentReplicas: a scale-down
+	// written that the ReplicaSet has not carried out yet. Their samples still arrive, and
+	// further scale-downs wait until they are gone.
+	Leaving int
 	// PreviousDesired is the desired count WVA published last time; nil when never set.
 	// When set and different from CurrentReplicas a change is in flight and is kept until
 	// it expires (see InFlightSince).

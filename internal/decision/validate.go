@@ -47,7 +47,7 @@ func validateVariant(v *VariantState) error {
 	switch {
 	case v.Name == "":
 		return errors.New("empty name")
-	case v.CurrentReplicas < 0 || v.ReadyReplicas < 0 || v.GPUsPerReplica < 0:
+	case v.CurrentReplicas < 0 || v.ReadyReplicas < 0 || v.Leaving < 0 || v.GPUsPerReplica < 0:
 		return errors.New("negative replica or GPU count")
 	case v.PreviousDesired != nil && *v.PreviousDesired < 0:
 		return errors.New("negative previous desired")

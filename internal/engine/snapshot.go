@@ -38,6 +38,7 @@ func Snapshot(m *inventory.Model, sig ModelSignals, sat decision.SaturationConfi
 			Cost:            v.Cost,
 			CurrentReplicas: v.CurrentReplicas(),
 			ReadyReplicas:   min(v.ReadyReplicas(), v.CurrentReplicas()),
+			Leaving:         max(0, v.ReadyReplicas()-v.CurrentReplicas()),
 			PreviousDesired: previousDesired(v),
 			GPUsPerReplica:  v.GPUsPerReplica,
 			Scaler:          scalerBounds(v.Scaler),

@@ -140,3 +140,30 @@ func TestReplicas32ClampsAtTheAPIBoundary(t *testing.T) {
 		}
 	}
 }
+
+// TestLeavingReplicasReachTheCore: the target asks for 2 but 3 Pods are still Ready (the
+// ReplicaSet has not removed one yet); the core learns that one is leaving and holds
+// further scale-downs, though the leaving replica's samples still arrive.
+func TestLeavingReplicasReachTheCore(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := &inventory.Model{Namespace: "ns", ModelID: "llama", Variants: []*inventory.Variant{
+		{VA: &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{Name: "a100"}}, Cost: 5,
+			Target: &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)}},
+			Pods:   []*corev1.Pod{readyPod("a-0", true), readyPod("a-1", true), readyPod("a-2", true)}},
+	}}
+	var rs []decision.ReplicaSignals
+	for _, p := range []string{"a-0", "a-1", "a-2"} {
+		rs = append(rs, decision.ReplicaSignals{Variant: "a100", Pod: p, KvCacheUsage: 0.05, SampleTime: now})
+	}
+	s := Snapshot(m, ModelSignals{Status: decision.SignalStatus{Usable: true}, Replicas: rs}, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, now)
+	if v := s.Variants[0]; v.Leaving != 1 || v.ReadyReplicas != 2 || v.CurrentReplicas != 2 {
+		t.Fatalf("variant %+v: want current 2, ready 2, leaving 1", v)
+	}
+	d, err := decision.Decide(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Variants[0].DesiredReplicas; got != 2 {
+		t.Fatalf("desired %d (%s): a second scale-down on the leaving replica's samples", got, d.Variants[0].Reason)
+	}
+}
