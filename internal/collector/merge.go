@@ -17,7 +17,12 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 	if q.signal == signalSuccessSince {
 		obs.sinceAsked[q.window] = true
 	}
-	seen := make(map[obsKey]bool, len(vec))
+	// One series per replica, or per replica and bucket for a histogram's buckets.
+	type seriesKey struct {
+		obsKey
+		le string
+	}
+	seen := make(map[seriesKey]bool, len(vec))
 	for _, s := range vec {
 		key := obsKey{
 			namespace: string(s.Metric[labelNamespace]),
@@ -38,11 +43,15 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 			continue
 		}
 		if q.signal != signalCache {
-			if seen[key] {
+			sk := seriesKey{obsKey: key}
+			if q.signal == signalLoadPromptBuckets || q.signal == signalLoadGenBuckets {
+				sk.le = string(s.Metric[labelLE])
+			}
+			if seen[sk] {
 				obs.at(key).fail(fmt.Sprintf("Prometheus answered more than one series of %s for the replica", signalName(q.signal)))
 				continue
 			}
-			seen[key] = true
+			seen[sk] = true
 		}
 		v := float64(s.Value)
 		switch q.signal {

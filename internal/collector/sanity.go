@@ -27,6 +27,10 @@ var signalNames = map[signal]string{
 	signalCache: familyCacheInfo, signalAvgInput: "average prompt tokens", signalAvgOutput: "average generation tokens",
 	signalTTFT: "mean time to first token", signalITL: "mean inter-token latency",
 	signalTimestamp: "sample time", signalSuccess: familySuccess,
+	signalLoadSuccess: "successful requests (load window)", signalLoadFirstTokens: "first tokens (load window)",
+	signalLoadTTFT: "time to first token (load window)", signalLoadITL: "inter-token latency (load window)",
+	signalLoadPromptBuckets: "prompt length buckets", signalLoadPromptSum: "prompt length sum",
+	signalLoadGenBuckets: "generation length buckets", signalLoadGenSum: "generation length sum",
 }
 
 func signalName(s signal) string {
