@@ -116,6 +116,7 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 	}
 	if st.Features.ProactiveModel {
 		opts.Hybrid = hybridSettings{store}
+		opts.HybridTuning.KeepWarm = st.Features.ProactiveKeepWarm
 	}
 	if st.Features.DrainAwareScaleDown {
 		opts.DeletionCosts = actuator.NewDeletionCosts(mgr.GetClient())

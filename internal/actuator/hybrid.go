@@ -23,7 +23,7 @@ const (
 	MetricHybridParameter       = "wva_hybrid_model_parameter"
 	MetricHybridParameterAge    = "wva_hybrid_model_parameter_age_seconds"
 	MetricHybridFitError        = "wva_hybrid_model_fit_error"
-	MetricHybridUpdates         = "wva_hybrid_model_updates"
+	MetricHybridUpdates         = "wva_hybrid_model_updates_total"
 
 	LabelModel     = "model_id"
 	LabelParameter = "parameter"
@@ -67,10 +67,14 @@ type HybridVariant struct {
 type hybridMetrics struct {
 	observed, forecast, planned, horizon            *prometheus.GaugeVec
 	capacity, model, sustainable, predTTFT, predITL *prometheus.GaugeVec
-	param, age, fitError, updates                   *prometheus.GaugeVec
+	param, age, fitError                            *prometheus.GaugeVec
+	updates                                         *prometheus.CounterVec
 
 	mu     sync.Mutex
 	models map[[2]string]bool
+	// learned is the learned-state update count last counted per variant series, so
+	// the counter adds only what is new (and nothing when the state starts again).
+	learned map[[3]string]int
 }
 
 func newHybridMetrics(constLabels prometheus.Labels) *hybridMetrics {
@@ -81,6 +85,7 @@ func newHybridMetrics(constLabels prometheus.Labels) *hybridMetrics {
 	variantLabels := []string{LabelVariant, LabelNamespace, LabelAccelerator}
 	return &hybridMetrics{
 		models:   map[[2]string]bool{},
+		learned:  map[[3]string]int{},
 		observed: gauge(MetricHybridObservedRate, "HYBRID: the model's arrival rate over the last window, requests/s.", modelLabels...),
 		forecast: gauge(MetricHybridForecastRate, "HYBRID: the arrival rate forecast at the horizon, requests/s.", modelLabels...),
 		planned:  gauge(MetricHybridPlannedRate, "HYBRID: the rate provisioned for (forecast plus headroom), requests/s.", modelLabels...),
@@ -96,7 +101,8 @@ func newHybridMetrics(constLabels prometheus.Labels) *hybridMetrics {
 			append(variantLabels, LabelParameter)...),
 		age:      gauge(MetricHybridParameterAge, "HYBRID: time since the performance model last learned from a window, seconds.", variantLabels...),
 		fitError: gauge(MetricHybridFitError, "HYBRID: moving average of the relative error of the predicted mean latencies before each update.", variantLabels...),
-		updates:  gauge(MetricHybridUpdates, "HYBRID: windows the performance model has learned from.", variantLabels...),
+		updates: prometheus.NewCounterVec(prometheus.CounterOpts{Name: MetricHybridUpdates, ConstLabels: constLabels,
+			Help: "HYBRID: windows the performance model has learned from (its restored count, then those learned since)."}, variantLabels),
 	}
 }
 
@@ -140,14 +146,48 @@ func (h *hybridMetrics) publishVariant(v HybridVariant) {
 	}
 	h.age.WithLabelValues(lv...).Set(v.Age.Seconds())
 	h.fitError.WithLabelValues(lv...).Set(v.FitError)
-	h.updates.WithLabelValues(lv...).Set(float64(v.Updates))
+	h.countUpdates(lv, v.Updates)
+}
+
+// countUpdates adds to the updates counter what the learned state's count gained since
+// it was last counted; a count that went down (state learned again from the start)
+// becomes the new base.
+func (h *hybridMetrics) countUpdates(lv []string, updates int) {
+	key := [3]string{lv[0], lv[1], lv[2]}
+	h.mu.Lock()
+	last, seen := h.learned[key]
+	h.learned[key] = updates
+	h.mu.Unlock()
+	if seen && updates < last {
+		return
+	}
+	h.updates.WithLabelValues(lv...).Add(float64(updates - last))
 }
 
 // forgetVariant removes a variant's series.
 func (h *hybridMetrics) forgetVariant(match prometheus.Labels) {
-	for _, g := range []*prometheus.GaugeVec{h.capacity, h.model, h.sustainable, h.predTTFT, h.predITL, h.param, h.age, h.fitError, h.updates} {
+	for _, g := range []*prometheus.GaugeVec{h.capacity, h.model, h.sustainable, h.predTTFT, h.predITL, h.param, h.age, h.fitError} {
 		g.DeletePartialMatch(match)
 	}
+	h.updates.DeletePartialMatch(match)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k := range h.learned {
+		if matches(k, match) {
+			delete(h.learned, k)
+		}
+	}
+}
+
+// matches says whether a variant series' labels (variant, namespace, accelerator) fit
+// a partial match.
+func matches(k [3]string, match prometheus.Labels) bool {
+	for i, name := range []string{LabelVariant, LabelNamespace, LabelAccelerator} {
+		if v, ok := match[name]; ok && v != k[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // forgetModelsExcept removes the forecast series of every model not in keep.

@@ -63,6 +63,9 @@ const (
 	KeyLimitedMode = "WVA_LIMITED_MODE"
 	// KeyProactiveModel turns on HYBRID mode (queueing model next to saturation).
 	KeyProactiveModel = "EXPERIMENTAL_PROACTIVE_MODEL"
+	// KeyProactiveKeepWarm lets HYBRID mode keep one replica warm where the zero policy
+	// would scale an idle model to zero (opt-in).
+	KeyProactiveKeepWarm = "EXPERIMENTAL_PROACTIVE_KEEP_WARM"
 	// KeyConfigMapName names the main ConfigMap (flag and environment only).
 	KeyConfigMapName = "CONFIG_MAP_NAME"
 	// KeyPodNamespace is the controller's namespace, where its ConfigMaps live (flag and environment only).

@@ -160,6 +160,8 @@ func featureKeys() []keyDef {
 			func(c *Config) *bool { return &c.Static.Features.ProactiveModel }),
 		boolKey(KeyDrainAwareScaleDown, "before a scale-down, give the replicas with the least work in flight a low pod deletion cost so they go first", true,
 			func(c *Config) *bool { return &c.Static.Features.DrainAwareScaleDown }),
+		boolKey(KeyProactiveKeepWarm, "HYBRID mode may keep one replica warm instead of scaling an idle model to zero (opt-in)", false,
+			func(c *Config) *bool { return &c.Static.Features.ProactiveKeepWarm }),
 		mode,
 		watch,
 	}

@@ -43,6 +43,7 @@ func precedenceValues() map[string][3]string {
 		KeyProactiveModel:                  {"true", "false", "true"},
 		KeyDrainAwareScaleDown:             {"false", "true", "false"},
 		KeyMetricsPeakWindow:               {"10s", "120s", "90s"},
+		KeyProactiveKeepWarm:               {"true", "false", "true"},
 		KeyActuationMode:                   {"direct", "metrics", "direct"},
 		KeyWatchNamespaces:                 {"a,b", "c", "d,e"},
 		KeyStatusHeartbeatInterval:         {"0s", "600s", "30s"},

@@ -112,6 +112,9 @@ type FeatureFlags struct {
 	// DrainAwareScaleDown sets controller.kubernetes.io/pod-deletion-cost on the replicas
 	// with the least work in flight before a scale-down.
 	DrainAwareScaleDown bool
+	// ProactiveKeepWarm lets HYBRID mode keep one replica of an idle model warm when a
+	// cold start would cost more than the attainment budget, overruling the zero policy.
+	ProactiveKeepWarm bool
 }
 
 // fullBaseURL is the base URL as configured, user info included; never print it (the key

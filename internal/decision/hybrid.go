@@ -26,13 +26,14 @@ const minDemand = 1e-6
 // the model-based optimiser learns, forecasts and sizes the model, and its answer is
 // arbitrated with the capacity answer already in the plan, which stays a floor. When the
 // saturation analyser did not run (safety net, zero policy, a model at zero) the plan is
-// left alone and the learned state passes through unchanged.
+// left alone and the learned state passes through unchanged; only the opt-in
+// ProactiveSettings.KeepWarm lets it overrule the zero policy.
 func (p *plan) runProactive(s *Snapshot) {
 	in := s.Proactive
 	out := &ProactiveOutcome{State: cloneState(in.State)}
 	p.proactive = out
 	settings, err := in.Settings.withDefaults()
-	if a := p.analysis.Analyzer; a == AnalyzerScaleToZero && err == nil {
+	if a := p.analysis.Analyzer; a == AnalyzerScaleToZero && err == nil && settings.KeepWarm {
 		p.keepWarm(s, settings, out)
 		return
 	}
@@ -409,14 +410,13 @@ func (h *hybrid) capacityAnswer() ([]int, bool) {
 	return answer, delta >= 0
 }
 
-// solverVariant describes one variant to the solver. The capacity answer is a floor on
-// the model's total capacity (run's CapacityFloor, at the model's per-replica rates),
-// and the optimiser chooses on which variants it stands: a replica the saturation
-// analyser adds may come as a cheaper-per-request one elsewhere, and replicas still
-// starting count toward a scale-up it asks for. A variant the optimiser cannot size (no
-// rate within the objectives) keeps the capacity answer as its own floor; a change in
-// flight is never cut short, and a variant whose parameters are not known yet is left
-// at the capacity answer.
+// solverVariant describes one variant to the solver. The capacity answer is a floor
+// for every variant (its minimum and the saturation analyser's answer for it, whichever
+// is higher): the model may add replicas ahead of saturation, never remove replicas
+// saturation says are needed. It also stays a floor on the model's total capacity at
+// the model's per-replica rates (run's CapacityFloor). A change in flight is never cut
+// short, and a variant whose parameters are not known yet is left at the capacity
+// answer.
 func (h *hybrid) solverVariant(i int, rate float64, capAnswer int) solve.Variant {
 	v := &h.p.variants[i]
 	sv := solve.Variant{Name: v.state.Name, Cost: v.state.Cost, Rate: rate, Current: v.base, Max: -1}
@@ -426,12 +426,9 @@ func (h *hybrid) solverVariant(i int, rate float64, capAnswer int) solve.Variant
 	if hi != unbounded {
 		sv.Max = hi
 	}
-	sv.Floor = lo
-	switch {
-	case !h.known[i]:
-		sv.Floor, sv.Max, sv.Rate = capAnswer, capAnswer, 0
-	case rate <= 0:
-		sv.Floor = max(sv.Floor, capAnswer)
+	sv.Floor = max(lo, capAnswer)
+	if !h.known[i] {
+		sv.Max, sv.Rate = capAnswer, 0
 	}
 	if v.inFlight {
 		sv.Floor = max(sv.Floor, v.base)
@@ -442,8 +439,8 @@ func (h *hybrid) solverVariant(i int, rate float64, capAnswer int) solve.Variant
 	return sv
 }
 
-// apply arbitrates: the solver's counts already sit at or above the capacity answer's
-// floors, so they are the answer; increases go to the GPU limiter as scale-ups with the
+// apply arbitrates: the solver's counts already sit at or above the capacity answer of
+// every variant, so they are the answer; increases go to the GPU limiter as scale-ups with the
 // other variants as alternatives (cheapest per request first), decreases apply at once.
 func (h *hybrid) apply(res solve.Result, capacity []int, rates []float64, fo forecast.Forecast, keepWhy string) {
 	p, out := h.p, h.out

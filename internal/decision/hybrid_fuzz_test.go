@@ -48,8 +48,9 @@ func fuzzProactive(r *bytesIn, s *Snapshot) *ProactiveInput {
 }
 
 // FuzzDecideHybrid: HYBRID decisions keep every invariant of the core, are independent
-// of order, honour the capacity answer as a floor whenever it holds or adds (and the GPU
-// pool is unlimited), and return finite learned state.
+// of order, never give a variant fewer replicas than the capacity answer gives it
+// (whether it adds, holds or removes; with an unlimited GPU pool), and return finite
+// learned state.
 func FuzzDecideHybrid(f *testing.F) {
 	f.Add([]byte{2, 0, 5, 2, 2, 0, 1, 0, 0, 0, 0, 1, 1, 5, 2, 2, 0, 1, 0, 0, 0, 0, 4, 0, 130, 0, 1, 1, 1, 0, 150, 0, 1, 1, 1, 1}, []byte{1, 120, 150, 60, 60, 40, 20, 3, 1, 1, 0, 1, 1, 0})
 	f.Add([]byte{3, 0, 1, 3, 3, 0, 3, 1, 1, 1, 0, 1, 3, 4, 4, 1, 2, 1, 2, 2, 1, 2, 0, 2, 1, 9, 0, 255, 3, 1, 2, 100, 1, 0, 1, 1, 180, 7}, []byte{2, 40, 0, 200, 100, 30, 10, 1, 1, 0, 0, 0, 0, 1, 2})
@@ -88,26 +89,12 @@ func FuzzDecideHybrid(f *testing.F) {
 				t.Fatalf("forecast state not finite: %+v / %+v", fs, d.Proactive.Forecast)
 			}
 		}
-		if s.FreeGPUs != nil || !d.Proactive.Ran {
-			return
+		if s.FreeGPUs != nil {
+			return // the GPU limiter may grant the two answers' scale-ups differently
 		}
 		capOnly := s
 		capOnly.Proactive = nil
 		dc, _ := Decide(capOnly)
-		base, total := 0, 0
-		for _, v := range dc.Variants {
-			total += v.DesiredReplicas
-		}
-		for _, v := range s.Variants {
-			b := v.CurrentReplicas
-			if v.PreviousDesired != nil && *v.PreviousDesired != b {
-				b = *v.PreviousDesired
-			}
-			base += clampTo(b, v)
-		}
-		if total < base {
-			return
-		}
 		for i, v := range dc.Variants {
 			if d.Variants[i].DesiredReplicas < v.DesiredReplicas {
 				t.Fatalf("%s: hybrid %d below the capacity answer %d (%s)", v.Name, d.Variants[i].DesiredReplicas, v.DesiredReplicas, d.Variants[i].Reason)

@@ -83,9 +83,11 @@ func TestHybridHoldBlocksRemoval(t *testing.T) {
 	check(t, d, map[string]want{"a100": {desired: 1}, "h100": {desired: 3}})
 }
 
-// TestHybridScaleDownAfterStabilisation: saturation finds a replica safe to remove;
-// the model removes the most expensive capacity per request (the A100s) first, but only
-// once the planned rate has stayed low for the stabilisation period.
+// TestHybridScaleDownAfterStabilisation: saturation finds a replica safe to remove
+// (a100 2, h100 3); the model gives capacity back only once the planned rate has stayed
+// low for the stabilisation period, and never below the saturation answer of any
+// variant: the capacity answer is a floor per variant, so the A100s it keeps stay
+// however cheaper per request the H100s are.
 func TestHybridScaleDownAfterStabilisation(t *testing.T) {
 	s := hybridSnap(2, 4, 0.1, 0, 10)
 	d := mustDecide(t, s)
@@ -101,9 +103,15 @@ func TestHybridScaleDownAfterStabilisation(t *testing.T) {
 		s = next(s, d, 30*time.Second)
 		d = mustDecide(t, s)
 	}
+	capOnly := s
+	capOnly.Proactive = nil
+	dc := mustDecide(t, capOnly)
+	if a, h := variantByName(t, dc, "a100").DesiredReplicas, variantByName(t, dc, "h100").DesiredReplicas; a != 2 || h != 3 {
+		t.Fatalf("saturation alone: a100 %d, h100 %d; want 2 and 3", a, h)
+	}
 	a, h := variantByName(t, d, "a100"), variantByName(t, d, "h100")
-	if a.DesiredReplicas != 0 || h.DesiredReplicas != 4 {
-		t.Errorf("after stabilisation: a100 %d, h100 %d; want the A100s gone first and the H100s kept (%s)", a.DesiredReplicas, h.DesiredReplicas, a.Reason)
+	if a.DesiredReplicas != 2 || h.DesiredReplicas != 3 {
+		t.Errorf("after stabilisation: a100 %d, h100 %d; want the saturation answer a100 2, h100 3 (never below it per variant) (%s)", a.DesiredReplicas, h.DesiredReplicas, a.Reason)
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// keepWarm is the HYBRID mode's say on the zero policy: scaling to zero is kept only
+// keepWarm is the HYBRID mode's opt-in say on the zero policy (ProactiveSettings.
+// KeepWarm; off by default, the zero policy then decides alone): scaling to zero is kept only
 // when the requests expected to arrive while the model wakes again fit the attainment
 // budget. When the traffic comes in busy spells between idle ones, a cold start costs
 // the requests of its first minutes (the start-up time and half a decision interval); as

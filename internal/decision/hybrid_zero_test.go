@@ -19,11 +19,30 @@ func idleHybridSnap(busy time.Duration) Snapshot {
 		Interval: 30 * time.Second,
 		Variants: []VariantModel{{Name: "a", StartupTime: 2 * time.Minute}, {Name: "b", StartupTime: 2 * time.Minute}},
 		State:    ProactiveState{Forecast: forecast.State{Busy: busy, Windows: 30, Updated: t0}},
+		Settings: ProactiveSettings{KeepWarm: true},
 	}
 	return s
 }
 
-// TestHybridKeepsWarmWhenAColdStartCostsMoreThanTheBudget: the zero policy's verdict
+// TestHybridGoesToZeroByDefault: with keep-warm off (the default), a model the zero
+// policy finds idle goes to zero in HYBRID mode as without it, whatever its spells.
+func TestHybridGoesToZeroByDefault(t *testing.T) {
+	for _, busy := range []time.Duration{0, 5 * time.Minute} {
+		s := idleHybridSnap(busy)
+		s.Proactive.Settings = ProactiveSettings{}
+		d := mustDecide(t, s)
+		for _, v := range d.Variants {
+			if v.DesiredReplicas != 0 {
+				t.Errorf("busy spells %v: variant %s desired %d, want 0 (keep-warm off): %s", busy, v.Name, v.DesiredReplicas, v.Reason)
+			}
+		}
+		if d.Proactive == nil || !strings.Contains(d.Proactive.Why, "scale-to-zero decided") {
+			t.Errorf("busy spells %v: outcome %+v should say the zero policy decided", busy, d.Proactive)
+		}
+	}
+}
+
+// TestHybridKeepsWarmWhenAColdStartCostsMoreThanTheBudget: with keep-warm on, the zero policy's verdict
 // stands when a cold start costs a busy spell less than the attainment budget, and
 // HYBRID keeps the cheapest variant's replica warm when it would cost more.
 func TestHybridKeepsWarmWhenAColdStartCostsMoreThanTheBudget(t *testing.T) {

@@ -154,6 +154,11 @@ type ProactiveSettings struct {
 	// zero value takes feedback.DefaultSettings. Attainment above is where its sizing
 	// starts.
 	Feedback feedback.Settings
+	// KeepWarm lets the optimiser overrule the zero policy: when a cold start would
+	// cost more of a busy spell's requests than the attainment budget, the cheapest
+	// variant keeps one replica warm instead of the model going to zero. Off by
+	// default: a model the scale-to-zero configuration lets go idle goes to zero.
+	KeepWarm bool
 }
 
 // DefaultProactiveSettings returns the tuned defaults (docs/proactive-mode.md).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/workload-variant-autoscaler/wva/internal/actuator"
 	"github.com/workload-variant-autoscaler/wva/internal/collector"
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/status"
 )
 
@@ -59,6 +60,9 @@ type Options struct {
 	// Signals must then read the load window (CollectorSignals.LoadWindow). Nil is the
 	// CAPACITY-ONLY mode.
 	Hybrid HybridSettings
+	// HybridTuning are the optimiser's settings in HYBRID mode (zero fields: the
+	// defaults); KeepWarm comes from EXPERIMENTAL_PROACTIVE_KEEP_WARM.
+	HybridTuning decision.ProactiveSettings
 	// RESTMapper, when set, tells whether the KEDA ScaledObject and the InferencePool CRDs
 	// are installed; only then are they read (as unstructured, through Reader). Nil: HPAs
 	// only, and gateway queues matched to models by namespace and name.

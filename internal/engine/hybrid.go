@@ -36,7 +36,7 @@ func (e *Engine) hybridInput(ctx context.Context, m *inventory.Model, sig ModelS
 	h := e.hybrid
 	key := ModelKey{Namespace: m.Namespace, ModelID: m.ModelID}
 	in := HybridInputs{Priors: map[string]Prior{}, Startup: map[string]time.Duration{}, Interval: interval,
-		Classes: e.opts.Hybrid.ServiceClassesFor(m.ModelID)}
+		Classes: e.opts.Hybrid.ServiceClassesFor(m.ModelID), Settings: e.opts.HybridTuning}
 	h.mu.Lock()
 	state, ok := h.states[key]
 	h.mu.Unlock()

@@ -233,8 +233,8 @@ func TestHybridAddsReplicasAheadOfSaturationUnderARamp(t *testing.T) {
 	if a := metricWith(text, "wva_hybrid_model_parameter", variant, `parameter="alpha"`); a <= 0 {
 		t.Errorf("wva_hybrid_model_parameter{parameter=alpha} %v", a)
 	}
-	if n := metricWith(text, "wva_hybrid_model_updates", variant); n < 1 {
-		t.Errorf("wva_hybrid_model_updates %v", n)
+	if n := metricWith(text, "wva_hybrid_model_updates_total", variant); n < 1 {
+		t.Errorf("wva_hybrid_model_updates_total %v", n)
 	}
 	for _, name := range []string{"wva_hybrid_capacity_answer_replicas", "wva_hybrid_model_answer_replicas", "wva_hybrid_sustainable_rate"} {
 		if metricWith(text, name, variant) < 0 {

@@ -118,7 +118,7 @@ func (f *engineFixture) newHybridEngine(sig engine.Signals, clock *clocktesting.
 	}), reg
 }
 
-// gauge reads one wva_* gauge of the registry whose labels include want.
+// gauge reads one wva_* gauge (or counter) of the registry whose labels include want.
 func gauge(t *testing.T, g prometheus.Gatherer, name string, want map[string]string) (float64, bool) {
 	t.Helper()
 	fams, err := g.Gather()
@@ -139,6 +139,9 @@ func gauge(t *testing.T, g prometheus.Gatherer, name string, want map[string]str
 				if labels[k] != v {
 					continue metric
 				}
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue(), true
 			}
 			return m.GetGauge().GetValue(), true
 		}

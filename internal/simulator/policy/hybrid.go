@@ -34,6 +34,9 @@ type HybridSpec struct {
 	// Feedback, when false, withholds the latency histograms, so the optimiser runs
 	// feed-forward only (the model's answer, no trim from the attainment observed).
 	Feedback *bool `json:"feedback,omitempty"`
+	// KeepWarm lets the optimiser keep one replica warm where the zero policy would
+	// scale an idle model to zero (decision.ProactiveSettings.KeepWarm; off by default).
+	KeepWarm bool `json:"keepWarm,omitempty"`
 }
 
 // Hybrid is the kind of the HYBRID mode; its knob is the attainment it sizes for.
@@ -115,6 +118,7 @@ func newHybrid(sc *simulator.Scenario, pc simulator.PolicyConfig) (simulator.Pol
 	if spec.Forecaster != "" {
 		base.Forecaster = spec.Forecaster
 	}
+	base.KeepWarm = spec.KeepWarm
 	for mi := range sc.Config.Models {
 		s := base
 		s.Attainment = settingOr(pc, mi, s.Attainment)
@@ -125,6 +129,9 @@ func newHybrid(sc *simulator.Scenario, pc simulator.PolicyConfig) (simulator.Pol
 		100*s0.Attainment, s0.Forecaster, s0.Stabilisation, cmpOr(sat.Version, decision.SaturationV1))
 	if spec.Priors {
 		detail += "; priors from the profiles"
+	}
+	if spec.KeepWarm {
+		detail += "; keep-warm on"
 	}
 	p.traits = simulator.Traits{Interval: sc.Interval(pc), WakeWithin: WakeWithin, Type: TypeHybrid, Detail: detail}
 	return p, nil
