@@ -74,6 +74,15 @@ func (p *process) stop(grace time.Duration) {
 	}
 }
 
+// kill ends the process group at once (SIGKILL), as a crash or an OOM kill would.
+func (p *process) kill() {
+	if ok, _ := p.exited(); ok {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
 // waitFor polls check until it succeeds, the process exits, or ctx ends; the error says
 // which and carries the tail of the process's log.
 func (p *process) waitFor(ctx context.Context, what string, check func() error) error {

@@ -74,6 +74,10 @@ type Prometheus struct {
 	proc    *process
 	client  *http.Client
 	ownsDir bool
+	// bin, args and startTimeout start the same server again (Restart).
+	bin          string
+	args         []string
+	startTimeout time.Duration
 }
 
 // StartPrometheus starts Prometheus on a free loopback port with its TSDB in the
@@ -135,11 +139,40 @@ func (p *Prometheus) start(ctx context.Context, opts PrometheusOptions) error {
 	p.URL = scheme + "://" + hostPort(port)
 	args = append(args, "--web.listen-address="+hostPort(port))
 	args = append(args, opts.ExtraArgs...)
-	if p.proc, err = startProcess("prometheus", filepath.Join(opts.BinDir, "prometheus"), args, p.Dir); err != nil {
+	p.bin, p.args, p.startTimeout = filepath.Join(opts.BinDir, "prometheus"), args, opts.StartTimeout
+	return p.run(ctx)
+}
+
+// run starts the server process and waits until it is ready.
+func (p *Prometheus) run(ctx context.Context) error {
+	var err error
+	if p.proc, err = startProcess("prometheus", p.bin, p.args, p.Dir); err != nil {
 		return err
 	}
 	p.LogPath = p.proc.logPath
 	return p.proc.waitFor(ctx, "ready", func() error { return p.get(ctx, "/-/ready") })
+}
+
+// Kill ends Prometheus at once (SIGKILL), as a crash or an OOM kill would; its directory
+// and TSDB stay for Restart.
+func (p *Prometheus) Kill() {
+	if p.proc != nil {
+		p.proc.kill()
+	}
+}
+
+// Restart starts a killed or stopped Prometheus again on the same address, with the same
+// configuration and TSDB (what it had written before it ended), and waits until it is
+// ready: a restarted server, as clients with a fixed URL see it.
+func (p *Prometheus) Restart(ctx context.Context) error {
+	if p.proc != nil {
+		if done, _ := p.proc.exited(); !done {
+			return errors.New("restart Prometheus: it is still running")
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.startTimeout)
+	defer cancel()
+	return p.run(ctx)
 }
 
 // writeFiles writes the configuration, web configuration and targets, returning the
