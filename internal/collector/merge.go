@@ -44,7 +44,7 @@ func mergeVector(obs *observations, q promQuery, vec model.Vector) {
 		}
 		if q.signal != signalCache {
 			sk := seriesKey{obsKey: key}
-			if q.signal == signalLoadPromptBuckets || q.signal == signalLoadGenBuckets {
+			if q.signal.histogram() {
 				sk.le = string(s.Metric[labelLE])
 			}
 			if seen[sk] {

@@ -43,6 +43,16 @@ const (
 	signalLoadPeak
 )
 
+// histogram tells the signals whose answer holds one series per bucket (label le) of a
+// replica: only the same bucket twice is a duplicate.
+func (s signal) histogram() bool {
+	switch s {
+	case signalLoadPromptBuckets, signalLoadGenBuckets, signalLoadTTFTBuckets, signalLoadTPOTBuckets:
+		return true
+	}
+	return false
+}
+
 // Label names of the series the queries group by.
 const (
 	labelNamespace    = "namespace"

@@ -31,6 +31,8 @@ var signalNames = map[signal]string{
 	signalLoadTTFT: "time to first token (load window)", signalLoadITL: "inter-token latency (load window)",
 	signalLoadPromptBuckets: "prompt length buckets", signalLoadPromptSum: "prompt length sum",
 	signalLoadGenBuckets: "generation length buckets", signalLoadGenSum: "generation length sum",
+	signalLoadTTFTBuckets: "time to first token buckets", signalLoadTPOTBuckets: "time per output token buckets",
+	signalLoadPeak: "peak first-token rate",
 }
 
 func signalName(s signal) string {
