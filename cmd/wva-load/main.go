@@ -103,6 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger.Info("load finished", "succeeded", sum.Succeeded, "failed", sum.Failed,
+		"cancelled", sum.Cancelled,
 		"ttftP50", sum.TTFT.P50, "ttftP99", sum.TTFT.P99, "itlP50", sum.ITL.P50)
 	return writeSummary(sum, o.summary, stdout)
 }

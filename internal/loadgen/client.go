@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -52,10 +53,7 @@ func (s sender) send(ctx context.Context, r Request) outcome {
 	start := s.clock.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return outcome{errKind: "cancelled"}
-		}
-		return outcome{errKind: "connect"}
+		return outcome{errKind: failureKind(ctx, "connect")}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
@@ -63,8 +61,28 @@ func (s sender) send(ctx context.Context, r Request) outcome {
 		return outcome{errKind: fmt.Sprintf("http_%d", resp.StatusCode)}
 	}
 	o := s.readStream(resp.Body, start)
+	if o.errKind != "" {
+		o.errKind = failureKind(ctx, o.errKind)
+	}
 	o.promptSent = r.PromptTokens
 	return o
+}
+
+// errCancelled marks a request cut short because the run was stopped; it is counted
+// apart from failures (Summary.Cancelled).
+const errCancelled = "cancelled"
+
+// failureKind names why a request failed: its own deadline ("timeout"), its context
+// ending otherwise (cancelled), or what the transport saw (kind).
+func failureKind(ctx context.Context, kind string) string {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "timeout"
+	case ctx.Err() != nil:
+		return errCancelled
+	default:
+		return kind
+	}
 }
 
 // body builds the JSON request: streaming, exactly r.OutputTokens tokens (ignore_eos),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,5 +119,41 @@ func TestRunCountsErrors(t *testing.T) {
 func TestRunRejectsBadURL(t *testing.T) {
 	if _, err := Run(context.Background(), Config{BaseURL: "ftp://x"}, nil); err == nil {
 		t.Error("ftp URL accepted")
+	}
+}
+
+// TestRunStoppedMidStreamIsNotAFailure stops a run while a request is streaming: the
+// request was cut by the caller, not by the server, so it counts as cancelled and the
+// run reports no failure (a caller stopping its load at a moment of its choosing must not
+// see the server blamed for the requests still in flight).
+func TestRunStoppedMidStreamIsNotAFailure(t *testing.T) {
+	base, _ := startSim(t, nil)
+	schedule := []Request{
+		{At: 0, PromptTokens: 16, OutputTokens: 4},
+		{At: 0, PromptTokens: 16, OutputTokens: 100000}, // still streaming when the run stops
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	streaming := make(chan struct{})
+	var once sync.Once
+	cfg := Config{BaseURL: base, Model: simModel, Logger: slog.New(slog.DiscardHandler),
+		Observe: func(o Observation) {
+			if o.Err == "" {
+				once.Do(func() { close(streaming) })
+			}
+		}}
+	done := make(chan Summary, 1)
+	go func() {
+		sum, err := Run(ctx, cfg, schedule)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- sum
+	}()
+	<-streaming // the short request has finished, the long one is mid-stream
+	cancel()
+	sum := <-done
+	if sum.Requests != 2 || sum.Succeeded != 1 || sum.Failed != 0 || sum.Cancelled != 1 || len(sum.Errors) != 0 {
+		t.Errorf("run stopped mid-stream: sent %d, succeeded %d, failed %d, cancelled %d, errors %v; want 2 sent, 1 succeeded, 0 failed, 1 cancelled",
+			sum.Requests, sum.Succeeded, sum.Failed, sum.Cancelled, sum.Errors)
 	}
 }

@@ -49,7 +49,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Observe, when set, receives every request's outcome as it completes (from many
 	// goroutines at once), so a caller can follow latencies over time rather than only
-	// in the final summary; it must be quick and safe for concurrent use.
+	// in the final summary; it must be quick and safe for concurrent use. Requests cut
+	// short by the end of the run (Summary.Cancelled) are not observed.
 	Observe func(Observation)
 }
 
@@ -104,6 +105,7 @@ func (c Config) withDefaults() (Config, error) {
 type results struct {
 	mu                sync.Mutex
 	sent, ok, failed  int
+	cancelled         int
 	errors            map[string]int
 	ttft, itl, e2e    []time.Duration
 	promptTok, outTok int64
@@ -113,6 +115,10 @@ type results struct {
 func (r *results) add(o outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if o.errKind == errCancelled {
+		r.cancelled++
+		return
+	}
 	if o.errKind != "" {
 		r.failed++
 		r.errors[o.errKind]++
@@ -174,8 +180,11 @@ func dispatch(ctx context.Context, cfg Config, s sender, schedule []Request, sta
 			rctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 			defer cancel()
 			o := s.send(rctx, r)
+			if o.errKind != "" && ctx.Err() != nil {
+				o = outcome{errKind: errCancelled} // the run was stopped, the server did not fail
+			}
 			res.add(o)
-			if cfg.Observe != nil {
+			if cfg.Observe != nil && o.errKind != errCancelled {
 				cfg.Observe(Observation{Scheduled: r.At, Done: cfg.Clock.Now(), TTFT: o.ttft, ITLs: o.itls, E2E: o.e2e, OutputTokens: o.tokens, Err: o.errKind})
 			}
 		})
@@ -212,7 +221,7 @@ func (r *results) summary(target string, elapsed time.Duration) Summary {
 	defer r.mu.Unlock()
 	secs := elapsed.Seconds()
 	s := Summary{
-		Target: target, Requests: r.sent, Succeeded: r.ok, Failed: r.failed, Errors: r.errors,
+		Target: target, Requests: r.sent, Succeeded: r.ok, Failed: r.failed, Cancelled: r.cancelled, Errors: r.errors,
 		DurationSeconds: secs, PromptTokens: r.promptTok, OutputTokens: r.outTok,
 		MaxDispatchLagSeconds: r.maxLag.Seconds(),
 		TTFT:                  percentiles(r.ttft), ITL: percentiles(r.itl), E2E: percentiles(r.e2e),

@@ -15,10 +15,14 @@ type Percentiles = latency.Percentiles
 type Summary struct {
 	// Target is the base URL the run sent to.
 	Target string `json:"target"`
-	// Requests counts requests sent; Succeeded and Failed split them.
+	// Requests counts requests sent; Succeeded, Failed and Cancelled split them.
 	Requests  int `json:"requests"`
 	Succeeded int `json:"succeeded"`
 	Failed    int `json:"failed"`
+	// Cancelled counts requests cut short because the run was stopped (its context
+	// ended) while they were in flight: the caller ended them, not the server, so they
+	// are neither successes nor failures.
+	Cancelled int `json:"cancelled"`
 	// Errors counts failures by kind (e.g. "http_503", "connect", "stream_cut").
 	Errors map[string]int `json:"errors"`
 	// DurationSeconds is the wall time from the first send to the last answer.
