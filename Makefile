@@ -135,6 +135,13 @@ BENCH_SCALE ?= 1000:5,10000:1
 bench-scale: tools ## Scale benchmark on the real control plane (kwok Pods, synthetic Prometheus): 1,000 VAs / 5,000 Pods and 10,000 VAs; prints the table of docs/controller.md.
 	WVA_BENCH_SCALE=$(BENCH_SCALE) WVA_BENCH_OUT=$(CURDIR)/$(BENCH_OUT) go test -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 180m ./test/scale/
 
+# How long `make soak` churns (a Go duration); `make test` runs a 75 s smoke form.
+SOAK_DURATION ?= 30m
+
+.PHONY: soak
+soak: tools ## Soak WVA on the real local environment under churn (VAs, Deployments, ConfigMaps, load) for SOAK_DURATION (30m); goroutines, heap and open fds must stay flat (docs/reliability.md).
+	WVA_SOAK_DURATION=$(SOAK_DURATION) go test -count=1 -timeout 0 -run '^TestSoakChurn$$' -v ./test/integration/
+
 .PHONY: demo
 demo: tools build ## Live demo: local cluster, WVA, two variants under a load scenario, report (docs/demo.md).
 	bin/wva-demo $(DEMO_ARGS)

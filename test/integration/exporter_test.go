@@ -77,3 +77,16 @@ func (e *exporter) forget(ns string) {
 		c.DeletePartialMatch(match)
 	}
 }
+
+// forgetPods stops publishing the series of the named pods of one namespace.
+func (e *exporter) forgetPods(ns string, pods []string) {
+	for _, p := range pods {
+		match := prometheus.Labels{"namespace": ns, "pod": p}
+		for _, g := range []*prometheus.GaugeVec{e.kv, e.waiting, e.running, e.cacheInfo} {
+			g.DeletePartialMatch(match)
+		}
+		for _, c := range []*prometheus.CounterVec{e.success, e.prompt, e.genToks} {
+			c.DeletePartialMatch(match)
+		}
+	}
+}
