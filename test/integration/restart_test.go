@@ -24,12 +24,14 @@ import (
 
 // ownEnv starts a local environment of the test's own (one GPU node of product), with
 // WVA's install applied, for a scenario that restarts the control plane under the other
-// scenarios' feet otherwise. It returns the environment, an admin client, and the
-// kubeconfig of the direct-mode ServiceAccount.
-func ownEnv(t *testing.T, product string) (*localenv.Env, client.Client, string) {
+// scenarios' feet otherwise, or registers an external metrics API of its own. It returns
+// the environment, an admin client, and the kubeconfigs of the manager's ServiceAccount
+// in metrics and in direct mode.
+func ownEnv(t *testing.T, product string) (env *localenv.Env, c client.Client, metricsConfig, directConfig string) {
 	t.Helper()
 	ctx := context.Background()
-	env, err := localenv.Start(ctx, localenv.Options{Nodes: []localenv.Node{{Name: "gpu-own", GPUProduct: product, GPUs: 4}}})
+	var err error
+	env, err = localenv.Start(ctx, localenv.Options{Nodes: []localenv.Node{{Name: "gpu-own", GPUProduct: product, GPUs: 4}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,18 +52,20 @@ func ownEnv(t *testing.T, product string) (*localenv.Env, client.Client, string)
 	if err := harness.BindManagerRBAC(ctx, env, repoRoot, systemNamespace, harness.DirectModeServiceAccount, true); err != nil {
 		t.Fatal(err)
 	}
-	kubeconfig, err := harness.ServiceAccountKubeconfigFor(ctx, env, harness.SystemNamespace, harness.DirectModeServiceAccount, filepath.Join(t.TempDir(), "direct.kubeconfig"))
-	if err != nil {
+	dir := t.TempDir()
+	if directConfig, err = harness.ServiceAccountKubeconfigFor(ctx, env, harness.SystemNamespace, harness.DirectModeServiceAccount, filepath.Join(dir, "direct.kubeconfig")); err != nil {
+		t.Fatal(err)
+	}
+	if metricsConfig, err = harness.ServiceAccountKubeconfig(ctx, env, filepath.Join(dir, "metrics.kubeconfig")); err != nil {
 		t.Fatal(err)
 	}
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
 	_ = v1alpha1.AddToScheme(scheme)
-	c, err := client.New(env.Config, client.Options{Scheme: scheme})
-	if err != nil {
+	if c, err = client.New(env.Config, client.Options{Scheme: scheme}); err != nil {
 		t.Fatal(err)
 	}
-	return env, c, kubeconfig
+	return env, c, metricsConfig, directConfig
 }
 
 // specHistory polls a Deployment's generation and spec.replicas through outages (an
@@ -131,7 +135,7 @@ func TestAPIServerAndEtcdRestartedMidRun(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const ns, product = "restart-control-plane", "NVIDIA-H100-restart"
-	env, c, kubeconfig := ownEnv(t, product)
+	env, c, _, kubeconfig := ownEnv(t, product)
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		t.Fatal(err)
 	}
@@ -143,19 +147,7 @@ func TestAPIServerAndEtcdRestartedMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	history := pollSpec(t, c, ns, faultApp)
-	livePods := func() []corev1.Pod {
-		var list corev1.PodList
-		if err := c.List(ctx, &list, client.InNamespace(ns), client.MatchingLabels{"app": faultApp}); err != nil {
-			return nil
-		}
-		var out []corev1.Pod
-		for _, p := range list.Items {
-			if p.DeletionTimestamp == nil && notReady(&p) == "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
+	livePods := func() []corev1.Pod { return readyPodsIn(c, ns, faultApp) }
 	driveLoadToThree(t, ns, livePods)
 
 	m := harness.StartManager(t, harness.ManagerOptions{
@@ -248,4 +240,20 @@ func driveLoadToThree(t *testing.T, ns string, live func() []corev1.Pod) {
 		}
 	}()
 	t.Cleanup(func() { close(stop); wg.Wait() })
+}
+
+// readyPodsIn lists a Deployment's live, Ready Pods through c without failing the test
+// (for goroutines and outages).
+func readyPodsIn(c client.Client, ns, app string) []corev1.Pod {
+	var list corev1.PodList
+	if err := c.List(context.Background(), &list, client.InNamespace(ns), client.MatchingLabels{"app": app}); err != nil {
+		return nil
+	}
+	var out []corev1.Pod
+	for _, p := range list.Items {
+		if p.DeletionTimestamp == nil && notReady(&p) == "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
