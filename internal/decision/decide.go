@@ -50,6 +50,7 @@ func buildPlan(s *Snapshot) (*plan, error) {
 	if p.applyZeroPolicy(s, samples, excluded) {
 		return p, nil
 	}
+	p.perRequest = perRequestCosts(s, p)
 	if cfg.Version == SaturationV2 {
 		p.analyseV2(samples, cfg)
 	} else {
