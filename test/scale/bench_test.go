@@ -63,13 +63,18 @@ func BenchmarkScale(b *testing.B) {
 	}
 	table := scaleTableHeader + strings.Join(rows, "\n") + "\n"
 	fmt.Print("\n" + table)
-	dir := os.Getenv("WVA_BENCH_OUT")
-	if dir == "" {
-		dir = filepath.Join(repoRoot, "bench-out")
-	}
+	dir := benchOut()
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "scale.md"), []byte(table), 0o644)
 	}
+}
+
+// benchOut is where the table and the manager's logs go: $WVA_BENCH_OUT, bench-out by default.
+func benchOut() string {
+	if dir := os.Getenv("WVA_BENCH_OUT"); dir != "" {
+		return dir
+	}
+	return filepath.Join(repoRoot, "bench-out")
 }
 
 const scaleTableHeader = `| VAs / Pods | cycle median (max) | of which Prometheus | WVA's own (cycle − Prometheus) | WVA CPU per cycle | API requests per steady cycle | status writes per steady cycle | PromQL queries per cycle | bytes read per cycle (API / Prometheus) | first cycle (writes) | RSS after 10 cycles (peak) | heap after 10 cycles |
@@ -80,6 +85,11 @@ func runScale(b *testing.B, size benchSize) string {
 	b.Helper()
 	sh := shape{Namespaces: max(1, size.vas/100), Models: size.vas / 5, Variants: 5, PodsPerVariant: size.podsPerVA}
 	st := startStack(b, sh, 10*time.Second, os.Stderr)
+	// The manager's log is kept next to the table (as wva.log in a folder per size).
+	st.logDir = filepath.Join(benchOut(), fmt.Sprintf("vas-%d", size.vas))
+	if err := os.MkdirAll(st.logDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
 	st.logf("starting the manager (GLOBAL_OPT_INTERVAL=%s)", benchInterval)
 	m := st.startManager(b, benchInterval)
 	var sums []summary

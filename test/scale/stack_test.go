@@ -61,6 +61,8 @@ type stack struct {
 	variants   []variant
 	podsOf     map[string][]podSeries // Deployment name → its Pods' series
 	progress   io.Writer
+	// logDir keeps the manager's log after the run; the test's temporary folder when empty.
+	logDir string
 }
 
 // steadyLoad is a load every model holds at: spare KV 0.11 over the 0.10 trigger with all
@@ -293,7 +295,7 @@ func (st *stack) startPrometheus(t testing.TB, ctx context.Context, scrape time.
 func (st *stack) startManager(t testing.TB, interval time.Duration, env ...string) *harness.Manager {
 	t.Helper()
 	return harness.StartManager(t, harness.ManagerOptions{
-		Bin: st.bin, Kubeconfig: st.kubeconfig, Name: "wva",
+		Bin: st.bin, Kubeconfig: st.kubeconfig, Name: "wva", LogDir: st.logDir,
 		// Sub-second times in the log: the cycle summaries bound the benchmark's windows.
 		Args: []string{"--zap-time-encoding=rfc3339nano"},
 		Env: append([]string{
