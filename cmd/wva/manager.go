@@ -95,7 +95,7 @@ func newManager(ctx context.Context, restConfig *rest.Config, cfg config.Config)
 		Signals:  signals,
 		Settings: store,
 		Status: status.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), recorder,
-			status.WithHeartbeat(st.Writes.StatusHeartbeat), status.WithLimiter(writes)),
+			status.WithHeartbeat(st.Writes.StatusHeartbeat), status.WithLimiter(writes), status.WithWriteRate(st.Writes.QPS)),
 		Workers:   st.Writes.Workers,
 		Metrics:   emitted,
 		Recorder:  recorder,

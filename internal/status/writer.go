@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -44,6 +45,10 @@ type Writer struct {
 	recorder  events.EventRecorder
 	limiter   Limiter
 	heartbeat time.Duration
+	// writeRate is the Limiter's writes a second (0: unknown, the heartbeat never stretches).
+	writeRate float64
+	// fleet is how many VAs share the heartbeat (SetFleetSize).
+	fleet atomic.Int64
 }
 
 // Option configures a Writer.
@@ -55,6 +60,10 @@ func WithHeartbeat(d time.Duration) Option { return func(w *Writer) { w.heartbea
 
 // WithLimiter paces every write (PATCH) through l.
 func WithLimiter(l Limiter) Option { return func(w *Writer) { w.limiter = l } }
+
+// WithWriteRate tells the Writer how many writes a second its Limiter allows, so that the
+// heartbeat refreshes of a large fleet stay within a share of it (see SetFleetSize).
+func WithWriteRate(qps float64) Option { return func(w *Writer) { w.writeRate = qps } }
 
 // NewWriter returns a Writer patching through c. reader reads a VA afresh after a
 // conflict; it should be uncached (the manager's API reader). recorder receives the
@@ -85,10 +94,11 @@ type Result struct {
 // signal values, ages: "spare KV 0.11", "in flight for 30s"; compared with every digit run
 // masked) and status.desiredOptimizedAlloc.lastRunTime. Those are refreshed with any
 // other change, and on their own only when the heartbeat is due: when mutate moved
-// lastRunTime and the written one is older than the VA's heartbeat point, a fixed point
-// (by UID) in the second half of the heartbeat period, so that VAs refresh spread out
-// rather than all in one cycle. A mutation that leaves lastRunTime alone (the safety net,
-// which keeps the time of the last real decision) never writes for figures alone.
+// lastRunTime and one of the VA's heartbeat instants passed since the written one. Each VA
+// refreshes once per period (Heartbeat) at its own phase, from its UID, so that VAs
+// written together refresh spread out rather than all in one cycle. A mutation that leaves
+// lastRunTime alone (the safety net, which keeps the time of the last real decision) never
+// writes for figures alone.
 //
 // For every condition whose status or reason changed it records an event (Normal when the
 // condition became True, Warning otherwise). cached is never modified.
@@ -142,7 +152,14 @@ func (w *Writer) needsWrite(cur *v1alpha1.VariantAutoscaling, next *v1alpha1.Var
 	if stamp == nil || (old != nil && old.Equal(stamp)) {
 		return false // figures alone, and the mutation keeps the time: nothing to report
 	}
-	return old == nil || (w.heartbeat > 0 && now.Sub(old.Time) >= heartbeatPoint(cur, w.heartbeat))
+	return old == nil || w.heartbeatDue(cur, old.Time, now)
+}
+
+// heartbeatDue reports whether a lastRunTime written at last is due for a refresh at now:
+// one of the VA's heartbeat instants (refreshInstant) passed since.
+func (w *Writer) heartbeatDue(va *v1alpha1.VariantAutoscaling, last, now time.Time) bool {
+	h := w.Heartbeat()
+	return h > 0 && refreshInstant(va, h, now).After(last)
 }
 
 // withoutDetail is a status without lastRunTime and with every digit run in condition
@@ -175,19 +192,24 @@ func maskDigits(s string) string {
 	return string(b)
 }
 
-// heartbeatPoint is the age at which a VA's lastRunTime is refreshed: in [h/2, h), fixed
-// per VA by its UID (FNV-1a), so that VAs written together refresh apart.
-func heartbeatPoint(va *v1alpha1.VariantAutoscaling, h time.Duration) time.Duration {
+// refreshInstant is the last of the VA's heartbeat instants at or before now. Each VA has
+// its own phase in the period (from its UID, FNV-1a), and its instants are that phase in
+// every period of absolute time: however the VAs were written (all in one cycle after a
+// start), their refreshes are spread evenly over the period, one per VA per period. A
+// period twice as long keeps every other instant of the same grid.
+func refreshInstant(va *v1alpha1.VariantAutoscaling, h time.Duration, now time.Time) time.Time {
 	var x uint64 = 14695981039346656037
 	for i := 0; i < len(va.UID); i++ {
 		x ^= uint64(va.UID[i])
 		x *= 1099511628211
 	}
-	half := h / 2
-	if half <= 0 {
-		return h
+	phase := int64(x % uint64(h))
+	n := now.UnixNano() - phase
+	k := n / int64(h)
+	if n < 0 && n%int64(h) != 0 {
+		k-- // floor
 	}
-	return half + time.Duration(x%uint64(half))
+	return time.Unix(0, k*int64(h)+phase).UTC()
 }
 
 // recordConditionEvents records one event per changed condition.
@@ -250,3 +272,31 @@ func SetCondition(st *v1alpha1.VariantAutoscalingStatus, typ string, ok bool, re
 		ObservedGeneration: generation, LastTransitionTime: now,
 	})
 }
+
+// heartbeatShare is the part of the write rate (WithWriteRate) that heartbeat refreshes
+// may take: a quarter, so that three quarters stay for the writes that carry news.
+const heartbeatShare = 4
+
+// SetFleetSize tells the Writer how many VAs it writes for; the engine calls it every
+// cycle. See Heartbeat.
+func (w *Writer) SetFleetSize(n int) { w.fleet.Store(int64(n)) }
+
+// Heartbeat is the heartbeat period in force: the configured one (WithHeartbeat), doubled
+// as often as needed for the fleet's refreshes (one per VA per period) to take at most a
+// quarter of the write rate: with the default 5 minutes and 50 writes a second, up to
+// 3,750 VAs refresh every 5 minutes, 10,000 every 20 minutes. Doubling keeps each VA's
+// instants on the same grid, so a growing fleet adds no refresh. Zero stays zero.
+func (w *Writer) Heartbeat() time.Duration {
+	h := w.heartbeat
+	if h <= 0 || w.writeRate <= 0 {
+		return h
+	}
+	budget := w.writeRate / heartbeatShare // refreshes a second
+	for n := float64(w.fleet.Load()); n/h.Seconds() > budget && h < maxHeartbeat; {
+		h *= 2
+	}
+	return h
+}
+
+// maxHeartbeat bounds the stretched period (a fleet no write rate could refresh).
+const maxHeartbeat = 7 * 24 * time.Hour

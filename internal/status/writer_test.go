@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -126,8 +127,9 @@ func TestWriterWritesInProportionToChange(t *testing.T) {
 	patch := "PATCH /apis/llmd.ai/v1alpha1/namespaces/w/variantautoscalings/a/status"
 	get := "GET /apis/llmd.ai/v1alpha1/namespaces/w/variantautoscalings/a"
 	cached := va
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	point := heartbeatPoint(va, heartbeat)
+	// Start just after one of the VA's heartbeat instants; the next is a period later.
+	t0 := refreshInstant(va, heartbeat, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Add(time.Second)
+	next := t0.Add(heartbeat - time.Second)
 	steps := []struct {
 		name   string
 		at     time.Time
@@ -139,8 +141,8 @@ func TestWriterWritesInProportionToChange(t *testing.T) {
 		{"first decision", t0, decide(2, "hold: spare KV 0.11", t0, false), false, []string{patch}, true},
 		{"same content, new figures and time", t0.Add(time.Minute), decide(2, "hold: spare KV 0.13", t0.Add(time.Minute), false), false, nil, false},
 		{"new wording", t0.Add(2 * time.Minute), decide(2, "hold: change in flight for 30s", t0.Add(2*time.Minute), false), false, []string{patch}, true},
-		{"figures only, just before the heartbeat", t0.Add(2*time.Minute + point - time.Second), decide(2, "hold: change in flight for 90s", t0.Add(2*time.Minute+point-time.Second), false), false, nil, false},
-		{"heartbeat due", t0.Add(2*time.Minute + point), decide(2, "hold: change in flight for 95s", t0.Add(2*time.Minute+point), false), false, []string{patch}, true},
+		{"figures only, just before the heartbeat", next.Add(-time.Second), decide(2, "hold: change in flight for 90s", next.Add(-time.Second), false), false, nil, false},
+		{"heartbeat due", next, decide(2, "hold: change in flight for 95s", next, false), false, []string{patch}, true},
 		{"safety net keeps the time: figures never write", t0.Add(time.Hour), decide(2, "hold: change in flight for 900s", t0.Add(time.Hour), true), false, nil, false},
 		{"new desired from a stale copy: conflict, re-read, write", t0.Add(2 * time.Hour), decide(3, "scale-up", t0.Add(2*time.Hour), false), true, []string{get, patch, patch}, true},
 		{"same content from a stale copy: conflict, re-read, nothing to write", t0.Add(2*time.Hour + time.Second), decide(3, "scale-up", t0.Add(2*time.Hour+time.Second), false), true, []string{get, patch}, false},
@@ -176,20 +178,33 @@ func TestWriterWritesInProportionToChange(t *testing.T) {
 	}
 }
 
-// The heartbeat point of every VA lies in the second half of the period, and VAs differ.
-func TestHeartbeatPointsSpreadOverTheSecondHalf(t *testing.T) {
+// Each VA's heartbeat instants are its own phase in every period: the last one is at most
+// now and less than a period ago, phases differ between VAs, and a doubled period keeps
+// every other instant of the same grid.
+func TestRefreshInstantsArePhasesOfThePeriod(t *testing.T) {
 	h := 5 * time.Minute
-	seen := map[time.Duration]bool{}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	phases := map[time.Duration]bool{}
 	for i := range 50 {
 		va := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{UID: types.UID(fmt.Sprint("uid-", i))}}
-		p := heartbeatPoint(va, h)
-		if p < h/2 || p >= h {
-			t.Fatalf("point %v outside [%v, %v)", p, h/2, h)
+		at := refreshInstant(va, h, now)
+		if at.After(now) || now.Sub(at) >= h {
+			t.Fatalf("instant %v for now %v, want within the last %v", at, now, h)
 		}
-		seen[p] = true
+		if got := refreshInstant(va, h, at); !got.Equal(at) {
+			t.Errorf("the instant at itself is %v, want %v", got, at)
+		}
+		if got := refreshInstant(va, h, at.Add(-time.Nanosecond)); !got.Equal(at.Add(-h)) {
+			t.Errorf("the instant just before %v is %v, want a period earlier", at, got)
+		}
+		long := refreshInstant(va, 2*h, now)
+		if d := at.Sub(long); d%h != 0 {
+			t.Errorf("the doubled period's instant %v is off the grid of %v", long, at)
+		}
+		phases[time.Duration(at.UnixNano()%int64(h))] = true
 	}
-	if len(seen) < 40 {
-		t.Errorf("only %d distinct points among 50 VAs", len(seen))
+	if len(phases) < 40 {
+		t.Errorf("only %d distinct phases among 50 VAs", len(phases))
 	}
 }
 
@@ -202,6 +217,63 @@ func TestMaskDigits(t *testing.T) {
 	} {
 		if got := maskDigits(in); got != want {
 			t.Errorf("maskDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestHeartbeatStaysWithinAQuarterOfTheWriteBudget replays the heartbeat of a whole fleet
+// written in one cycle (as after a start) over two hours of 10-second cycles, at the
+// default write budget of 50 a second: for every fleet size, the refreshes take on
+// average at most a quarter of the budget, never more than half of one cycle's, and every
+// lastRunTime stays younger than the period in force (plus one cycle); up to 3,750 VAs
+// that period is the configured one.
+func TestHeartbeatStaysWithinAQuarterOfTheWriteBudget(t *testing.T) {
+	const (
+		qps       = 50.0
+		interval  = 10 * time.Second
+		heartbeat = 5 * time.Minute
+		run       = 2 * time.Hour
+	)
+	for _, n := range []int{100, 1000, 3750, 10000} {
+		w := NewWriter(nil, nil, nil, WithHeartbeat(heartbeat), WithWriteRate(qps))
+		w.SetFleetSize(n)
+		h := w.Heartbeat()
+		if n <= 3750 && h != heartbeat {
+			t.Errorf("%d VAs: heartbeat %v, want the configured %v", n, h, heartbeat)
+		}
+		vas := make([]*v1alpha1.VariantAutoscaling, n)
+		last := make([]time.Time, n)
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		uids := rand.New(rand.NewPCG(uint64(n), 17)) // random UIDs, as the API server makes them
+		for i := range vas {
+			vas[i] = &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{UID: types.UID(fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x",
+				uids.Uint32(), uids.Uint32()&0xffff, uids.Uint32()&0xfff, uids.Uint32()&0xfff, uids.Uint64()&0xffffffffffff))}}
+			last[i] = t0
+		}
+		total, worst := 0, 0
+		var oldest time.Duration
+		for now := t0.Add(interval); !now.After(t0.Add(run)); now = now.Add(interval) {
+			writes := 0
+			for i, va := range vas {
+				if w.heartbeatDue(va, last[i], now) {
+					last[i] = now
+					writes++
+				}
+				oldest = max(oldest, now.Sub(last[i]))
+			}
+			total += writes
+			worst = max(worst, writes)
+		}
+		rate := float64(total) / run.Seconds()
+		t.Logf("%d VAs: heartbeat %v, %.1f refreshes a second on average, at most %d in one cycle, lastRunTime at most %v old", n, h, rate, worst, oldest)
+		if rate > qps/4 {
+			t.Errorf("%d VAs: %.1f heartbeat writes a second on average, want at most a quarter of the budget (%.1f)", n, rate, qps/4)
+		}
+		if limit := int(qps * interval.Seconds() / 2); worst > limit {
+			t.Errorf("%d VAs: %d heartbeat writes in one cycle, want at most half of a cycle's budget (%d)", n, worst, limit)
+		}
+		if oldest > h+interval {
+			t.Errorf("%d VAs: a lastRunTime %v old, want at most the heartbeat %v plus one cycle", n, oldest, h)
 		}
 	}
 }
