@@ -155,12 +155,21 @@ func (w *Writer) needsWrite(cur *v1alpha1.VariantAutoscaling, next *v1alpha1.Var
 	return old == nil || w.heartbeatDue(cur, old.Time, now)
 }
 
-// heartbeatDue reports whether a lastRunTime written at last is due for a refresh at now:
-// one of the VA's heartbeat instants (refreshInstant) passed since.
+// heartbeatDue reports whether a lastRunTime written at last is due for a refresh at now.
+// A VA refreshes at its own phase of a refresh period of two thirds of the heartbeat h
+// (refreshInstant), at the first such instant at least a third of h after its last write:
+// so at most h after it, every two thirds of h while nothing else changes, and never in
+// the first third of h after a start, whose first cycle writes every VA.
 func (w *Writer) heartbeatDue(va *v1alpha1.VariantAutoscaling, last, now time.Time) bool {
 	h := w.Heartbeat()
-	return h > 0 && refreshInstant(va, h, now).After(last)
+	if h <= 0 {
+		return false
+	}
+	return !refreshInstant(va, refreshPeriod(h), now).Before(last.Add(h - refreshPeriod(h)))
 }
+
+// refreshPeriod is how often a steady VA refreshes under heartbeat h: two thirds of it.
+func refreshPeriod(h time.Duration) time.Duration { return h / 3 * 2 }
 
 // withoutDetail is a status without lastRunTime and with every digit run in condition
 // messages masked: what must change for a write to be worth it.
@@ -192,11 +201,11 @@ func maskDigits(s string) string {
 	return string(b)
 }
 
-// refreshInstant is the last of the VA's heartbeat instants at or before now. Each VA has
-// its own phase in the period (from its UID, FNV-1a), and its instants are that phase in
-// every period of absolute time: however the VAs were written (all in one cycle after a
-// start), their refreshes are spread evenly over the period, one per VA per period. A
-// period twice as long keeps every other instant of the same grid.
+// refreshInstant is the last of the VA's refresh instants of period h at or before now.
+// Each VA has its own phase in the period (from its UID, FNV-1a), and its instants are that
+// phase in every period of absolute time: however the VAs were written (all in one cycle
+// after a start), their refreshes are spread evenly over the period, one per VA per period.
+// A period twice as long keeps every other instant of the same grid.
 func refreshInstant(va *v1alpha1.VariantAutoscaling, h time.Duration, now time.Time) time.Time {
 	var x uint64 = 14695981039346656037
 	for i := 0; i < len(va.UID); i++ {
@@ -281,18 +290,19 @@ const heartbeatShare = 4
 // cycle. See Heartbeat.
 func (w *Writer) SetFleetSize(n int) { w.fleet.Store(int64(n)) }
 
-// Heartbeat is the heartbeat period in force: the configured one (WithHeartbeat), doubled
-// as often as needed for the fleet's refreshes (one per VA per period) to take at most a
-// quarter of the write rate: with the default 5 minutes and 50 writes a second, up to
-// 3,750 VAs refresh every 5 minutes, 10,000 every 20 minutes. Doubling keeps each VA's
-// instants on the same grid, so a growing fleet adds no refresh. Zero stays zero.
+// Heartbeat is the heartbeat in force (how old lastRunTime may grow): the configured one
+// (WithHeartbeat), doubled as often as needed for the fleet's refreshes (one per VA every
+// two thirds of it) to take at most a quarter of the write rate: with the default 5
+// minutes and 50 writes a second, lastRunTime is at most 5 minutes old up to 2,500 VAs,
+// 20 minutes for 10,000. Doubling keeps each VA's instants on the same grid, so a growing
+// fleet adds no refresh. Zero stays zero.
 func (w *Writer) Heartbeat() time.Duration {
 	h := w.heartbeat
 	if h <= 0 || w.writeRate <= 0 {
 		return h
 	}
 	budget := w.writeRate / heartbeatShare // refreshes a second
-	for n := float64(w.fleet.Load()); n/h.Seconds() > budget && h < maxHeartbeat; {
+	for n := float64(w.fleet.Load()); n/refreshPeriod(h).Seconds() > budget && h < maxHeartbeat; {
 		h *= 2
 	}
 	return h

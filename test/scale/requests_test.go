@@ -30,15 +30,16 @@ func (w testWriter) Write(b []byte) (int, error) {
 // TestSteadyCycleRequestCounts runs the manager on 100 VAs whose load does not change and
 // counts what it asks of the API server, cycle by cycle, through a proxy in front of the
 // real kube-apiserver: a steady cycle reads everything from the informer cache and writes
-// nothing (no GET, no PATCH: status is written only when its content changes, and the
-// heartbeat is minutes away). Then one single-variant model saturates: the cycle that
+// nothing (no GET, no PATCH: status is written only when its content changes; the
+// heartbeat, which no VA reaches in its first third, is set to an hour so that none falls
+// in the run however slowly it goes). Then one single-variant model saturates: the cycle that
 // decides 1 -> 2 makes exactly one status PATCH and one event; the next, which now says the
 // change is in flight, one PATCH; the one after, nothing.
 func TestSteadyCycleRequestCounts(t *testing.T) {
 	const interval = 3 * time.Second
 	ctx := context.Background()
 	st := startStack(t, smallShape, time.Second, testWriter{t})
-	st.startManager(t, interval)
+	st.startManager(t, interval, "STATUS_HEARTBEAT_INTERVAL=1h")
 	gap := interval / 2
 	// waitCycles waits until n cycles have started and returns them.
 	waitCycles := func(n int) []cycle {
