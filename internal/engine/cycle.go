@@ -79,7 +79,9 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 		return nil, err
 	}
 	// The status heartbeat stretches with the fleet, to stay within its share of the writes.
-	e.opts.Status.SetFleetSize(len(vas.Items))
+	if e.opts.Status != nil {
+		e.opts.Status.SetFleetSize(len(vas.Items))
+	}
 	var podErr error
 	models := inventory.Build(vas.Items, deps.Items, func(d *appsv1.Deployment) []*corev1.Pod {
 		if e.opts.Pods == nil {

@@ -225,9 +225,15 @@ func (st *stack) waitPods(t testing.TB, ctx context.Context, want int) {
 	start := time.Now()
 	var pods corev1.PodList
 	for {
-		pods = corev1.PodList{}
-		if err := st.admin.List(ctx, &pods, client.HasLabels{"app"}); err != nil {
-			t.Fatal(err)
+		var err error
+		if pods, err = st.listPods(ctx); err != nil {
+			// A busy API server may drop a long list; the next round tries again.
+			if time.Since(start) > 30*time.Minute {
+				t.Fatalf("list the Pods: %v", err)
+			}
+			st.logf("  listing the Pods failed, trying again: %v", err)
+			time.Sleep(5 * time.Second)
+			continue
 		}
 		ready := 0
 		for i := range pods.Items {
@@ -259,6 +265,23 @@ func (st *stack) waitPods(t testing.TB, ctx context.Context, want int) {
 		s := podSeries{namespace: p.Namespace, pod: p.Name, model: v.model}
 		st.podsOf[v.name] = append(st.podsOf[v.name], s)
 		exp.set(s, steadyLoad)
+	}
+}
+
+// listPods lists the fleet's Pods in pages, so that no single request has to carry ten
+// thousand of them.
+func (st *stack) listPods(ctx context.Context) (corev1.PodList, error) {
+	var all corev1.PodList
+	cont := ""
+	for {
+		var page corev1.PodList
+		if err := st.admin.List(ctx, &page, client.HasLabels{"app"}, client.Limit(500), client.Continue(cont)); err != nil {
+			return corev1.PodList{}, err
+		}
+		all.Items = append(all.Items, page.Items...)
+		if cont = page.Continue; cont == "" {
+			return all, nil
+		}
 	}
 }
 
