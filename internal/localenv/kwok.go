@@ -24,6 +24,15 @@ const (
 	// StartupDelayAnnotation on a Pod (template) delays its readiness by a duration such
 	// as "20s", standing for the time a model server takes to load its weights.
 	StartupDelayAnnotation = "wva.llmd.ai/startup-delay"
+	// FaultAnnotation on a Running Pod makes kwok show a fault as a kubelet would:
+	// FaultCrashLoop or FaultNotReady.
+	FaultAnnotation = "wva.llmd.ai/fault"
+	// FaultCrashLoop is a model server that keeps crashing: container waiting in
+	// CrashLoopBackOff after 5 restarts (last exit code 1), the Pod not Ready.
+	FaultCrashLoop = "crash-loop"
+	// FaultNotReady is a model server whose readiness probe fails: container running, the
+	// Pod not Ready.
+	FaultNotReady = "not-ready"
 	// GPUResource is the extended resource GPUs are requested by.
 	GPUResource corev1.ResourceName = "nvidia.com/gpu"
 	// GPUProductLabel names a node's GPU model, as NVIDIA's GPU feature discovery sets it.
