@@ -36,7 +36,7 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "configuration error: %v\n", err)
 		return 1
 	}
-	root, err := newLogger(zapArgs, stderr, engine.UnsampledMessages())
+	root, err := newLogger(zapArgs, stderr, append(engine.UnsampledMessages(), watch.UnsampledMessages()...))
 	if err != nil {
 		fmt.Fprintf(stderr, "configuration error: %v\n", err)
 		return 1

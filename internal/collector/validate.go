@@ -33,17 +33,18 @@ func ValidateNamespace(ns string) error {
 // control and other non-printable characters are rejected because nobody names a model
 // with them and they only serve to confuse logs and matchers.
 func ValidateModelID(id string) error {
+	const fix = "; set spec.modelID to the model name the servers answer to (printable UTF-8, at most 256 bytes)"
 	switch {
 	case id == "":
-		return fmt.Errorf("%w: empty model ID", ErrInvalidLabelValue)
+		return fmt.Errorf("%w: empty model ID%s", ErrInvalidLabelValue, fix)
 	case len(id) > maxModelIDLength:
-		return fmt.Errorf("%w: model ID longer than %d bytes", ErrInvalidLabelValue, maxModelIDLength)
+		return fmt.Errorf("%w: model ID %.40q… is %d bytes, longer than %d%s", ErrInvalidLabelValue, id, len(id), maxModelIDLength, fix)
 	case !utf8.ValidString(id):
-		return fmt.Errorf("%w: model ID %q is not valid UTF-8", ErrInvalidLabelValue, id)
+		return fmt.Errorf("%w: model ID %q is not valid UTF-8%s", ErrInvalidLabelValue, id, fix)
 	}
 	for _, r := range id {
 		if !unicode.IsPrint(r) {
-			return fmt.Errorf("%w: model ID %q contains the non-printable character %U", ErrInvalidLabelValue, id, r)
+			return fmt.Errorf("%w: model ID %q contains the non-printable character %U%s", ErrInvalidLabelValue, id, r, fix)
 		}
 	}
 	return nil

@@ -37,6 +37,9 @@ const (
 	// LogSaturationUpdated is logged with keys oldEntries and newEntries when the saturation
 	// ConfigMap changes.
 	LogSaturationUpdated = "Updated saturation config"
+	// LogSkippedEntry is logged with keys configMap, key and rule for every invalid entry
+	// skipped, however many an edit holds.
+	LogSkippedEntry = "Warning: skipped invalid config entry"
 	// LogScaleToZeroUpdated is logged with keys oldEntries and newEntries when the
 	// scale-to-zero ConfigMap changes.
 	LogScaleToZeroUpdated = "Updated scale-to-zero config"
@@ -56,6 +59,12 @@ const (
 	// when capacity-scaling-config exists but saturation-scaling-config is read instead.
 	LogLegacySaturationShadowed = "Warning: legacy saturation ConfigMap ignored, saturation-scaling-config is in force"
 )
+
+// UnsampledMessages are the configuration log messages that must reach the log every time:
+// the documented one line per skipped entry, however many entries an edit breaks.
+func UnsampledMessages() []string {
+	return []string{LogSkippedEntry}
+}
 
 // handle applies one ConfigMap's current content to the store and reports the outcome.
 func (w *Watcher) handle(ctx context.Context, name string) {
@@ -191,7 +200,7 @@ func (w *Watcher) reportMain(ctx context.Context, obj *corev1.ConfigMap, name st
 func (w *Watcher) reportSkipped(ctx context.Context, obj *corev1.ConfigMap, skipped []*config.EntryError) {
 	logger := log.FromContext(ctx).WithValues("namespace", w.ns)
 	for _, e := range skipped {
-		logger.Info("Warning: skipped invalid config entry", "configMap", e.ConfigMap, "key", e.Key, "rule", e.Rule)
+		logger.Info(LogSkippedEntry, "configMap", e.ConfigMap, "key", e.Key, "rule", e.Rule)
 	}
 	if len(skipped) > 0 {
 		w.event(obj, corev1.EventTypeWarning, ReasonInvalidConfigEntry, skippedNote(skipped))
