@@ -135,7 +135,8 @@ BENCH_SCALE ?= 1000:5,10000:1
 bench-scale: tools ## Scale benchmark on the real control plane (kwok Pods, synthetic Prometheus): 1,000 VAs / 5,000 Pods and 10,000 VAs; prints the table of docs/controller.md.
 	WVA_BENCH_SCALE=$(BENCH_SCALE) WVA_BENCH_OUT=$(CURDIR)/$(BENCH_OUT) go test -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 180m ./test/scale/
 
-# How long `make soak` churns (a Go duration); `make test` runs a 75 s smoke form.
+# How long `make soak` churns (a Go duration: one churn step per 2 s, each step's API calls
+# on top); `make test` runs a 75 s smoke form.
 SOAK_DURATION ?= 30m
 
 .PHONY: soak

@@ -13,11 +13,11 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/localenv"
 )
 
-// TestCrashLoopingAndNotReadyPodsAreNeverCapacity: three replicas of a model, one
-// serving, two that look idle; then kwok shows one of the idle ones crash-looping
+// TestCrashLoopingAndNotReadyPodsAreNeverCapacity: three replicas of a model, all
+// needed; mid-run kwok shows one crash-looping
 // (container in CrashLoopBackOff after restarts, not Ready: its server stopped reporting,
-// so its series go stale in Prometheus) and the other NotReady (readiness failing while
-// it still reports an idle page). Taken for capacity, the idle pair would let WVA remove
+// so its series go stale in Prometheus) and one NotReady (readiness failing while it
+// still reports an idle page), while the third serves on. Taken for capacity, the idle pair would let WVA remove
 // replicas; WVA counts only the serving replica as ready, holds the other two as pending,
 // and never scales down.
 func TestCrashLoopingAndNotReadyPodsAreNeverCapacity(t *testing.T) {
@@ -26,11 +26,17 @@ func TestCrashLoopingAndNotReadyPodsAreNeverCapacity(t *testing.T) {
 	ns := newNamespace(t)
 	pods := faultVariant(t, ns, 3)
 	serving, crashing, unready := pods[0], pods[1], pods[2]
-	s.exp.set(ns, serving.Name, model, 0.5, 0)
-	s.exp.set(ns, crashing.Name, model, 0.01, 0)
-	s.exp.set(ns, unready.Name, model, 0.01, 0)
-
+	// Before the faults all three serve a load that needs them all (1.8 over two would be
+	// 0.9 > 0.8): WVA holds three.
+	setLoad(ns, pods, 0.6, 0)
 	m := startManager(t, "unready-"+ns, "GLOBAL_OPT_INTERVAL=2s", "ACTUATION_MODE=direct", "CONTROLLER_INSTANCE="+ns)
+	for _, d := range waitDecisions(t, m, ns, 0, 2) {
+		if !strings.Contains(d, `"desiredReplicas":3,`) {
+			t.Fatalf("before the faults WVA does not hold 3 replicas: %s", d)
+		}
+	}
+	s.exp.set(ns, serving.Name, model, 0.5, 0)
+	s.exp.set(ns, unready.Name, model, 0.01, 0) // still reporting, idle: it gets no traffic
 	for _, p := range []struct {
 		pod   corev1.Pod
 		fault string
