@@ -11,7 +11,8 @@ import (
 )
 
 // ACTUATION_MODE=direct: WVA scales the Deployment through its scale subresource, with
-// no HPA in the namespace; up under load, down when it stops.
+// no HPA in the namespace; up under load, down when it stops (once the load has left the
+// peak window, e2ePeakWindow).
 func TestDirectActuationScalesWithoutHPA(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -20,7 +21,7 @@ func TestDirectActuationScalesWithoutHPA(t *testing.T) {
 	configMaps(t, ns, "5s", "")
 	createDeployment(t, ns, name, h100, 1)
 	createVA(t, ns, name, "H100", "20.0")
-	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct")
+	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct", "METRICS_PEAK_WINDOW="+e2ePeakWindow.String())
 	url, gw := startGateway(t, ns)
 	eventually(t, "one Ready replica and desired 1", 3*time.Minute, func() error {
 		_, ready, err := replicas(t, ns, name)

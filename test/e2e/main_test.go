@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"github.com/workload-variant-autoscaler/wva/test/harness"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +40,12 @@ const (
 	// latencies in wall-clock seconds, like the request rates, as a GPU ten times slower
 	// would.
 	timeScale = 0.1
+	// scenarioParallelism is how many scenarios run at once unless -parallel says
+	// otherwise. The scenarios spend their time waiting for intervals, retention periods
+	// and HPA syncs, not computing, so go test's default (GOMAXPROCS, 2 on CI) would leave
+	// the machine idle; each has its own namespace, WVA and gateway, and together they use
+	// fewer GPUs than the fake nodes have (32).
+	scenarioParallelism = 6
 )
 
 // suite is what all scenarios share: one control plane, the model servers, the cluster
@@ -63,7 +72,20 @@ type suite struct {
 
 var s suite
 
-func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !flagSet("test.parallel") {
+		_ = flag.Set("test.parallel", strconv.Itoa(max(scenarioParallelism, goruntime.GOMAXPROCS(0))))
+	}
+	os.Exit(runSuite(m))
+}
+
+// flagSet reports whether the command line set the flag.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
 
 func runSuite(m *testing.M) int {
 	ctx, cancel := context.WithCancel(context.Background())

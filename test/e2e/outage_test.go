@@ -14,17 +14,21 @@ import (
 // zero although scale to zero is on and the retention period passes (no data is not
 // zero traffic). Prometheus back → decisions resume: the idle variant goes down and, the
 // retention period passing with data showing no traffic, to zero. Direct actuation, so
-// WVA alone acts; this scenario has its own Prometheus, behind a stable address.
+// WVA alone acts; this scenario has its own Prometheus, behind a stable address. The
+// peak window (10 s) is shorter than the retention period (20 s), so the scale-down's wait
+// after the outage ends before the zero policy's: the check on the time to zero below
+// tells the two waits apart.
 func TestPrometheusOutageHoldsReplicasThenDecisionsResume(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	dumpOnFailure(t, ns)
 	const name = "llama-h100"
-	configMaps(t, ns, "5s", "enable_scale_to_zero: true\nretention_period: 30s\n")
+	const retention, peakWindow = 20 * time.Second, 10 * time.Second
+	configMaps(t, ns, "5s", fmt.Sprintf("enable_scale_to_zero: true\nretention_period: %s\n", retention))
 	createDeployment(t, ns, name, h100, 2)
 	createVA(t, ns, name, "H100", "20.0")
 	proxy := newSwitchProxy(t) // down: Prometheus is not running yet
-	m := startManager(t, ns, proxy.URL(), false, "ACTUATION_MODE=direct")
+	m := startManager(t, ns, proxy.URL(), false, "ACTUATION_MODE=direct", "METRICS_PEAK_WINDOW="+peakWindow.String())
 
 	eventually(t, "VA says metrics are unavailable", 2*time.Minute, func() error {
 		v, err := va(ns, name)
@@ -37,7 +41,7 @@ func TestPrometheusOutageHoldsReplicasThenDecisionsResume(t *testing.T) {
 		return nil
 	})
 	// Longer than the retention period plus several 5 s cycles.
-	consistently(t, "replicas held while Prometheus is down", 45*time.Second, func() error {
+	consistently(t, "replicas held while Prometheus is down", retention+15*time.Second, func() error {
 		if spec, _, err := replicas(t, ns, name); err == nil && spec != 2 {
 			return fmt.Errorf("replicas changed to %d during the outage", spec)
 		}
@@ -69,11 +73,12 @@ func TestPrometheusOutageHoldsReplicasThenDecisionsResume(t *testing.T) {
 		return nil
 	})
 	// A Prometheus back with an empty TSDB holds only seconds of success counts: zero may
-	// come only once the retention period (30 s) is covered by data, less the 5 s
-	// resolution at which the collector finds the oldest sample and 1 s of rounding.
+	// come only once the retention period is covered by data, less the 5 s resolution at
+	// which the collector finds the oldest sample and 1 s of rounding; the peak window's
+	// wait alone would allow it after 10 s.
 	took := time.Since(back)
-	if took < 24*time.Second {
-		t.Errorf("0 replicas %.1fs after Prometheus came back, before the 30s retention period was covered by data", took.Seconds())
+	if took < retention-6*time.Second {
+		t.Errorf("0 replicas %.1fs after Prometheus came back, before the %s retention period was covered by data", took.Seconds(), retention)
 	}
 	t.Logf("Prometheus back → 0 replicas in %.1fs", took.Seconds())
 }

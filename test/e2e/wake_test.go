@@ -249,7 +249,7 @@ func TestScaleFromZeroThroughHPA(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	dumpOnFailure(t, ns)
-	zeroModel(t, ns, "20s", true)
+	zeroModel(t, ns, "10s", true)
 	url, _ := startGateway(t, ns)
 	m := startManager(t, ns, s.prom.URL, true)
 	waitAsleep(t, ns, m, 3*time.Minute) // the idle model goes to zero through the HPAs
@@ -273,7 +273,7 @@ func TestScaleFromZeroDirect(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	dumpOnFailure(t, ns)
-	zeroModel(t, ns, "20s", false)
+	zeroModel(t, ns, "10s", false)
 	const bound = 20
 	url, _ := startGatewayWith(t, ns, gatewayOptions(bound))
 	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct", "METRICS_SOURCE=pod-scrape",
@@ -359,7 +359,8 @@ func TestNoScaleToZeroWhileRequestsWait(t *testing.T) {
 	ns := newNamespace(t)
 	dumpOnFailure(t, ns)
 	const name = "llama-h100"
-	configMaps(t, ns, "5s", "enable_scale_to_zero: true\nretention_period: 15s\n")
+	const retention = 10 * time.Second
+	configMaps(t, ns, "5s", fmt.Sprintf("enable_scale_to_zero: true\nretention_period: %s\n", retention))
 	createDeployment(t, ns, name, h100, 1)
 	createVA(t, ns, name, "H100", "20.0")
 	queue := startQueueGauge(t, ns)
@@ -372,7 +373,7 @@ func TestNoScaleToZeroWhileRequestsWait(t *testing.T) {
 		return nil
 	})
 	// Two retention periods of an idle replica, with requests waiting.
-	consistently(t, "no scale to zero while requests wait at the gateway", 30*time.Second, func() error {
+	consistently(t, "no scale to zero while requests wait at the gateway", 2*retention, func() error {
 		if spec, _, err := replicas(t, ns, name); err == nil && spec == 0 {
 			return fmt.Errorf("scaled to zero with 2 requests waiting; WVA log:\n%s", tailLines(m.Log(), 20))
 		}

@@ -15,17 +15,17 @@ import (
 )
 
 // Scale to zero through the HPA: a model with no traffic during the retention period
-// (30 s here, from model-scale-to-zero-config) gets wva_desired_replicas 0, and the
+// (10 s here, from model-scale-to-zero-config) gets wva_desired_replicas 0, and the
 // documented HPA with minReplicas 0 (HPAScaleToZero) takes the Deployment to zero.
 func TestScaleToZeroThroughHPA(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	dumpOnFailure(t, ns)
 	const name = "llama-h100"
-	configMaps(t, ns, "5s", "enable_scale_to_zero: true\nretention_period: 30s\n")
+	configMaps(t, ns, "5s", "enable_scale_to_zero: true\nretention_period: 10s\n")
 	createDeployment(t, ns, name, h100, 1)
 	createVA(t, ns, name, "H100", "20.0")
-	createHPA(t, ns, name, 0, 20)
+	createHPA(t, ns, name, 0, 5)
 	m := startManager(t, ns, s.prom.URL, true)
 	eventually(t, "WVA decides zero for the idle model", 3*time.Minute, func() error {
 		if d := desired(m, name); d != 0 {
