@@ -12,7 +12,7 @@ import (
 
 // ACTUATION_MODE=direct: WVA scales the Deployment through its scale subresource, with
 // no HPA in the namespace; up under load, down when it stops (once the load has left the
-// peak window, e2ePeakWindow).
+// peak window, loadPeakWindow).
 func TestDirectActuationScalesWithoutHPA(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -21,7 +21,7 @@ func TestDirectActuationScalesWithoutHPA(t *testing.T) {
 	configMaps(t, ns, "5s", "")
 	createDeployment(t, ns, name, h100, 1)
 	createVA(t, ns, name, "H100", "20.0")
-	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct", "METRICS_PEAK_WINDOW="+e2ePeakWindow.String())
+	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct", "METRICS_PEAK_WINDOW="+loadPeakWindow.String())
 	url, gw := startGateway(t, ns)
 	eventually(t, "one Ready replica and desired 1", 3*time.Minute, func() error {
 		_, ready, err := replicas(t, ns, name)

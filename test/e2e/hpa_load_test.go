@@ -8,12 +8,6 @@ import (
 	"time"
 )
 
-// e2ePeakWindow is METRICS_PEAK_WINDOW of the scenarios that wait for a scale-down after
-// the load stops: WVA scales down only once the load has left the window, so the
-// default minute would be most of their length. Thirty seconds still spans fifteen
-// scrapes of the cluster Prometheus.
-const e2ePeakWindow = 30 * time.Second
-
 // externalMetric reads wva_desired_replicas for a namespace through the aggregated
 // external metrics API, as the HPA controller (and `kubectl get --raw`) does.
 func externalMetric(ns string) (string, error) {
@@ -24,7 +18,7 @@ func externalMetric(ns string) (string, error) {
 
 // Load rises → WVA's desired rises → the HPA (the documented one, through
 // prometheus-adapter) scales the Deployment → new replicas become Ready and take load;
-// load falls → once the load has left WVA's peak window (e2ePeakWindow), the HPA scales
+// load falls → once the load has left WVA's peak window (loadPeakWindow), the HPA scales
 // down after its stabilisation window (20 s here, 120 s recommended in production). The
 // reaction times are logged.
 func TestLoadRiseScalesUpThroughHPAAndDownAfterWindow(t *testing.T) {
@@ -36,7 +30,7 @@ func TestLoadRiseScalesUpThroughHPAAndDownAfterWindow(t *testing.T) {
 	createDeployment(t, ns, name, h100, 1)
 	createVA(t, ns, name, "H100", "20.0")
 	createHPA(t, ns, name, 1, 20)
-	m := startManager(t, ns, s.prom.URL, true, "METRICS_PEAK_WINDOW="+e2ePeakWindow.String())
+	m := startManager(t, ns, s.prom.URL, true, "METRICS_PEAK_WINDOW="+loadPeakWindow.String())
 	url, gw := startGateway(t, ns)
 
 	eventually(t, "one Ready replica and desired 1", 3*time.Minute, func() error {
@@ -112,5 +106,5 @@ func TestLoadRiseScalesUpThroughHPAAndDownAfterWindow(t *testing.T) {
 		}
 		return nil
 	})
-	t.Logf("REACTION load stop → 1 replica: %.1fs (%s peak window of the saturation signals + 20s HPA stabilisation + cycles)", time.Since(stopped).Seconds(), e2ePeakWindow)
+	t.Logf("REACTION load stop → 1 replica: %.1fs (%s peak window of the saturation signals + 20s HPA stabilisation + cycles)", time.Since(stopped).Seconds(), loadPeakWindow)
 }

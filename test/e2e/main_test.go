@@ -2,15 +2,12 @@ package e2e
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"github.com/workload-variant-autoscaler/wva/test/harness"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -41,11 +38,12 @@ const (
 	// would.
 	timeScale = 0.1
 	// scenarioParallelism is how many scenarios run at once unless -parallel says
-	// otherwise. The scenarios spend their time waiting for intervals, retention periods
-	// and HPA syncs, not computing, so go test's default (GOMAXPROCS, 2 on CI) would leave
-	// the machine idle; each has its own namespace, WVA and gateway, and together they use
-	// fewer GPUs than the fake nodes have (32).
-	scenarioParallelism = 6
+	// otherwise: all of them. They spend their time waiting for intervals, retention
+	// periods, HPA syncs and model loading, not computing, so go test's default
+	// (GOMAXPROCS, 2 on CI) would leave the machine idle and make the suite as long as
+	// half the sum of its scenarios rather than its longest one. Each has its own
+	// namespace, WVA and gateway; the GPUs they use at once fit on the nodes (gpuNodes).
+	scenarioParallelism = 12
 )
 
 // suite is what all scenarios share: one control plane, the model servers, the cluster
@@ -72,19 +70,16 @@ type suite struct {
 
 var s suite
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if !flagSet("test.parallel") {
-		_ = flag.Set("test.parallel", strconv.Itoa(max(scenarioParallelism, goruntime.GOMAXPROCS(0))))
-	}
-	os.Exit(runSuite(m))
+// gpuNodes are the default fake nodes plus one H100 node: with every scenario running at
+// once, their H100 replicas can together exceed the default 16 H100 GPUs, and a replica
+// pending for a GPU would hold up a scenario that expects it Ready.
+func gpuNodes() []localenv.Node {
+	return append(localenv.DefaultNodes(), localenv.Node{Name: "gpu-h100-2", GPUProduct: h100, GPUs: 8})
 }
 
-// flagSet reports whether the command line set the flag.
-func flagSet(name string) bool {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+func TestMain(m *testing.M) {
+	harness.DefaultParallel(scenarioParallelism)
+	os.Exit(runSuite(m))
 }
 
 func runSuite(m *testing.M) int {
@@ -102,7 +97,7 @@ func runSuite(m *testing.M) int {
 	}
 	s.tmp, s.controllers, s.gateways = tmp, map[string]localenv.ScrapeTarget{}, map[string]localenv.ScrapeTarget{}
 	began := time.Now()
-	env, err := localenv.Start(ctx, localenv.Options{Progress: os.Stderr})
+	env, err := localenv.Start(ctx, localenv.Options{Progress: os.Stderr, Nodes: gpuNodes()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start local environment:", err)
 		return 1

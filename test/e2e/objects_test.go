@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -64,6 +65,22 @@ queueLengthThreshold: 5
 kvSpareTrigger: 0.30
 queueSpareTrigger: 3
 `
+
+// METRICS_PEAK_WINDOW of the scenarios, shorter than the default minute. WVA scales down
+// only once the load has left the peak window, and, after a model's signals were missing
+// (a replica not reporting yet counts), only once a whole window has passed since they
+// came back; at the default minute these waits would be most of a scenario's length,
+// and would hide, in the first minute after a replica reports, whether anything else
+// holds a scale-down or a scale to zero.
+const (
+	// loadPeakWindow is the window of the scenarios whose load stops: thirty seconds still
+	// span fifteen scrapes of the cluster Prometheus.
+	loadPeakWindow = 30 * time.Second
+	// idlePeakWindow is the window of the scale-to-zero scenarios, five scrapes, no
+	// longer than their retention periods, so that the retention period (or what holds
+	// the model) is what they wait for.
+	idlePeakWindow = 10 * time.Second
+)
 
 // configMaps creates the documented ConfigMaps (config/manager/configmaps.yaml) in the
 // scenario's namespace, its WVA's POD_NAMESPACE: the main one with the given

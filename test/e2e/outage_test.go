@@ -15,20 +15,20 @@ import (
 // zero traffic). Prometheus back → decisions resume: the idle variant goes down and, the
 // retention period passing with data showing no traffic, to zero. Direct actuation, so
 // WVA alone acts; this scenario has its own Prometheus, behind a stable address. The
-// peak window (10 s) is shorter than the retention period (20 s), so the scale-down's wait
-// after the outage ends before the zero policy's: the check on the time to zero below
-// tells the two waits apart.
+// peak window (idlePeakWindow, 10 s) is shorter than the retention period (20 s), so the
+// scale-down's wait after the outage ends before the zero policy's: the check on the time
+// to zero below tells the two waits apart.
 func TestPrometheusOutageHoldsReplicasThenDecisionsResume(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	dumpOnFailure(t, ns)
 	const name = "llama-h100"
-	const retention, peakWindow = 20 * time.Second, 10 * time.Second
+	const retention = 20 * time.Second
 	configMaps(t, ns, "5s", fmt.Sprintf("enable_scale_to_zero: true\nretention_period: %s\n", retention))
 	createDeployment(t, ns, name, h100, 2)
 	createVA(t, ns, name, "H100", "20.0")
 	proxy := newSwitchProxy(t) // down: Prometheus is not running yet
-	m := startManager(t, ns, proxy.URL(), false, "ACTUATION_MODE=direct", "METRICS_PEAK_WINDOW="+peakWindow.String())
+	m := startManager(t, ns, proxy.URL(), false, "ACTUATION_MODE=direct", "METRICS_PEAK_WINDOW="+idlePeakWindow.String())
 
 	eventually(t, "VA says metrics are unavailable", 2*time.Minute, func() error {
 		v, err := va(ns, name)

@@ -251,7 +251,7 @@ func TestScaleFromZeroThroughHPA(t *testing.T) {
 	dumpOnFailure(t, ns)
 	zeroModel(t, ns, "10s", true)
 	url, _ := startGateway(t, ns)
-	m := startManager(t, ns, s.prom.URL, true)
+	m := startManager(t, ns, s.prom.URL, true, "METRICS_PEAK_WINDOW="+idlePeakWindow.String())
 	waitAsleep(t, ns, m, 3*time.Minute) // the idle model goes to zero through the HPAs
 
 	tl := wakeOnce(t, ns, url)
@@ -277,7 +277,7 @@ func TestScaleFromZeroDirect(t *testing.T) {
 	const bound = 20
 	url, _ := startGatewayWith(t, ns, gatewayOptions(bound))
 	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct", "METRICS_SOURCE=pod-scrape",
-		"GATEWAY_METRICS_URL="+url+"/metrics")
+		"GATEWAY_METRICS_URL="+url+"/metrics", "METRICS_PEAK_WINDOW="+idlePeakWindow.String())
 	waitAsleep(t, ns, m, 2*time.Minute)
 
 	tl := wakeOnce(t, ns, url)
@@ -365,7 +365,7 @@ func TestNoScaleToZeroWhileRequestsWait(t *testing.T) {
 	createVA(t, ns, name, "H100", "20.0")
 	queue := startQueueGauge(t, ns)
 	queue.Set(2)
-	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct")
+	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct", "METRICS_PEAK_WINDOW="+idlePeakWindow.String())
 	eventually(t, "one Ready replica", 2*time.Minute, func() error {
 		if _, ready, err := replicas(t, ns, name); err != nil || ready != 1 {
 			return fmt.Errorf("ready %d (%v)", ready, err)

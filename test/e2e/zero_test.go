@@ -26,7 +26,7 @@ func TestScaleToZeroThroughHPA(t *testing.T) {
 	createDeployment(t, ns, name, h100, 1)
 	createVA(t, ns, name, "H100", "20.0")
 	createHPA(t, ns, name, 0, 5)
-	m := startManager(t, ns, s.prom.URL, true)
+	m := startManager(t, ns, s.prom.URL, true, "METRICS_PEAK_WINDOW="+idlePeakWindow.String())
 	eventually(t, "WVA decides zero for the idle model", 3*time.Minute, func() error {
 		if d := desired(m, name); d != 0 {
 			return fmt.Errorf("wva_desired_replicas %v", d)
