@@ -8,11 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/workload-variant-autoscaler/wva/internal/localenv"
@@ -64,7 +67,40 @@ func BindManagerRBAC(ctx context.Context, env *localenv.Env, repoRoot, ns, sa st
 			}
 		}
 	}
-	return env.Apply(ctx, objs...)
+	if err := env.Apply(ctx, objs...); err != nil {
+		return err
+	}
+	return waitAllowed(ctx, env, ns, sa)
+}
+
+// waitAllowed waits until the API server's authorizer lets sa read ConfigMaps in ns:
+// it learns of new bindings through a watch, so a manager started the moment they are
+// created may be refused its own configuration (and exit), the more likely the busier
+// the API server is.
+func waitAllowed(ctx context.Context, env *localenv.Env, ns, sa string) error {
+	cs, err := env.Clientset()
+	if err != nil {
+		return err
+	}
+	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		User:               "system:serviceaccount:" + SystemNamespace + ":" + sa,
+		Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:" + SystemNamespace, "system:authenticated"},
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: "get", Resource: "configmaps"},
+	}}
+	var last string
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		last = got.Status.Reason
+		return got.Status.Allowed, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s may not read ConfigMaps in %s after its bindings were created (%s): %w", sa, ns, last, err)
+	}
+	return nil
 }
 
 // CreateServiceAccount creates a ServiceAccount in SystemNamespace (no error if it exists).
