@@ -38,12 +38,15 @@ const (
 	// would.
 	timeScale = 0.1
 	// scenarioParallelism is how many scenarios run at once unless -parallel says
-	// otherwise: all of them. They spend their time waiting for intervals, retention
-	// periods, HPA syncs and model loading, not computing, so go test's default
-	// (GOMAXPROCS, 2 on CI) would leave the machine idle and make the suite as long as
-	// half the sum of its scenarios rather than its longest one. Each has its own
-	// namespace, WVA and gateway; the GPUs they use at once fit on the nodes (gpuNodes).
-	scenarioParallelism = 12
+	// otherwise. They spend their time waiting for intervals, retention periods, HPA
+	// syncs and model loading, not computing, so go test's default (GOMAXPROCS, 2 on CI)
+	// would leave the machine idle and make the suite as long as half the sum of its
+	// scenarios. Not all twelve at once: the load scenarios' generators, gateways and
+	// simulated servers share this process, and with all of them at once the gateways
+	// of the others could not always answer the cluster Prometheus's 500 ms scrapes in
+	// time. Each scenario has its own namespace, WVA and gateway; six use fewer GPUs than
+	// the fake nodes have.
+	scenarioParallelism = 6
 )
 
 // suite is what all scenarios share: one control plane, the model servers, the cluster
@@ -70,13 +73,6 @@ type suite struct {
 
 var s suite
 
-// gpuNodes are the default fake nodes plus one H100 node: with every scenario running at
-// once, their H100 replicas can together exceed the default 16 H100 GPUs, and a replica
-// pending for a GPU would hold up a scenario that expects it Ready.
-func gpuNodes() []localenv.Node {
-	return append(localenv.DefaultNodes(), localenv.Node{Name: "gpu-h100-2", GPUProduct: h100, GPUs: 8})
-}
-
 func TestMain(m *testing.M) {
 	harness.DefaultParallel(scenarioParallelism)
 	os.Exit(runSuite(m))
@@ -97,7 +93,7 @@ func runSuite(m *testing.M) int {
 	}
 	s.tmp, s.controllers, s.gateways = tmp, map[string]localenv.ScrapeTarget{}, map[string]localenv.ScrapeTarget{}
 	began := time.Now()
-	env, err := localenv.Start(ctx, localenv.Options{Progress: os.Stderr, Nodes: gpuNodes()})
+	env, err := localenv.Start(ctx, localenv.Options{Progress: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start local environment:", err)
 		return 1

@@ -92,7 +92,7 @@ func waitAllowed(ctx context.Context, env *localenv.Env, ns, sa string) error {
 		got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
 		if err != nil {
 			last = err.Error()
-			return false, nil
+			return false, nil //nolint:nilerr // retried until the timeout
 		}
 		last = got.Status.Reason
 		return got.Status.Allowed, nil
