@@ -44,3 +44,30 @@ func (p *plan) rankLabel(perReplica, perRequest string) string {
 	}
 	return perReplica
 }
+
+// downFloor is the count v1's scale-down keeps variant i at: one replica, or its min if
+// higher. In HYBRID, once variants are ranked per request, a variant whose min allows
+// may go to zero while the model keeps a replica elsewhere: the last replica of a
+// variant dearer per request is capacity the model would otherwise keep for good, since
+// the saturation answer is a floor for every variant. The model itself still keeps at
+// least one replica; only the zero policy takes it to zero.
+func (p *plan) downFloor(i int) int {
+	v := &p.variants[i]
+	if p.perRequest == nil {
+		return v.floor()
+	}
+	lo, _, _, _ := v.bounds()
+	if lo > 0 || p.totalBase()-v.base < 1 {
+		return v.floor()
+	}
+	return 0
+}
+
+// totalBase is the model's replica count if every variant held.
+func (p *plan) totalBase() int {
+	n := 0
+	for i := range p.variants {
+		n += p.variants[i].base
+	}
+	return n
+}

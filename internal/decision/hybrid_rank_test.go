@@ -61,3 +61,52 @@ func TestHybridSaturationRanksByCostPerRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestHybridSaturationTakesALastReplicaDearerPerRequest: in HYBRID, with variants ranked
+// per request, v1's scale-down may take the last replica of a variant whose min is 0
+// while the model keeps replicas elsewhere; otherwise (CAPACITY-ONLY, rates unknown, a
+// min of 1, or the model's own last replica) a variant keeps one.
+func TestHybridSaturationTakesALastReplicaDearerPerRequest(t *testing.T) {
+	known := map[string]RateMemo{"a100": {Rate: 4.02}, "h100": {Rate: 10.76}}
+	cases := []struct {
+		name     string
+		hybrid   bool
+		rates    map[string]RateMemo
+		a, h     int
+		aMin     int
+		wantA    int // a100's desired after v1's step
+		wantH    int
+		wantNote string
+	}{
+		{name: "hybrid: the dearer variant's last replica goes", hybrid: true, rates: known, a: 1, h: 3, wantA: 0, wantH: 3, wantNote: "most expensive variant per request a100"},
+		{name: "hybrid: a min of 1 keeps it", hybrid: true, rates: known, a: 1, h: 3, aMin: 1, wantA: 1, wantH: 2},
+		{name: "hybrid, rates unknown: one replica per variant stays", hybrid: true, rates: map[string]RateMemo{"h100": {Rate: 10.76}}, a: 1, h: 3, wantA: 1, wantH: 2},
+		{name: "capacity-only: one replica per variant stays", a: 1, h: 3, wantA: 1, wantH: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := hybridSnap(tc.a, tc.h, 0.05, 0, 5)
+			s.Proactive.State.Rates = tc.rates
+			if tc.aMin > 0 {
+				s.Variants[0].MinReplicas = ptr(tc.aMin)
+			}
+			if !tc.hybrid {
+				s.Proactive = nil
+			}
+			p, err := buildPlan(&s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for i := range p.variants {
+				got[p.variants[i].state.Name] = p.variants[i].desired
+			}
+			if got["a100"] != tc.wantA || got["h100"] != tc.wantH {
+				t.Fatalf("a100 %d, h100 %d; want %d and %d (%s)", got["a100"], got["h100"], tc.wantA, tc.wantH, p.reason)
+			}
+			if tc.wantNote != "" && !strings.Contains(p.variants[0].reason, tc.wantNote) {
+				t.Errorf("a100 reason %q lacks %q", p.variants[0].reason, tc.wantNote)
+			}
+		})
+	}
+}

@@ -165,7 +165,7 @@ func (p *plan) planV1Down(why string) {
 		v := &p.variants[i]
 		switch {
 		case v.inFlight:
-		case v.base <= v.floor():
+		case v.base <= p.downFloor(i):
 			p.setReason(i, "%s", heldAtFloor(v.atFloor(), why))
 		default:
 			cands = append(cands, i)
