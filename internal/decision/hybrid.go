@@ -88,20 +88,11 @@ func (h *hybrid) run() {
 	}
 	keep, keepWhy := h.stabilise(fo.Planned, fo)
 	out.Keep = keep
-	capacity, up := h.capacityAnswer()
+	capacity := h.capacityAnswer()
 	backlog := h.backlog(rates, fo.Horizon)
 	problem := solve.Problem{Demand: math.Max(fo.Planned+backlog, minDemand), Keep: keep}
 	for i := range p.variants {
 		problem.Variants = append(problem.Variants, h.solverVariant(i, rates[i], capacity[i]))
-	}
-	for i := range p.variants {
-		n := capacity[i]
-		if up {
-			// Replicas still starting count toward a scale-up the capacity answer asks
-			// for: its queue signal cannot see them serve yet.
-			n = capacity[i] - p.variants[i].base + min(p.variants[i].base, p.variants[i].state.ReadyReplicas)
-		}
-		problem.CapacityFloor += float64(n) * rates[i]
 	}
 	res := solve.Solve(problem)
 	out.Short = res.Short
@@ -392,31 +383,26 @@ const (
 	maxIdleHold = 30 * time.Minute
 )
 
-// capacityAnswer is what the saturation analyser asked for per variant (its scale-ups
-// counted as granted) and whether it asked for at least as much as there is.
-func (h *hybrid) capacityAnswer() ([]int, bool) {
+// capacityAnswer is what the saturation analyser asked for per variant, its scale-ups
+// counted as granted.
+func (h *hybrid) capacityAnswer() []int {
 	p := h.p
 	answer := make([]int, len(p.variants))
-	delta := 0
 	for i := range p.variants {
 		answer[i] = p.variants[i].desired
 	}
 	for _, r := range p.requests {
 		answer[r.variant] += min(r.replicas, p.variants[r.variant].headroom())
 	}
-	for i := range p.variants {
-		delta += answer[i] - p.variants[i].base
-	}
-	return answer, delta >= 0
+	return answer
 }
 
 // solverVariant describes one variant to the solver. The capacity answer is a floor
 // for every variant (its minimum and the saturation analyser's answer for it, whichever
 // is higher): the model may add replicas ahead of saturation, never remove replicas
-// saturation says are needed. It also stays a floor on the model's total capacity at
-// the model's per-replica rates (run's CapacityFloor). A change in flight is never cut
-// short, and a variant whose parameters are not known yet is left at the capacity
-// answer.
+// saturation says are needed, so the model's total capacity never falls below the
+// capacity answer's either. A change in flight is never cut short, and a variant whose
+// parameters are not known yet is left at the capacity answer.
 func (h *hybrid) solverVariant(i int, rate float64, capAnswer int) solve.Variant {
 	v := &h.p.variants[i]
 	sv := solve.Variant{Name: v.state.Name, Cost: v.state.Cost, Rate: rate, Current: v.base, Max: -1}
