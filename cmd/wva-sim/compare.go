@@ -17,6 +17,8 @@ type commonFlags struct {
 	config, trace, out string
 	seed               uint64
 	quiet              bool
+	drainAware         bool
+	drainTimeout       time.Duration
 }
 
 // register adds the shared flags to fs.
@@ -26,6 +28,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.out, "out", "wva-sim-out", "directory for the JSON result and the HTML report")
 	fs.Uint64Var(&c.seed, "seed", 0, "override the config's seed (0 keeps it)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines on stderr")
+	fs.BoolVar(&c.drainAware, "drain-aware", false, "turn on drain-aware scale-down (drainAwareScaleDown: the replicas with the least work in flight go first)")
+	fs.DurationVar(&c.drainTimeout, "drain-timeout", 0, "override the config's drainTimeout, the termination grace of a removed replica (0 keeps it)")
 }
 
 // scenario loads the config and builds the scenario.
@@ -40,6 +44,13 @@ func (c *commonFlags) scenario() (*simulator.Scenario, error) {
 	if c.seed != 0 {
 		cfg.Seed = c.seed
 	}
+	if c.drainTimeout < 0 {
+		return nil, fmt.Errorf("--drain-timeout %v: must not be negative (0 keeps the config's drainTimeout)", c.drainTimeout)
+	}
+	if c.drainTimeout > 0 {
+		cfg.DrainTimeout = simulator.Duration(c.drainTimeout)
+	}
+	cfg.DrainAwareScaleDown = cfg.DrainAwareScaleDown || c.drainAware
 	if len(cfg.Policies) == 0 {
 		return nil, fmt.Errorf("%s lists no policies: add a policies: section, or run it in a suite (wva-sim suite)", c.config)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/servermodel"
 )
 
@@ -58,15 +59,19 @@ func (v *variantRun) readyCount() int {
 	return n
 }
 
-// scaleTo creates or removes pods until the variant's spec has n of them.
-func (s *sim) scaleTo(v *variantRun, n int, now time.Duration) error {
+// scaleTo creates or removes pods until the variant's spec has n of them. The pods
+// removed are those a ReplicaSet deletes first, told by the deletion-cost marks WVA sets
+// from signals when the drain-aware hint is on (see victims).
+func (s *sim) scaleTo(v *variantRun, n int, now time.Duration, signals []decision.ReplicaSignals) error {
 	for len(v.live) < n {
 		if err := s.createReplica(v, now); err != nil {
 			return err
 		}
 	}
-	for len(v.live) > n {
-		s.removeReplica(v, victim(v.live), now)
+	if k := len(v.live) - n; k > 0 {
+		for _, r := range victims(v.live, k, s.drainFirst(v, n, signals)) {
+			s.removeReplica(v, r, now)
+		}
 	}
 	return nil
 }
@@ -89,18 +94,6 @@ func (s *sim) createReplica(v *variantRun, now time.Duration) error {
 	return nil
 }
 
-// victim picks the pod a ReplicaSet would delete first: unscheduled, then starting,
-// then ready; the newest within each.
-func victim(live []*replica) *replica {
-	best := live[0]
-	for _, r := range live[1:] {
-		if r.state < best.state || (r.state == best.state && r.id > best.id) {
-			best = r
-		}
-	}
-	return best
-}
-
 // removeReplica takes a pod out of the spec: a pod not yet serving goes at once, a
 // ready one stops taking requests and drains.
 func (s *sim) removeReplica(v *variantRun, r *replica, now time.Duration) {
@@ -115,6 +108,8 @@ func (s *sim) removeReplica(v *variantRun, r *replica, now time.Duration) {
 	m.ready = slices.DeleteFunc(m.ready, func(x *replica) bool { return x == r })
 	r.state = stateDraining
 	s.draining++
+	s.drain.removedServing++
+	s.drain.inFlightAtRemoval += r.outstanding()
 	if s.ideal {
 		// an ideal policy's drain is free: no bill, and its GPUs serve the next replica
 		s.stopBilling(r, now)

@@ -27,6 +27,11 @@ type Config struct {
 	// DrainTimeout bounds how long a removed replica may finish its requests (the pod's
 	// termination grace period); requests still running then are aborted.
 	DrainTimeout Duration `json:"drainTimeout"`
+	// DrainAwareScaleDown mirrors WVA's DRAIN_AWARE_SCALE_DOWN: before a scale-down the
+	// Ready replicas with the least work in flight (decision.DrainFirst on the signals of
+	// the deciding snapshot) get the lowest pod deletion cost, so the ReplicaSet removes
+	// them first. Off, the ReplicaSet removes the newest Ready replica.
+	DrainAwareScaleDown bool `json:"drainAwareScaleDown,omitempty"`
 	// StepJitter is the relative standard deviation of engine step times.
 	StepJitter float64 `json:"stepJitter"`
 	// GPUs optionally limits the cluster's GPUs per accelerator type; replicas that do not

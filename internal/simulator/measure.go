@@ -15,6 +15,7 @@ func (s *sim) measure(sc *Scenario) PolicyResult {
 	s.measureRequests(&res)
 	s.measureCost(&res)
 	s.measureActions(&res)
+	res.Drain = DrainResult{RemovedServing: s.drain.removedServing, InFlightAtRemoval: s.drain.inFlightAtRemoval, Aborted: s.drain.aborted}
 	res.Reactions = s.reactions()
 	res.Series = s.seriesResult()
 	s.measureModels(&res)

@@ -112,6 +112,8 @@ type PolicyResult struct {
 	ScaleUps     int `json:"scaleUps"`
 	ScaleDowns   int `json:"scaleDowns"`
 	Reversals    int `json:"reversals"`
+	// Drain is what the scale-downs did to requests in flight.
+	Drain DrainResult `json:"drain"`
 	// Reactions are per load step.
 	Reactions []Reaction `json:"reactions"`
 	// Series are the policy's time series.
@@ -203,4 +205,17 @@ type VariantSeries struct {
 	Variant string `json:"variant"`
 	Spec    []int  `json:"spec"`
 	Ready   []int  `json:"ready"`
+}
+
+// DrainResult counts what scale-downs did to requests: a removed Ready replica stops
+// taking requests and drains until drainTimeout, when what it still holds is aborted.
+// Divided by ScaleDowns they are the figures per scale-down that drain-aware scale-down
+// (drainAwareScaleDown) is judged by.
+type DrainResult struct {
+	// RemovedServing counts Ready replicas removed (pods not yet serving go at once).
+	RemovedServing int `json:"removedServing"`
+	// InFlightAtRemoval counts requests running or waiting on those replicas when removed.
+	InFlightAtRemoval int `json:"inFlightAtRemoval"`
+	// Aborted counts requests still on a draining replica at drainTimeout; they fail.
+	Aborted int `json:"aborted"`
 }

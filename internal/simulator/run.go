@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/servermodel"
 )
 
@@ -45,6 +46,7 @@ type sim struct {
 	err      error
 
 	finished, failed, draining int
+	drain                      drainCounts
 	retired                    bool // some replica terminated since the active list was pruned
 	decisions                  []decisionEvent
 	readyLog                   []readyEvent
@@ -102,7 +104,7 @@ func (sc *Scenario) newSim(p Policy) (*sim, error) {
 	}
 	s.keep = s.keepSamples()
 	s.warm = true // the initial replicas are already loaded at time zero
-	if err := s.apply(p.Initial(), 0, false); err != nil {
+	if err := s.apply(p.Initial(), nil, 0, false); err != nil {
 		return nil, err
 	}
 	s.warm = false
@@ -225,12 +227,13 @@ func (s *sim) decide(now time.Duration) {
 	if now > s.wl.End {
 		return
 	}
-	d, err := s.policy.Decide(s.view(now))
+	view := s.view(now)
+	d, err := s.policy.Decide(view)
 	if err != nil {
 		s.fail(fmt.Errorf("decide at %v: %w", now, err))
 		return
 	}
-	if err := s.apply(d, now, true); err != nil {
+	if err := s.apply(d, view, now, true); err != nil {
 		s.fail(err)
 		return
 	}
@@ -245,7 +248,8 @@ func (s *sim) wake(m *modelRun, now time.Duration) {
 	if now > s.wl.End || !m.atZero() || len(m.queue) == 0 {
 		return
 	}
-	d, err := s.policy.Decide(s.view(now))
+	view := s.view(now)
+	d, err := s.policy.Decide(view)
 	if err != nil {
 		s.fail(fmt.Errorf("decide at %v: %w", now, err))
 		return
@@ -254,26 +258,36 @@ func (s *sim) wake(m *modelRun, now time.Duration) {
 		s.fail(fmt.Errorf("policy %s returned %d models, want %d", s.policy.Name(), len(d), len(s.models)))
 		return
 	}
-	if err := s.applyModel(m.idx, d[m.idx], now, true); err != nil {
+	if err := s.applyModel(m.idx, d[m.idx], signalsOf(view, m.idx), now, true); err != nil {
 		s.fail(err)
 	}
 }
 
-// apply scales every variant to its desired count and logs the changes.
-func (s *sim) apply(d Desired, now time.Duration, log bool) error {
+// apply scales every variant to its desired count and logs the changes; view is what the
+// policy decided from (nil for the initial replicas).
+func (s *sim) apply(d Desired, view *View, now time.Duration, log bool) error {
 	if len(d) != len(s.models) {
 		return fmt.Errorf("policy %s returned %d models, want %d", s.policy.Name(), len(d), len(s.models))
 	}
 	for mi := range s.models {
-		if err := s.applyModel(mi, d[mi], now, log); err != nil {
+		if err := s.applyModel(mi, d[mi], signalsOf(view, mi), now, log); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// applyModel scales one model's variants to their desired counts and logs the changes.
-func (s *sim) applyModel(mi int, want []int, now time.Duration, log bool) error {
+// signalsOf is model mi's per-replica signals in view, nil without a view.
+func signalsOf(view *View, mi int) []decision.ReplicaSignals {
+	if view == nil {
+		return nil
+	}
+	return view.Models[mi].Snapshot.Replicas
+}
+
+// applyModel scales one model's variants to their desired counts and logs the changes;
+// signals are the replicas' signals the decision was made from.
+func (s *sim) applyModel(mi int, want []int, signals []decision.ReplicaSignals, now time.Duration, log bool) error {
 	m := s.models[mi]
 	if len(want) != len(m.variants) {
 		return fmt.Errorf("policy %s returned %d variants for model %s, want %d", s.policy.Name(), len(want), m.cfg.Name, len(m.variants))
@@ -285,7 +299,7 @@ func (s *sim) applyModel(mi int, want []int, now time.Duration, log bool) error 
 		}
 		published := n
 		v.published = &published
-		if err := s.scaleTo(v, n, now); err != nil {
+		if err := s.scaleTo(v, n, now, signals); err != nil {
 			return err
 		}
 	}
@@ -305,6 +319,7 @@ func (s *sim) abortDrain(r *replica, now time.Duration) {
 			}
 			s.records[i].state = reqFailed
 			s.failed++
+			s.drain.aborted++
 		}
 	}
 	s.terminate(r, now)
