@@ -50,7 +50,6 @@ func buildPlan(s *Snapshot) (*plan, error) {
 	if p.applyZeroPolicy(s, samples, excluded) {
 		return p, nil
 	}
-	p.perRequest = perRequestCosts(s, p)
 	if cfg.Version == SaturationV2 {
 		p.analyseV2(samples, cfg)
 	} else {

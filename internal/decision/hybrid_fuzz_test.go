@@ -92,11 +92,6 @@ func FuzzDecideHybrid(f *testing.F) {
 		if s.FreeGPUs != nil {
 			return // the GPU limiter may grant the two answers' scale-ups differently
 		}
-		if len(s.Proactive.State.Rates) > 0 {
-			// The saturation analyser ranks variants per request (perRequestCosts), so its
-			// answer differs from CAPACITY-ONLY's (TestHybridSaturationRanksByCostPerRequest).
-			return
-		}
 		capOnly := s
 		capOnly.Proactive = nil
 		dc, _ := Decide(capOnly)

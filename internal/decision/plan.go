@@ -21,9 +21,6 @@ type plan struct {
 	freeGPUs  map[string]int
 	proactive *ProactiveOutcome // HYBRID mode only
 	lean      []int             // HYBRID: desired per variant without the stabilisation period
-	// perRequest is each variant's cost per request in HYBRID once every variant's rate
-	// is known (see perRequestCosts), nil otherwise.
-	perRequest []float64
 }
 
 // variantPlan is the working state of one variant.

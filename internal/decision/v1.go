@@ -1,7 +1,6 @@
 package decision
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -146,14 +145,14 @@ func (p *plan) planV1Up(signal string) {
 		p.reason = noVariantForScaleUp(signal, "pending replicas, a change in flight or no headroom")
 		return
 	}
-	slices.SortFunc(cands, p.byRankThenSpare)
+	slices.SortFunc(cands, p.byCostThenSpare)
 	for _, i := range cands[1:] {
 		p.setReason(i, "%s", heldForPreferred(signal, p.variants[cands[0]].state.Name))
 	}
 	p.reason = "scale-up: " + signal
 	p.requests = append(p.requests, scaleUp{
 		variant: cands[0], replicas: 1, alternatives: cands[1:],
-		prefix: "scale-up: " + signal, label: p.rankLabel(v1Cheapest, v1CheapestPerRequest),
+		prefix: "scale-up: " + signal, label: v1Cheapest,
 	})
 }
 
@@ -165,7 +164,7 @@ func (p *plan) planV1Down(why string) {
 		v := &p.variants[i]
 		switch {
 		case v.inFlight:
-		case v.base <= p.downFloor(i):
+		case v.base <= v.floor():
 			p.setReason(i, "%s", heldAtFloor(v.atFloor(), why))
 		default:
 			cands = append(cands, i)
@@ -176,11 +175,6 @@ func (p *plan) planV1Down(why string) {
 		return
 	}
 	slices.SortFunc(cands, func(a, b int) int {
-		if p.perRequest != nil {
-			if c := cmp.Compare(p.perRequest[b], p.perRequest[a]); c != 0 {
-				return c
-			}
-		}
 		if c := tolerantCompare(p.variants[b].state.Cost, p.variants[a].state.Cost); c != 0 {
 			return c
 		}
@@ -188,9 +182,9 @@ func (p *plan) planV1Down(why string) {
 	})
 	chosen := &p.variants[cands[0]]
 	for _, i := range cands[1:] {
-		p.setReason(i, "%s", heldForDearer(why, p.rankLabel(v1Dearer, v1DearerPerRequest), chosen.state.Name))
+		p.setReason(i, "%s", heldForDearer(why, v1Dearer, chosen.state.Name))
 	}
 	chosen.desired = chosen.base - 1
-	chosen.reason = scaledDown(why, 1, p.rankLabel(v1Dearest, v1DearestPerRequest), chosen.state.Name, chosen.state.Cost, "")
+	chosen.reason = scaledDown(why, 1, v1Dearest, chosen.state.Name, chosen.state.Cost, "")
 	p.reason = "scale-down: " + why
 }
