@@ -9,7 +9,9 @@ import (
 // Names of the settings that bound what WVA writes to the API server per cycle.
 const (
 	// KeyStatusHeartbeatInterval is how old status.desiredOptimizedAlloc.lastRunTime may
-	// grow while nothing else in a VA's status changes; 0 refreshes it only with a change.
+	// grow while nothing else in a VA's status changes (doubled for a fleet whose
+	// refreshes would take more than a quarter of API_WRITE_QPS); 0 refreshes it only with
+	// a change.
 	KeyStatusHeartbeatInterval = "STATUS_HEARTBEAT_INTERVAL"
 	// KeyAPIWriteQPS is the client-side rate limit of WVA's per-variant writes (status
 	// patches, direct-mode scale writes), in writes per second.
@@ -47,7 +49,7 @@ type WriteConfig struct {
 // writeKeys are the settings of WriteConfig; static (read at start).
 func writeKeys() []keyDef {
 	heartbeat := keyDef{
-		key: KeyStatusHeartbeatInterval, usage: "how old a VA's status lastRunTime may grow while nothing else in its status changes; 0 refreshes it only with a change",
+		key: KeyStatusHeartbeatInterval, usage: "how old a VA's status lastRunTime may grow while nothing else in its status changes (doubled for a fleet whose refreshes would take over a quarter of API_WRITE_QPS); 0 refreshes it only with a change",
 		def: constant(FormatDuration(DefaultStatusHeartbeatInterval)), sources: everywhere,
 		set: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)

@@ -180,8 +180,10 @@ func dispatch(ctx context.Context, cfg Config, s sender, schedule []Request, sta
 			rctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 			defer cancel()
 			o := s.send(rctx, r)
-			if o.errKind != "" && ctx.Err() != nil {
-				o = outcome{errKind: errCancelled} // the run was stopped, the server did not fail
+			if o.errKind == "timeout" && ctx.Err() != nil {
+				// The run's own deadline ended the request, not the request's: stopped,
+				// not failed. A server's error seen at the same moment stays a failure.
+				o = outcome{errKind: errCancelled}
 			}
 			res.add(o)
 			if cfg.Observe != nil && o.errKind != errCancelled {

@@ -168,8 +168,9 @@ func (w *Writer) heartbeatDue(va *v1alpha1.VariantAutoscaling, last, now time.Ti
 	return !refreshInstant(va, refreshPeriod(h), now).Before(last.Add(h - refreshPeriod(h)))
 }
 
-// refreshPeriod is how often a steady VA refreshes under heartbeat h: two thirds of it.
-func refreshPeriod(h time.Duration) time.Duration { return h / 3 * 2 }
+// refreshPeriod is how often a steady VA refreshes under heartbeat h: two thirds of it,
+// at least a nanosecond (the phase arithmetic divides by it).
+func refreshPeriod(h time.Duration) time.Duration { return max(h/3*2, time.Nanosecond) }
 
 // withoutDetail is a status without lastRunTime and with every digit run in condition
 // messages masked: what must change for a write to be worth it.

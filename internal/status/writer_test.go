@@ -287,3 +287,17 @@ func TestHeartbeatStaysWithinAQuarterOfTheWriteBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestTinyHeartbeatsNeverDivideByZero: STATUS_HEARTBEAT_INTERVAL accepts any positive
+// duration, and two thirds of 1 ns is 0 in integer nanoseconds; the refresh period must
+// stay positive so the phase arithmetic never divides by zero.
+func TestTinyHeartbeatsNeverDivideByZero(t *testing.T) {
+	va := &v1alpha1.VariantAutoscaling{ObjectMeta: metav1.ObjectMeta{UID: "uid-tiny"}}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, h := range []time.Duration{time.Nanosecond, 2 * time.Nanosecond, 3 * time.Nanosecond} {
+		w := &Writer{heartbeat: h}
+		if !w.heartbeatDue(va, now.Add(-time.Second), now) {
+			t.Errorf("heartbeat %v: a lastRunTime a second old is not due for a refresh", h)
+		}
+	}
+}
