@@ -16,7 +16,8 @@ import (
 // moved toward it. It is the source of truth for "previous desired": the informer cache
 // may not have seen the last status write when the next cycle runs, and deciding from the
 // stale status would publish, announce and count the same change twice. After a restart
-// or a change of leader it starts empty and the status written before is used.
+// or a change of leader it starts empty and the status written before is used, unless
+// that status's decision was applied directly and the target has moved away from it since.
 type flights struct {
 	mu sync.Mutex
 	m  map[types.UID]decision.Progress
@@ -37,6 +38,12 @@ func (f *flights) observe(v *inventory.Variant, now time.Time) (*int, time.Time)
 			return nil, time.Time{}
 		}
 		p.Desired = *prev
+		if v.VA.Status.Actuation.Applied && *prev != v.CurrentReplicas() {
+			// The status's decision was written to the target directly, and the target
+			// has moved since: a later scale write whose status never landed (a leader
+			// killed between the two), or someone else's. Nothing of ours is in flight.
+			p.Desired = v.CurrentReplicas()
+		}
 	}
 	p = p.Observe(p.Desired, v.CurrentReplicas(), now)
 	f.m[v.VA.UID] = p

@@ -44,3 +44,31 @@ func TestFlightsPreferWhatWasPublishedOverAStaleStatus(t *testing.T) {
 		t.Error("a VA that is gone is still remembered")
 	}
 }
+
+// TestANewLeaderDoesNotUndoAScaleWhoseStatusNeverLanded: in direct mode a leader writes
+// the target's replicas, then the status. Killed between the two, it leaves a status
+// whose decision (applied, 1) is older than the target (2). Its successor has no memory
+// and reads the status: taking the 1 as a change still in flight would scale the target
+// back to 1 and up again. A status whose decision was applied directly and that the
+// target has moved away from holds nothing in flight; one not applied (metrics mode: the
+// HPA has yet to act) still does.
+func TestANewLeaderDoesNotUndoAScaleWhoseStatusNeverLanded(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	applied := variantWithStatus("uid-direct", 1, 2, t0)
+	applied.VA.Status.Actuation.Applied = true
+	if prev, _ := newFlights().observe(applied, t0.Add(time.Second)); prev == nil || *prev != 2 {
+		t.Errorf("direct mode, status applied 1, target at 2: previous desired %v, want the target's 2 (nothing in flight)", deref(prev))
+	}
+	waiting := variantWithStatus("uid-metrics", 2, 1, t0)
+	if prev, _ := newFlights().observe(waiting, t0.Add(time.Second)); prev == nil || *prev != 2 {
+		t.Errorf("metrics mode, status 2 not applied, target at 1: previous desired %v, want 2 (in flight for the HPA)", deref(prev))
+	}
+}
+
+// deref is *p, or -1 for nil.
+func deref(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
