@@ -361,28 +361,7 @@ func TestLeaderKilledMidCycleActsOncePerDecision(t *testing.T) {
 	ns := newNamespace(t)
 	faultVariant(t, ns, 1)
 	changes := watchReplicas(t, ns)
-	// The load follows the replicas: saturated below three, comfortable at three (where a
-	// scale-down to two would not be safe).
-	stop := make(chan struct{})
-	var driver sync.WaitGroup
-	driver.Add(1)
-	go func() {
-		defer driver.Done()
-		for tick := time.NewTicker(300 * time.Millisecond); ; {
-			select {
-			case <-stop:
-				tick.Stop()
-				return
-			case <-tick.C:
-			}
-			if live := podsOfQuiet(ns); len(live) < 3 {
-				setLoad(ns, live, 0.95, 8)
-			} else {
-				setLoad(ns, live, 0.6, 0)
-			}
-		}
-	}()
-	t.Cleanup(func() { close(stop); driver.Wait() })
+	driveLoadToThree(t, ns, func() []corev1.Pod { return podsOfQuiet(ns) })
 
 	id := "wva-leader-" + ns
 	common := []string{"GLOBAL_OPT_INTERVAL=2s", "ACTUATION_MODE=direct", "ENABLE_LEADER_ELECTION=true", "LEADER_ELECTION_ID=" + id, "CONTROLLER_INSTANCE=" + ns}
@@ -397,22 +376,7 @@ func TestLeaderKilledMidCycleActsOncePerDecision(t *testing.T) {
 
 	// Kill the leader as soon as it logs its first scale-up: its write may or may not
 	// have landed, and the follower must neither miss nor repeat it.
-	var killed time.Time
-	eventually(t, 2*time.Minute, func() error {
-		if len(logLines(first.Log(), `"msg":"Scaling decision"`, `"namespace":"`+ns+`"`, `"action":"up"`)) == 0 {
-			return fmt.Errorf("no scale-up decided yet")
-		}
-		first.Kill()
-		killed = time.Now()
-		return nil
-	})
-	eventually(t, patience, func() error {
-		if !strings.Contains(second.Log(), "Decision engine started") {
-			return fmt.Errorf("replica 2 not leading yet")
-		}
-		return nil
-	})
-	takeover := time.Since(killed)
+	_, takeover := killLeaderAtFirstScaleUp(t, first, second, ns)
 	readyPods(t, ns, faultApp, 3)
 	// A few cycles of the new leader at three replicas: nothing more to do.
 	waitDecisions(t, second, ns, len(second.Log()), 3)
@@ -442,6 +406,29 @@ func TestLeaderKilledMidCycleActsOncePerDecision(t *testing.T) {
 	}
 	t.Logf("FAULT leader-killed: takeover %.1fs after SIGKILL (lease 15s); scale decisions %d (killed leader %d, new leader %d), scale writes %d, replica changes on the API server %d %v",
 		takeover.Seconds(), d1+d2, d1, d2, len(writes), len(observed), observed)
+}
+
+// killLeaderAtFirstScaleUp SIGKILLs the leader (first) the moment it logs a scale-up in
+// ns, whether or not its write has landed, and waits for the follower (second) to lead:
+// it returns when the leader was killed and how long the takeover took.
+func killLeaderAtFirstScaleUp(t *testing.T, first, second *harness.Manager, ns string) (time.Time, time.Duration) {
+	t.Helper()
+	var killed time.Time
+	eventually(t, 2*time.Minute, func() error {
+		if len(logLines(first.Log(), `"msg":"Scaling decision"`, `"namespace":"`+ns+`"`, `"action":"up"`)) == 0 {
+			return fmt.Errorf("no scale-up decided yet")
+		}
+		first.Kill()
+		killed = time.Now()
+		return nil
+	})
+	eventually(t, patience, func() error {
+		if !strings.Contains(second.Log(), "Decision engine started") {
+			return fmt.Errorf("replica 2 not leading yet")
+		}
+		return nil
+	})
+	return killed, time.Since(killed)
 }
 
 // podsOfQuiet lists a Deployment's live Pods without failing the test (for goroutines).

@@ -12,7 +12,6 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -71,16 +70,7 @@ func TestLeaderKilledMidCycleInMetricsModeHPAActsOncePerDecision(t *testing.T) {
 	ctx := context.Background()
 	const ns, product = "leader-metrics", "NVIDIA-H100-leader"
 	env, c, kubeconfig, _ := ownEnv(t, product)
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.exp.forget(ns) })
-	if err := c.Create(ctx, newDeployment(ns, faultApp, product, 1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Create(ctx, newVA(ns, faultApp, model, faultApp, "20", map[string]string{instanceLabel: ns})); err != nil {
-		t.Fatal(err)
-	}
+	ownVariant(t, c, ns, product)
 	history := pollSpec(t, c, ns, faultApp)
 	driveLoadToThree(t, ns, func() []corev1.Pod { return readyPodsIn(c, ns, faultApp) })
 
@@ -119,22 +109,7 @@ func TestLeaderKilledMidCycleInMetricsModeHPAActsOncePerDecision(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var killed time.Time
-	eventually(t, 2*time.Minute, func() error {
-		if len(logLines(first.Log(), `"msg":"Scaling decision"`, `"namespace":"`+ns+`"`, `"action":"up"`)) == 0 {
-			return fmt.Errorf("no scale-up decided yet")
-		}
-		first.Kill()
-		killed = time.Now()
-		return nil
-	})
-	eventually(t, patience, func() error {
-		if !strings.Contains(second.Log(), "Decision engine started") {
-			return fmt.Errorf("replica 2 not leading yet")
-		}
-		return nil
-	})
-	takeover := time.Since(killed)
+	killed, takeover := killLeaderAtFirstScaleUp(t, first, second, ns)
 	var lease coordinationv1.Lease
 	if err := c.Get(ctx, types.NamespacedName{Namespace: systemNamespace, Name: id}, &lease); err != nil {
 		t.Fatal(err)

@@ -68,6 +68,23 @@ func ownEnv(t *testing.T, product string) (env *localenv.Env, c client.Client, m
 	return env, c, metricsConfig, directConfig
 }
 
+// ownVariant creates, on an environment of the test's own, the namespace ns with a
+// one-replica Deployment of product and its VA, both named faultApp.
+func ownVariant(t *testing.T, c client.Client, ns, product string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.exp.forget(ns) })
+	if err := c.Create(ctx, newDeployment(ns, faultApp, product, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(ctx, newVA(ns, faultApp, model, faultApp, "20", map[string]string{instanceLabel: ns})); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // specHistory polls a Deployment's generation and spec.replicas through outages (an
 // error is a moment without an answer, not a failure): each spec write bumps the
 // generation, so the generations counted are the writes that landed, however a watch
@@ -137,16 +154,7 @@ func TestAPIServerAndEtcdRestartedMidRun(t *testing.T) {
 	ctx := context.Background()
 	const ns, product = "restart-control-plane", "NVIDIA-H100-restart"
 	env, c, _, kubeconfig := ownEnv(t, product)
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.exp.forget(ns) })
-	if err := c.Create(ctx, newDeployment(ns, faultApp, product, 1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Create(ctx, newVA(ns, faultApp, model, faultApp, "20", map[string]string{instanceLabel: ns})); err != nil {
-		t.Fatal(err)
-	}
+	ownVariant(t, c, ns, product)
 	history := pollSpec(t, c, ns, faultApp)
 	livePods := func() []corev1.Pod { return readyPodsIn(c, ns, faultApp) }
 	driveLoadToThree(t, ns, livePods)
