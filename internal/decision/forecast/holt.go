@@ -10,7 +10,9 @@ import (
 // for a rise at once and given back only when the fall has lasted. The trend follows
 // the level's slope over TrendTime and is extrapolated in proportion to how many of the
 // last RampWindows windows kept rising beyond the StepWindows a step takes to show, so
-// that a step (a burst starting) does not pass for a ramp. The headroom is Z standard deviations of the one-window forecast
+// that a step (a burst starting) does not pass for a ramp on its own; or, when more, in
+// proportion to how far the rise the trend makes over TrendTime stands above the noise
+// (Significance), since a noisy ramp seldom rises window after window. The headroom is Z standard deviations of the one-window forecast
 // error (from its smoothed absolute value) plus BurstWeight times the smoothed excess of
 // the short-time-scale peak over the mean.
 type Holt struct {
@@ -29,6 +31,12 @@ type Holt struct {
 	StepWindows int
 	// MaxGrowth caps the extrapolated rise over the horizon, as a share of the level.
 	MaxGrowth float64
+	// Significance lets a trend count without an unbroken run of rising windows (a
+	// noisy ramp seldom rises window after window): in part once the rise it makes over
+	// TrendTime exceeds Significance standard deviations of the forecast error, in full
+	// at twice that. It needs a measured error (none: no evidence of noise yet, the
+	// rising windows alone count); 0 turns it off.
+	Significance float64
 	// Z is the headroom in standard deviations of the forecast error.
 	Z float64
 	// BurstWeight scales the short-time-scale excess added as headroom.
@@ -38,7 +46,7 @@ type Holt struct {
 // DefaultHolt returns the tuned defaults (see docs/proactive-mode.md).
 func DefaultHolt() Holt {
 	return Holt{
-		RiseTime: 10 * time.Second, FallTime: 2 * time.Minute, TrendTime: 2 * time.Minute, RampWindows: 4, StepWindows: 1, MaxGrowth: 0.25,
+		RiseTime: 10 * time.Second, FallTime: 2 * time.Minute, TrendTime: 2 * time.Minute, RampWindows: 4, StepWindows: 1, MaxGrowth: 0.25, Significance: 2,
 		ErrorTime: 5 * time.Minute, MaxTrendHorizon: 5 * time.Minute, Z: 0.5, BurstWeight: 0.25,
 	}
 }
@@ -133,6 +141,7 @@ func (h Holt) At(s State, horizon time.Duration) Forecast {
 			confidence = math.Min(1, math.Max(0, float64(s.Rising-h.StepWindows))/float64(h.RampWindows-h.StepWindows))
 		}
 	}
+	confidence = math.Max(confidence, h.significance(s))
 	rise := confidence * s.Trend * ahead.Seconds()
 	if h.MaxGrowth > 0 {
 		rise = math.Min(rise, h.MaxGrowth*s.Level)
@@ -144,6 +153,17 @@ func (h Holt) At(s State, horizon time.Duration) Forecast {
 		fo.Idle = s.Updated.Sub(s.LowSince)
 	}
 	return fo
+}
+
+// significance is the share of the trend counted for standing above the noise: 0 until
+// the rise it makes over TrendTime exceeds Significance standard deviations of the
+// forecast error, then in proportion up to 1 at twice that.
+func (h Holt) significance(s State) float64 {
+	if !(h.Significance > 0) || !(s.ErrorAbs > 0) {
+		return 0 // no noise measured yet: no evidence either way (a falling trend gives 0 below)
+	}
+	noise := h.Significance * madToSD * s.ErrorAbs
+	return math.Min(1, math.Max(0, s.Trend*h.TrendTime.Seconds()/noise-1))
 }
 
 // Naive forecasts the last window's rate, with Z standard deviations of its

@@ -12,6 +12,7 @@ import (
 // BurstWeight 0.25.
 func TestHoltAtRules(t *testing.T) {
 	h := DefaultHolt()
+	const sd1 = 1 / 1.2533 // a mean absolute error whose SD is 1
 	cases := []struct {
 		rule          string
 		s             State
@@ -36,12 +37,33 @@ func TestHoltAtRules(t *testing.T) {
 			State{Level: 100, ErrorAbs: 8}, time.Minute, 100, 100 + 0.5*1.2533*8},
 		{"headroom adds BurstWeight of the burst excess",
 			State{Level: 100, Burst: 8}, time.Minute, 100, 102},
+		// A noisy ramp seldom rises window after window; its trend counts once the rise
+		// over TrendTime (2 min) stands Significance (2) error SDs (here 1 req/s) above the
+		// noise: 0.025/s makes 3 req/s, half way from 2 to 4, so half the trend counts.
+		{"a trend standing above the noise counts in part without a run of rising windows",
+			State{Level: 100, Trend: 0.025, ErrorAbs: sd1}, 150 * time.Second, 101.875, 102.375},
+		{"a trend twice the significance above the noise counts in full",
+			State{Level: 100, Trend: 0.05, ErrorAbs: sd1}, 150 * time.Second, 107.5, 108},
+		{"a trend within the noise does not count",
+			State{Level: 100, Trend: 0.015, ErrorAbs: sd1}, 150 * time.Second, 100, 100.5},
+		{"the run of rising windows counts when it says more",
+			State{Level: 100, Trend: 0.025, Rising: 4, ErrorAbs: sd1}, 150 * time.Second, 103.75, 104.25},
+		{"without a measured error, the rising windows alone count",
+			State{Level: 100, Trend: 0.05}, 150 * time.Second, 100, 100},
 	}
 	for _, c := range cases {
 		f := h.At(c.s, c.horizon)
 		if !near(f.Rate, c.rate, 1e-9) || !near(f.Planned, c.planned, 1e-9) {
 			t.Errorf("%s: rate %v planned %v, want %v and %v", c.rule, f.Rate, f.Planned, c.rate, c.planned)
 		}
+	}
+	off := DefaultHolt()
+	off.Significance = 0
+	if f := off.At(State{Level: 100, Trend: 0.05, ErrorAbs: sd1}, 150*time.Second); f.Rate != 100 {
+		t.Errorf("significance 0 (off): rate %v, want the level 100", f.Rate)
+	}
+	if f := h.At(State{Level: 100, Trend: -0.05, ErrorAbs: sd1}, 150*time.Second); f.Rate != 100 {
+		t.Errorf("a falling trend without rising windows: rate %v, want the level 100", f.Rate)
 	}
 }
 
