@@ -45,8 +45,8 @@ type State struct {
 	// ErrorAbs is the smoothed absolute one-window forecast error, requests/s (robust to
 	// the odd step: a squared error would let one step dominate the headroom for long).
 	ErrorAbs float64 `json:"errorAbs"`
-	// Rising counts the consecutive windows in which the level rose; a trend is only
-	// extrapolated in full once it has held for a few (a step is not a ramp).
+	// Rising counts the consecutive windows in which the level rose; a run of a few makes
+	// a trend count in full (a step is not a ramp), as does a rise well above the noise.
 	Rising int `json:"rising,omitempty"`
 	// Burst is the smoothed excess of the short-time-scale peak over the window's mean.
 	Burst float64 `json:"burst"`

@@ -24,10 +24,13 @@ type Holt struct {
 	ErrorTime time.Duration
 	// MaxTrendHorizon caps how far the trend is extrapolated.
 	MaxTrendHorizon time.Duration
-	// RampWindows is how many consecutive rising windows make a trend count in full.
+	// RampWindows is how many consecutive rising windows make a trend count in full (the
+	// trend can also count for standing above the noise: Significance).
 	RampWindows int
 	// StepWindows is how many rising windows a step in the load takes to show (the
-	// metrics window spans that many decisions); the trend counts only beyond them.
+	// metrics window spans that many decisions); rising windows count toward the trend
+	// only beyond them (Significance can still count a step's trend: it fades as the
+	// level stops rising).
 	StepWindows int
 	// MaxGrowth caps the extrapolated rise over the horizon, as a share of the level.
 	MaxGrowth float64
@@ -35,7 +38,9 @@ type Holt struct {
 	// noisy ramp seldom rises window after window): in part once the rise it makes over
 	// TrendTime exceeds Significance standard deviations of the forecast error, in full
 	// at twice that. It needs a measured error (none: no evidence of noise yet, the
-	// rising windows alone count); 0 turns it off.
+	// rising windows alone count). The error average starts at zero and takes about
+	// ErrorTime to reach the noise, so in the first windows (and after a long quiet
+	// spell) noise can pass for a trend, within MaxGrowth. 0 turns it off.
 	Significance float64
 	// Z is the headroom in standard deviations of the forecast error.
 	Z float64
