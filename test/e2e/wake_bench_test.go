@@ -47,7 +47,7 @@ func TestWakeTimeline(t *testing.T) {
 				url, _ := startGatewayWith(t, ns, gatewayOptions(100))
 				m := startManager(t, ns, s.prom.URL, p.hpa, p.env(url)...)
 				for i := range runs {
-					waitAsleep(t, ns, m, 3*time.Minute)
+					waitAsleep(t, ns, url, m, 3*time.Minute)
 					time.Sleep(3 * time.Second) // asleep for a while, as a model at zero is
 					tl := wakeOnce(t, ns, url)
 					t.Logf("run %d/%d: %s", i+1, runs, tl)

@@ -87,18 +87,49 @@ func zeroModel(t *testing.T, ns, retention string, withHPA bool) {
 }
 
 // waitAsleep waits until WVA has decided the model at zero (both desired 0, so the fast
-// path watches it) and both Deployments are at zero.
-func waitAsleep(t *testing.T, ns string, m *harness.Manager, timeout time.Duration) {
+// path watches it), both Deployments are at zero with their Pods gone, and the gateway
+// routes to no replica: only then does a request wait at zero.
+func waitAsleep(t *testing.T, ns, url string, m *harness.Manager, timeout time.Duration) {
 	t.Helper()
-	eventually(t, "the model is at zero and WVA says so", timeout, func() error {
+	eventually(t, "the model is at zero, WVA says so and the gateway has no replica left", timeout, func() error {
 		for _, v := range []string{cheapVariant, dearVariant} {
 			spec, _, err := replicas(t, ns, v)
 			if err != nil || spec != 0 || desired(m, v) != 0 {
 				return fmt.Errorf("%s: spec %d desired %v (%v)", v, spec, desired(m, v), err)
 			}
+			if pods := podsOf(t, ns, v); len(pods) != 0 {
+				return fmt.Errorf("%s: %d Pod(s) not gone yet", v, len(pods))
+			}
+		}
+		// A request sent while the gateway still routes to a replica being deleted never
+		// waits at zero, and nothing would wake the model.
+		if served, err := gatewayModels(url); err != nil || len(served) != 0 {
+			return fmt.Errorf("the gateway still serves %v (%v)", served, err)
 		}
 		return nil
 	})
+}
+
+// gatewayModels lists the models the gateway has a Ready replica of (its /v1/models).
+func gatewayModels(url string) ([]string, error) {
+	resp, err := http.Get(url + "/v1/models")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return nil, fmt.Errorf("decode /v1/models: %w", err)
+	}
+	ids := make([]string, 0, len(list.Data))
+	for _, d := range list.Data {
+		ids = append(ids, d.ID)
+	}
+	return ids, nil
 }
 
 // wakeOnce sends one streamed request to a model at zero and measures its wake-up. It
@@ -113,7 +144,12 @@ func wakeOnce(t *testing.T, ns, url string) timeline {
 	deadline := time.Now().Add(3 * time.Minute)
 	for !ready {
 		if time.Now().After(deadline) {
-			t.Fatalf("the model did not wake within 3m: %s", tl)
+			select {
+			case res := <-answer:
+				t.Fatalf("the model did not wake within 3m: %s; the request ended: status %d, %d tokens, %v", tl, res.status, res.tokens, res.err)
+			default:
+				t.Fatalf("the model did not wake within 3m: %s; the request is still waiting", tl)
+			}
 		}
 		if spec, _, err := replicas(t, ns, dearVariant); err == nil && spec != 0 {
 			t.Fatalf("the dearer variant %s was woken too (spec %d): scale from zero must wake one variant", dearVariant, spec)
@@ -252,7 +288,7 @@ func TestScaleFromZeroThroughHPA(t *testing.T) {
 	zeroModel(t, ns, "10s", true)
 	url, _ := startGateway(t, ns)
 	m := startManager(t, ns, s.prom.URL, true, "METRICS_PEAK_WINDOW="+idlePeakWindow.String())
-	waitAsleep(t, ns, m, 3*time.Minute) // the idle model goes to zero through the HPAs
+	waitAsleep(t, ns, url, m, 3*time.Minute) // the idle model goes to zero through the HPAs
 
 	tl := wakeOnce(t, ns, url)
 	t.Logf("WAKE (HPA, Prometheus) %s", tl)
@@ -262,7 +298,7 @@ func TestScaleFromZeroThroughHPA(t *testing.T) {
 	if ev := eventMessages(t, ns, cheapVariant); !containsText(ev, "Desired replicas 0 -> 1: scale-from-zero: 1 request(s) waiting") {
 		t.Errorf("no DesiredReplicasChanged event naming the waiting request on %s: %v", cheapVariant, ev)
 	}
-	waitAsleep(t, ns, m, 3*time.Minute)
+	waitAsleep(t, ns, url, m, 3*time.Minute)
 }
 
 // Direct actuation, with the queue scraped from the gateway itself (pod-scrape mode): one
@@ -278,14 +314,14 @@ func TestScaleFromZeroDirect(t *testing.T) {
 	url, _ := startGatewayWith(t, ns, gatewayOptions(bound))
 	m := startManager(t, ns, s.prom.URL, false, "ACTUATION_MODE=direct", "METRICS_SOURCE=pod-scrape",
 		"GATEWAY_METRICS_URL="+url+"/metrics", "METRICS_PEAK_WINDOW="+idlePeakWindow.String())
-	waitAsleep(t, ns, m, 2*time.Minute)
+	waitAsleep(t, ns, url, m, 2*time.Minute)
 
 	tl := wakeOnce(t, ns, url)
 	t.Logf("WAKE (direct, gateway scrape) %s", tl)
 	if tl.Decision > wakeDecisionBound {
 		t.Errorf("decision %.2fs after the request arrived; the fast path decides within 1s (bound here %s)", tl.Decision.Seconds(), wakeDecisionBound)
 	}
-	waitAsleep(t, ns, m, 3*time.Minute)
+	waitAsleep(t, ns, url, m, 3*time.Minute)
 
 	results := burst(url, 50)
 	answered, refused := 0, 0
