@@ -125,10 +125,10 @@ func newApplyHarness(t *testing.T, c client.Client, cs kubernetes.Interface, dir
 	return h
 }
 
-// apply carries a decision out as a cycle does: with the previous desired the engine
-// remembers (or reads from status) for the variant, and its writes done at once.
+// apply carries a decision out as a cycle does: with the desired count the engine last
+// announced (or reads from status) for the variant, and its writes done at once.
 func (h *applyHarness) apply(v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time) {
-	previous, _ := h.engine.flights.observe(v, now)
+	_, _, previous := h.engine.flights.observe(v, now)
 	h.engine.apply(h.ctx, v, vd, d, sig, now, previous, &tally{})(h.ctx)
 }
 

@@ -232,16 +232,18 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 	return jobs
 }
 
-// withFlights gives each variant of a snapshot the desired count this engine last
-// published (not the cached status, which may lag) and since when its change has been in
-// flight, and records the previous desired per VA for applying the decision.
+// withFlights gives each variant of a snapshot the desired count this engine last asked
+// its target for (not the cached status, which may lag or may not have landed) and since
+// when its change has been in flight, and records per VA the last desired count announced,
+// which applying the decision counts a change against.
 func (e *Engine) withFlights(s *decision.Snapshot, m *inventory.Model, now time.Time, previous map[types.UID]*int) {
 	for i := range s.Variants {
 		vs := &s.Variants[i]
 		for _, v := range m.Variants {
 			if v.VA.Name == vs.Name {
-				vs.PreviousDesired, vs.InFlightSince = e.flights.observe(v, now)
-				previous[v.VA.UID] = vs.PreviousDesired
+				var announced *int
+				vs.PreviousDesired, vs.InFlightSince, announced = e.flights.observe(v, now)
+				previous[v.VA.UID] = announced
 			}
 		}
 	}

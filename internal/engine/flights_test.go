@@ -27,16 +27,19 @@ func TestFlightsPreferWhatWasPublishedOverAStaleStatus(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := newFlights()
 	stale := variantWithStatus("uid-1", 2, 2, t0)
-	if prev, since := f.observe(stale, t0); prev == nil || *prev != 2 || !since.Equal(t0) {
+	if prev, since, _ := f.observe(stale, t0); prev == nil || *prev != 2 || !since.Equal(t0) {
 		t.Fatalf("first observation: previous %v since %v, want the status's 2", prev, since)
 	}
 	f.published(stale, 3, t0)
-	prev, since := f.observe(stale, t0.Add(time.Second))
+	prev, since, announced := f.observe(stale, t0.Add(time.Second))
 	if prev == nil || *prev != 3 || !since.Equal(t0) {
 		t.Fatalf("after publishing 3 the stale status (2) won: previous %v since %v", prev, since)
 	}
+	if announced == nil || *announced != 3 {
+		t.Fatalf("after publishing 3 the change would be announced again: announced %d", deref(announced))
+	}
 	recreated := variantWithStatus("uid-2", 7, 2, t0)
-	if prev, _ := f.observe(recreated, t0.Add(2*time.Second)); prev == nil || *prev != 7 {
+	if prev, _, _ := f.observe(recreated, t0.Add(2*time.Second)); prev == nil || *prev != 7 {
 		t.Fatalf("a new VA of the same name inherited the old memory: %v", prev)
 	}
 	f.retain(map[types.UID]bool{"uid-2": true})
@@ -56,11 +59,11 @@ func TestANewLeaderDoesNotUndoAScaleWhoseStatusNeverLanded(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	applied := variantWithStatus("uid-direct", 1, 2, t0)
 	applied.VA.Status.Actuation.Applied = true
-	if prev, _ := newFlights().observe(applied, t0.Add(time.Second)); prev == nil || *prev != 2 {
+	if prev, _, _ := newFlights().observe(applied, t0.Add(time.Second)); prev == nil || *prev != 2 {
 		t.Errorf("direct mode, status applied 1, target at 2: previous desired %v, want the target's 2 (nothing in flight)", deref(prev))
 	}
 	waiting := variantWithStatus("uid-metrics", 2, 1, t0)
-	if prev, _ := newFlights().observe(waiting, t0.Add(time.Second)); prev == nil || *prev != 2 {
+	if prev, _, _ := newFlights().observe(waiting, t0.Add(time.Second)); prev == nil || *prev != 2 {
 		t.Errorf("metrics mode, status 2 not applied, target at 1: previous desired %v, want 2 (in flight for the HPA)", deref(prev))
 	}
 }
@@ -71,4 +74,27 @@ func deref(p *int) int {
 		return -1
 	}
 	return *p
+}
+
+// TestAScaleWhoseStatusWriteFailedIsNotUndone: the target was asked for 3 (the Deployment
+// scaled directly, or wva_desired_replicas published to the HPA), then the status write
+// failed (the API server restarting between the two). The next cycle must follow the 3
+// the target was asked for: taking the last status (2) as the change in flight would ask
+// for 2 again and scale the target back down. The change is still announced once, from
+// the last desired whose status landed.
+func TestAScaleWhoseStatusWriteFailedIsNotUndone(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newFlights()
+	v := variantWithStatus("uid-1", 2, 2, t0)
+	f.observe(v, t0)
+	f.published(v, 2, t0)
+	f.asked(v, 3, t0.Add(time.Second)) // the target is asked for 3; the status write fails
+	scaled := variantWithStatus("uid-1", 2, 3, t0)
+	prev, _, announced := f.observe(scaled, t0.Add(2*time.Second))
+	if prev == nil || *prev != 3 {
+		t.Errorf("after asking the target for 3 (status write failed): previous desired %d, want 3", deref(prev))
+	}
+	if announced == nil || *announced != 2 {
+		t.Errorf("the change to 3 was never announced: announced %d, want 2 (so that 3 counts as a change)", deref(announced))
+	}
 }
