@@ -41,9 +41,9 @@ const LogSafetyNet = "Safety net activated: emitted fallback metrics"
 // a job for the cycle's bounded pool of writers. previous is the desired count this engine
 // last announced for the variant (see flights), nil when it never announced one: a change
 // is counted and announced once, when its status write succeeded, never again by a later
-// cycle that reads a stale cache. What the target is asked for is remembered at once (the
-// metric, or the scale write once it lands), so a failed status write cannot make the next
-// cycle ask for the old count again.
+// cycle that reads a stale cache. When the status write fails after the target was asked
+// (the scale write landed, or the metric is published), what it was asked for is remembered
+// all the same, so the next cycle does not ask for the old count again.
 func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.VariantDecision, d *decision.Decision, sig ModelSignals, now time.Time, previous *int, t *tally) job {
 	logger := log.FromContext(ctx).WithValues("variant", v.VA.Name)
 	e.markDrain(log.IntoContext(ctx, logger), v, vd, sig)
@@ -65,16 +65,10 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 	}
 	changed := previous == nil || *previous != vd.DesiredReplicas
 	t.decided(vd.Action, d.SafetyNet, changed)
-	if e.opts.Scaler == nil {
-		e.flights.asked(v, vd.DesiredReplicas, now) // the HPA or KEDA follows the metric just published
-	}
 
 	pm := e.performanceModel(v, d)
 	return func(ctx context.Context) {
 		applied := e.scale(ctx, logger, v, vd)
-		if applied {
-			e.flights.asked(v, vd.DesiredReplicas, now)
-		}
 		stamp := metav1.NewTime(now)
 		res, err := e.opts.Status.Update(ctx, v.VA, now, func(st *v1alpha1.VariantAutoscalingStatus) {
 			st.CurrentReplicas = ptr.To(replicas32(vd.CurrentReplicas))
@@ -93,6 +87,11 @@ func (e *Engine) apply(ctx context.Context, v *inventory.Variant, vd *decision.V
 		t.written(res.Wrote, err)
 		if err != nil {
 			logger.Error(err, "Cannot write status")
+			if applied || e.opts.Scaler == nil {
+				// The target was asked all the same (scaled directly, or the metric an
+				// HPA follows published): the next cycle must not ask for the old count.
+				e.flights.asked(v, vd.DesiredReplicas, now)
+			}
 			return
 		}
 		if res.VA == nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -430,4 +431,60 @@ func seriesValue(h *applyHarness, name string, labels prometheus.Labels) float64
 		}
 	}
 	return 0
+}
+
+// statusDown is a client whose status writes fail, as while the API server restarts
+// between a scale write and the status write that follows it.
+type statusDown struct{ client.Client }
+
+func (s statusDown) Status() client.SubResourceWriter { return failingStatus{s.Client.Status()} }
+
+// failingStatus refuses every status patch.
+type failingStatus struct{ client.SubResourceWriter }
+
+func (failingStatus) Patch(context.Context, client.Object, client.Patch, ...client.SubResourcePatchOption) error {
+	return errors.New("connection refused")
+}
+
+// TestApplyRemembersWhatTheTargetWasAskedWhenTheStatusWriteFails: the status says 2; a
+// decision for 3 reaches the target (scaled directly, or the metric an HPA follows
+// published) but its status write fails. The next cycle must follow the 3 (previous
+// desired 3: nothing to undo) and still announce the change from 2 once a status lands.
+// A VA whose first status write fails is still announced from "unset".
+func TestApplyRemembersWhatTheTargetWasAskedWhenTheStatusWriteFails(t *testing.T) {
+	c, cs := startAPIServer(t)
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, direct := range []bool{true, false} {
+		mode := map[bool]string{true: "direct", false: "metrics"}[direct]
+		t.Run(mode, func(t *testing.T) {
+			h := newApplyHarness(t, c, cs, direct)
+			working := h.engine.opts.Status
+			ns := h.namespace(t, "asked-"+mode)
+			v := h.variant(t, ns, "llama", 2)
+			vd, d := decided(v, 2, decision.AnalyzerSaturationV1, "hold: within thresholds")
+			h.apply(v, vd, d, usable, t0)
+			v = h.reread(t, ns, "llama")
+
+			h.engine.opts.Status = status.NewWriter(statusDown{c}, c, nil)
+			vd, d = decided(v, 3, decision.AnalyzerSaturationV1, "scale-up: all 2 sampled replica(s) saturated")
+			h.apply(v, vd, d, usable, t0.Add(time.Minute))
+			v = h.reread(t, ns, "llama")
+			if got := *v.VA.Status.DesiredOptimizedAlloc.NumReplicas; got != 2 {
+				t.Fatalf("the status write was meant to fail, yet the status says %d", got)
+			}
+			prev, _, announced := h.engine.flights.observe(v, t0.Add(2*time.Minute))
+			if deref(prev) != 3 || deref(announced) != 2 {
+				t.Errorf("after the target was asked for 3 and the status write failed: previous desired %d, announced %d; want 3 (what the target follows) and 2 (the change not yet announced)", deref(prev), deref(announced))
+			}
+
+			h.engine.opts.Status = working
+			fresh := h.variant(t, ns, "fresh", 1)
+			h.engine.opts.Status = status.NewWriter(statusDown{c}, c, nil)
+			vd, d = decided(fresh, 2, decision.AnalyzerSaturationV1, "scale-up: all 1 sampled replica(s) saturated")
+			h.apply(fresh, vd, d, usable, t0)
+			if _, _, announced := h.engine.flights.observe(h.reread(t, ns, "fresh"), t0.Add(time.Minute)); announced != nil {
+				t.Errorf("a VA whose first status write failed would be announced from %d, not from unset", *announced)
+			}
+		})
+	}
 }

@@ -155,7 +155,7 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 	snaps := make([]decision.Snapshot, len(models))
 	sigs := make(map[ModelKey]ModelSignals, len(models))
 	byKey := make(map[ModelKey]*inventory.Model, len(models))
-	previous := map[types.UID]*int{}
+	previous := map[types.UID]prior{}
 	interval := e.opts.Settings.Interval()
 	seen := make(map[ModelKey]bool, len(models))
 	for i, m := range models {
@@ -200,7 +200,7 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 			logger.Error(r.Err, "Decision failed; applying the safety net")
 			snap := Snapshot(m, ModelSignals{Status: decision.SignalStatus{Reason: "AnalysisError"}}, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, now)
 			for i := range snap.Variants {
-				snap.Variants[i].PreviousDesired = previous[variantUID(m, snap.Variants[i].Name)]
+				snap.Variants[i].PreviousDesired = previous[variantUID(m, snap.Variants[i].Name)].asked
 			}
 			if d, err = decision.Decide(snap); err != nil {
 				logger.Error(err, "Safety net failed; variants left untouched")
@@ -236,17 +236,23 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 // its target for (not the cached status, which may lag or may not have landed) and since
 // when its change has been in flight, and records per VA the last desired count announced,
 // which applying the decision counts a change against.
-func (e *Engine) withFlights(s *decision.Snapshot, m *inventory.Model, now time.Time, previous map[types.UID]*int) {
+func (e *Engine) withFlights(s *decision.Snapshot, m *inventory.Model, now time.Time, previous map[types.UID]prior) {
 	for i := range s.Variants {
 		vs := &s.Variants[i]
 		for _, v := range m.Variants {
 			if v.VA.Name == vs.Name {
 				var announced *int
 				vs.PreviousDesired, vs.InFlightSince, announced = e.flights.observe(v, now)
-				previous[v.VA.UID] = announced
+				previous[v.VA.UID] = prior{asked: vs.PreviousDesired, announced: announced}
 			}
 		}
 	}
+}
+
+// prior is what a VA's target was last asked for (the safety net's previous desired) and
+// the last desired count announced (what a change is counted against).
+type prior struct {
+	asked, announced *int
 }
 
 // variantUID is the UID of the model's VA of that name.
@@ -260,7 +266,7 @@ func variantUID(m *inventory.Model, name string) types.UID {
 }
 
 // applyModel applies one model's decision, variant by variant, and returns the writes.
-func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.Decision, sig ModelSignals, now time.Time, previous map[types.UID]*int, t *tally) []job {
+func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.Decision, sig ModelSignals, now time.Time, previous map[types.UID]prior, t *tally) []job {
 	byName := map[string]*inventory.Variant{}
 	for _, v := range m.Variants {
 		byName[v.VA.Name] = v
@@ -269,7 +275,7 @@ func (e *Engine) applyModel(ctx context.Context, m *inventory.Model, d decision.
 	for i := range d.Variants {
 		vd := &d.Variants[i]
 		if v := byName[vd.Name]; v != nil {
-			jobs = append(jobs, e.apply(ctx, v, vd, &d, sig, now, previous[v.VA.UID], t))
+			jobs = append(jobs, e.apply(ctx, v, vd, &d, sig, now, previous[v.VA.UID].announced, t))
 		}
 	}
 	return jobs

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/inventory"
@@ -27,10 +28,10 @@ type flights struct {
 	m  map[types.UID]flight
 }
 
-// flight is one VA's memory.
+// flight is one VA's memory; announced is nil until a status has landed or been read.
 type flight struct {
 	progress  decision.Progress
-	announced int
+	announced *int
 }
 
 func newFlights() *flights { return &flights{m: map[types.UID]flight{}} }
@@ -54,16 +55,20 @@ func (f *flights) observe(v *inventory.Variant, now time.Time) (*int, time.Time,
 			// killed between the two), or someone else's. Nothing of ours is in flight.
 			fl.progress.Desired = v.CurrentReplicas()
 		}
-		fl.announced = fl.progress.Desired
+		fl.announced = ptr.To(fl.progress.Desired)
 	}
 	fl.progress = fl.progress.Observe(fl.progress.Desired, v.CurrentReplicas(), now)
 	f.m[v.VA.UID] = fl
-	desired, announced := fl.progress.Desired, fl.announced
-	return &desired, fl.progress.Since, &announced
+	desired := fl.progress.Desired
+	var announced *int
+	if fl.announced != nil {
+		announced = ptr.To(*fl.announced)
+	}
+	return &desired, fl.progress.Since, announced
 }
 
 // asked records that the target was asked for desired at now (scaled directly, or the
-// metric the HPA follows published), whether or not the status write that follows lands.
+// metric the HPA follows published) when the status write that should record it failed.
 func (f *flights) asked(v *inventory.Variant, desired int, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -79,7 +84,7 @@ func (f *flights) published(v *inventory.Variant, desired int, now time.Time) {
 	defer f.mu.Unlock()
 	fl := f.m[v.VA.UID]
 	fl.progress = fl.progress.Observe(desired, v.CurrentReplicas(), now)
-	fl.announced = desired
+	fl.announced = ptr.To(desired)
 	f.m[v.VA.UID] = fl
 }
 

@@ -181,7 +181,7 @@ func (e *Engine) wake(ctx context.Context, w zeroWatch, demand decision.Demand) 
 		Status: decision.SignalStatus{Usable: true, Reason: collector.ReasonNoReplicas}, Message: "no replicas to report",
 		Demand: demand,
 	}
-	previous := map[types.UID]*int{}
+	previous := map[types.UID]prior{}
 	snap := Snapshot(m, sig, e.opts.Settings.SaturationFor(m.ModelID, m.Namespace), e.opts.Settings.ZeroFor(m.ModelID, m.Namespace), now)
 	snap.Interval = e.opts.Settings.Interval()
 	e.withFlights(&snap, m, now, previous)
