@@ -198,11 +198,7 @@ func (e *Engine) decide(ctx context.Context, models []*inventory.Model, signals 
 		if r.Err != nil {
 			// A malformed snapshot is a bug on our side; keep every variant where it is.
 			logger.Error(r.Err, "Decision failed; applying the safety net")
-			snap := Snapshot(m, ModelSignals{Status: decision.SignalStatus{Reason: "AnalysisError"}}, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, now)
-			for i := range snap.Variants {
-				snap.Variants[i].PreviousDesired = previous[variantUID(m, snap.Variants[i].Name)].asked
-			}
-			if d, err = decision.Decide(snap); err != nil {
+			if d, err = decision.Decide(safetyNetSnapshot(m, previous, now)); err != nil {
 				logger.Error(err, "Safety net failed; variants left untouched")
 				continue
 			}
@@ -247,6 +243,17 @@ func (e *Engine) withFlights(s *decision.Snapshot, m *inventory.Model, now time.
 			}
 		}
 	}
+}
+
+// safetyNetSnapshot is what the safety net decides a model from when its decision failed:
+// no usable signals, so every variant holds what its target was last asked for (not the
+// last count announced, which lags when a status write failed after a scale landed).
+func safetyNetSnapshot(m *inventory.Model, previous map[types.UID]prior, now time.Time) decision.Snapshot {
+	snap := Snapshot(m, ModelSignals{Status: decision.SignalStatus{Reason: "AnalysisError"}}, decision.DefaultSaturationConfig(), decision.ZeroConfig{}, now)
+	for i := range snap.Variants {
+		snap.Variants[i].PreviousDesired = previous[variantUID(m, snap.Variants[i].Name)].asked
+	}
+	return snap
 }
 
 // prior is what a VA's target was last asked for (the safety net's previous desired) and

@@ -10,6 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/workload-variant-autoscaler/wva/api/v1alpha1"
+	"github.com/workload-variant-autoscaler/wva/internal/decision"
 	"github.com/workload-variant-autoscaler/wva/internal/inventory"
 )
 
@@ -96,5 +97,26 @@ func TestAScaleWhoseStatusWriteFailedIsNotUndone(t *testing.T) {
 	}
 	if announced == nil || *announced != 2 {
 		t.Errorf("the change to 3 was never announced: announced %d, want 2 (so that 3 counts as a change)", deref(announced))
+	}
+}
+
+// TestTheSafetyNetHoldsWhatTheTargetWasAskedFor covers a decision that failed in the cycle
+// right after a scale whose status write failed: the target was asked for 3, the last
+// count announced is 2. The safety net must hold the 3 the target has; holding the
+// announced 2 would scale it back down, the flap the asked count exists to prevent.
+func TestTheSafetyNetHoldsWhatTheTargetWasAskedFor(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := variantWithStatus("uid-1", 2, 3, t0)
+	m := &inventory.Model{Namespace: "ns", ModelID: "m", Variants: []*inventory.Variant{v}}
+	previous := map[types.UID]prior{"uid-1": {asked: ptr.To(3), announced: ptr.To(2)}}
+	d, err := decision.Decide(safetyNetSnapshot(m, previous, t0.Add(time.Minute)))
+	if err != nil {
+		t.Fatalf("safety net: %v", err)
+	}
+	if !d.SafetyNet || len(d.Variants) != 1 {
+		t.Fatalf("want one safety-net variant decision, got %+v", d)
+	}
+	if got := d.Variants[0].DesiredReplicas; got != 3 {
+		t.Errorf("safety net desired %d after the target was asked for 3 (announced 2), want 3: %s", got, d.Variants[0].Reason)
 	}
 }
