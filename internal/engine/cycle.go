@@ -80,7 +80,7 @@ func (e *Engine) inventory(ctx context.Context) ([]*inventory.Model, error) {
 	}
 	// The status heartbeat stretches with the fleet, to stay within its share of the writes.
 	if e.opts.Status != nil {
-		e.opts.Status.SetFleetSize(len(vas.Items))
+		e.fleetSize(ctx, len(vas.Items))
 	}
 	var podErr error
 	models := inventory.Build(vas.Items, deps.Items, func(d *appsv1.Deployment) []*corev1.Pod {

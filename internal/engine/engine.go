@@ -96,6 +96,9 @@ type Engine struct {
 	// time, and the fast path holds it alone while it decides and applies a wake-up.
 	applyMu sync.RWMutex
 	hybrid  *hybridMemory
+	// heartbeat is the status heartbeat last in force (fleetSize); the cycle alone
+	// reads and writes it.
+	heartbeat time.Duration
 
 	// apis remembers which optional APIs (KEDA, InferencePools) discovery found.
 	apis apiPresence

@@ -291,6 +291,9 @@ const heartbeatShare = 4
 // cycle. See Heartbeat.
 func (w *Writer) SetFleetSize(n int) { w.fleet.Store(int64(n)) }
 
+// ConfiguredHeartbeat is the heartbeat asked for (WithHeartbeat), before any stretching.
+func (w *Writer) ConfiguredHeartbeat() time.Duration { return w.heartbeat }
+
 // Heartbeat is the heartbeat in force (how old lastRunTime may grow): the configured one
 // (WithHeartbeat), doubled as often as needed for the fleet's refreshes (one per VA every
 // two thirds of it) to take at most a quarter of the write rate: with the default 5
