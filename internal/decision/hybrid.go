@@ -91,8 +91,11 @@ func (h *hybrid) run() {
 	capacity := h.capacityAnswer()
 	backlog := h.backlog(rates, fo.Horizon)
 	problem := solve.Problem{Demand: math.Max(fo.Planned+backlog, minDemand), Keep: keep}
+	p.share = &share{demand: problem.Demand, rates: rates}
 	for i := range p.variants {
-		problem.Variants = append(problem.Variants, h.solverVariant(i, rates[i], capacity[i]))
+		sv := h.solverVariant(i, rates[i], capacity[i])
+		problem.Variants = append(problem.Variants, sv)
+		p.share.floors = append(p.share.floors, sv.Floor)
 	}
 	res := solve.Solve(problem)
 	out.Short = res.Short

@@ -21,6 +21,10 @@ type plan struct {
 	freeGPUs  map[string]int
 	proactive *ProactiveOutcome // HYBRID mode only
 	lean      []int             // HYBRID: desired per variant without the stabilisation period
+	share     *share            // HYBRID: what sharing scarce GPUs by coverage needs
+	// recovering is set while scale-down waits for signals that came back after a
+	// failure (holdScaleDownWhileRecovering); no replica is given back then either.
+	recovering bool
 }
 
 // variantPlan is the working state of one variant.

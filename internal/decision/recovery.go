@@ -28,6 +28,7 @@ func (p *plan) holdScaleDownWhileRecovering(s *Snapshot) {
 	if !waiting || p.safetyNet {
 		return
 	}
+	p.recovering = true
 	why := fmt.Sprintf("hold: signals usable again for %s only after a failure; scale-down waits until the %s peak window holds data again",
 		back.Round(time.Second), s.PeakWindow)
 	for i := range p.variants {
