@@ -79,7 +79,7 @@ func (s *sim) scaleTo(v *variantRun, n int, now time.Duration, signals []decisio
 // createReplica adds a pod to the variant and schedules it if GPUs allow.
 func (s *sim) createReplica(v *variantRun, now time.Duration) error {
 	v.podSeq++
-	r := &replica{id: len(s.replicas), pod: fmt.Sprintf("%s-%d", v.cfg.Name, v.podSeq), v: v, created: now}
+	r := &replica{id: len(s.replicas), pod: fmt.Sprintf("%s-%d", v.cfg.Name, v.podSeq), v: v, created: now, servedTo: -1}
 	srv, err := servermodel.NewReplica(v.params, servermodel.Options{
 		Seed: s.cfg.Seed*1_000_003 + uint64(r.id), StepJitter: s.cfg.StepJitter,
 	})
@@ -106,6 +106,7 @@ func (s *sim) removeReplica(v *variantRun, r *replica, now time.Duration) {
 	}
 	m := v.model
 	m.ready = slices.DeleteFunc(m.ready, func(x *replica) bool { return x == r })
+	r.servedTo = now
 	r.state = stateDraining
 	s.draining++
 	s.drain.removedServing++
@@ -197,7 +198,7 @@ func (s *sim) makeReady(r *replica, now time.Duration) {
 		return // removed while starting
 	}
 	r.state = stateReady
-	r.readyAt = now
+	r.readyAt, r.served = now, true
 	if err := r.srv.Advance(now, r.sink); err != nil {
 		s.fail(err)
 		return

@@ -7,7 +7,7 @@ import (
 )
 
 // measure turns a finished run into its PolicyResult.
-func (s *sim) measure(sc *Scenario) PolicyResult {
+func (s *sim) measure(sc *Scenario) (PolicyResult, error) {
 	res := PolicyResult{
 		Name: s.policy.Name(), Type: s.traits.Type, Detail: s.traits.Detail,
 		Requests: len(s.records), Failed: s.failed,
@@ -17,12 +17,15 @@ func (s *sim) measure(sc *Scenario) PolicyResult {
 	s.measureActions(&res)
 	res.Drain = DrainResult{RemovedServing: s.drain.removedServing, InFlightAtRemoval: s.drain.inFlightAtRemoval, Aborted: s.drain.aborted}
 	res.Reactions = s.reactions()
+	if err := s.measureBehind(sc, &res); err != nil {
+		return PolicyResult{}, err
+	}
 	res.Series = s.seriesResult()
 	s.measureModels(&res)
 	if p, ok := s.policy.(Plotter); ok {
 		res.Plots = p.Plots(&res, sc.LoadSeries())
 	}
-	return res
+	return res, nil
 }
 
 // measureModels judges each model against its target and its classes against theirs.

@@ -36,6 +36,10 @@ type replica struct {
 	gpusReleased     bool
 	readyAt          time.Duration
 	removedAt        time.Duration
+	// served is set once the replica began serving; servedTo is when a serving replica
+	// left the router (removed or drained), negative while it still serves.
+	served   bool
+	servedTo time.Duration
 	// assigned lists the requests routed here, so a drain timeout can abort them.
 	assigned []int
 	// counters the replica exports, kept from its events.

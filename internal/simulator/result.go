@@ -116,6 +116,10 @@ type PolicyResult struct {
 	Drain DrainResult `json:"drain"`
 	// Reactions are per load step.
 	Reactions []Reaction `json:"reactions"`
+	// BehindLoadSeconds is how long the arriving load exceeded what the serving replicas
+	// sustain, summed over the models; BehindLoad has it per model.
+	BehindLoadSeconds float64      `json:"behindLoadSeconds"`
+	BehindLoad        []BehindLoad `json:"behindLoad"`
 	// Series are the policy's time series.
 	Series Series `json:"series"`
 	// Plots are the policy's own charts (see Plotter), absent for most policies.
@@ -171,6 +175,18 @@ type Reaction struct {
 	StepSeconds   float64  `json:"stepSeconds"`
 	FirstScaleUp  *float64 `json:"firstScaleUpSeconds"`
 	ReadyCapacity *float64 `json:"readyCapacitySeconds"`
+}
+
+// BehindLoad is how long, within the period, one model's arriving load exceeded the
+// capacity of its serving (Ready, not draining) replicas, each credited with its
+// variant's calibrated sustainable rate (VariantSummary.SustainableRate). The arrival
+// rate is the realised rate of each resolution bucket (the Load series), compared with
+// the capacity at every instant of the bucket. It measures keeping up with the load,
+// where a reaction time measures only the first answer to a step.
+type BehindLoad struct {
+	// Model is the model ID; Seconds the time its load exceeded its serving capacity.
+	Model   string  `json:"model"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Series are a policy's time series, one point per resolution bucket.

@@ -82,7 +82,11 @@ func (sc *Scenario) Run(p Policy, opt RunOptions) (PolicyResult, error) {
 	if err := s.loop(opt); err != nil {
 		return PolicyResult{}, fmt.Errorf("policy %s: %w", p.Name(), err)
 	}
-	return s.measure(sc), nil
+	res, err := s.measure(sc)
+	if err != nil {
+		return PolicyResult{}, fmt.Errorf("policy %s: %w", p.Name(), err)
+	}
+	return res, nil
 }
 
 // newSim sets up the cluster with the policy's initial replicas, ready at time zero.

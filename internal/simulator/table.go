@@ -54,7 +54,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 // tableHeader names the table's columns.
 func tableHeader() []string {
 	return []string{"policy", "SLO attainment", "TTFT p50/p95 s", "ITL p95 ms", "cost", "× oracle",
-		"replica-h by variant", "actions (up/down)", "reversals", "reaction s (decide/ready)", "waited no replica", "failed"}
+		"replica-h by variant", "actions (up/down)", "reversals", "reaction s (decide/ready)", "behind load min", "waited no replica", "failed"}
 }
 
 // tableRow formats one policy's figures.
@@ -78,6 +78,7 @@ func tableRow(p *PolicyResult) []string {
 		fmt.Sprintf("%d (%d/%d)", p.ScaleActions, p.ScaleUps, p.ScaleDowns),
 		fmt.Sprintf("%d", p.Reversals),
 		ReactionSummary(p.Reactions),
+		BehindSummary(p),
 		fmt.Sprintf("%d", p.WaitedNoReplica),
 		fmt.Sprintf("%d", p.Failed),
 	}
@@ -115,3 +116,7 @@ func ReactionSummary(rs []Reaction) string {
 	}
 	return s
 }
+
+// BehindSummary is the minutes the load exceeded the serving capacity, summed over the
+// models (see BehindLoad).
+func BehindSummary(p *PolicyResult) string { return fmt.Sprintf("%.1f", p.BehindLoadSeconds/60) }

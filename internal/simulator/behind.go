@@ -1,0 +1,91 @@
+package simulator
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// measureBehind fills how long each model's arriving load exceeded what its serving
+// replicas sustain at the scenario's calibrated rates (see behindTime).
+func (s *sim) measureBehind(sc *Scenario, res *PolicyResult) error {
+	caps, err := sc.Capacities()
+	if err != nil {
+		return fmt.Errorf("behind the load: %w", err)
+	}
+	load := sc.LoadSeries()
+	bin := s.cfg.Resolution.D()
+	res.BehindLoad = make([]BehindLoad, 0, len(s.models))
+	res.BehindLoadSeconds = 0
+	for mi, m := range s.models {
+		d := behindTime(load[mi].Rate, bin, s.wl.End, caps[mi], s.servingChanges(mi))
+		res.BehindLoad = append(res.BehindLoad, BehindLoad{Model: m.cfg.Name, Seconds: d.Seconds()})
+		res.BehindLoadSeconds += d.Seconds()
+	}
+	return nil
+}
+
+// servingChange is a replica of a variant starting (+1) or ceasing (-1) to serve.
+type servingChange struct {
+	at      time.Duration
+	variant int
+	delta   int
+}
+
+// servingChanges lists, in time order, when model mi's replicas began serving and when
+// the serving ones left the router (removed from the spec and draining).
+func (s *sim) servingChanges(mi int) []servingChange {
+	var out []servingChange
+	for _, r := range s.replicas {
+		if r.v.model.idx != mi || !r.served {
+			continue
+		}
+		out = append(out, servingChange{at: r.readyAt, variant: r.v.idx, delta: 1})
+		if r.servedTo >= 0 {
+			out = append(out, servingChange{at: r.servedTo, variant: r.v.idx, delta: -1})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b servingChange) int { return cmp.Compare(a.at, b.at) })
+	return out
+}
+
+// behindTime is how long, within [0, end), the arrival rate exceeded the serving
+// capacity. rate holds the realised arrival rate (requests/s) of consecutive bins of
+// width bin (the last may be shorter, ending at end); the capacity at instant t is
+// Σ serving replicas of variant v at t × perReplica[v], from changes (sorted by time).
+// Each bin's rate is compared with the capacity at every instant of the bin, so a
+// replica that starts serving mid-bin counts from that instant.
+func behindTime(rate []float64, bin, end time.Duration, perReplica []float64, changes []servingChange) time.Duration {
+	serving := make([]int, len(perReplica))
+	capacity := func() float64 {
+		c := 0.0
+		for v, n := range serving {
+			c += float64(n) * perReplica[v]
+		}
+		return c
+	}
+	next := 0
+	apply := func(t time.Duration) {
+		for ; next < len(changes) && changes[next].at <= t; next++ {
+			serving[changes[next].variant] += changes[next].delta
+		}
+	}
+	var behind time.Duration
+	for b, r := range rate {
+		t := time.Duration(b) * bin
+		stop := min(t+bin, end)
+		for t < stop {
+			apply(t)
+			until := stop
+			if next < len(changes) && changes[next].at < stop {
+				until = changes[next].at
+			}
+			if r > capacity() {
+				behind += until - t
+			}
+			t = until
+		}
+	}
+	return behind
+}

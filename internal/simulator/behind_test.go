@@ -1,0 +1,46 @@
+package simulator
+
+import (
+	"testing"
+	"time"
+)
+
+// TestBehindTime checks the behind-the-load measure on synthetic timelines: the arrival
+// rate exceeds the serving capacity for a known time, and that time comes out.
+func TestBehindTime(t *testing.T) {
+	const s = time.Second
+	up := func(at time.Duration, v int) servingChange { return servingChange{at: at, variant: v, delta: 1} }
+	down := func(at time.Duration, v int) servingChange { return servingChange{at: at, variant: v, delta: -1} }
+	cases := []struct {
+		name       string
+		rate       []float64
+		end        time.Duration
+		perReplica []float64
+		changes    []servingChange
+		want       time.Duration
+	}{
+		{"no replica ever: the whole period", []float64{1, 1, 1}, 180 * s, []float64{10}, nil, 180 * s},
+		{"no load: never behind", []float64{0, 0, 0}, 180 * s, []float64{10}, nil, 0},
+		{"two bins above one replica", []float64{5, 15, 15, 5}, 240 * s, []float64{10}, []servingChange{up(0, 0)}, 120 * s},
+		{"equal to capacity is not behind", []float64{10, 10}, 120 * s, []float64{10}, []servingChange{up(0, 0)}, 0},
+		{"a replica serving mid-bin counts from that instant", []float64{5, 15, 15}, 180 * s, []float64{10},
+			[]servingChange{up(0, 0), up(90*s, 0)}, 30 * s},
+		{"a removed replica stops counting when it leaves the router", []float64{8, 8, 8}, 180 * s, []float64{5},
+			[]servingChange{up(0, 0), up(0, 0), down(150*s, 0)}, 30 * s},
+		{"capacity summed over variants", []float64{12, 12, 12}, 180 * s, []float64{5, 8},
+			[]servingChange{up(0, 0), up(70*s, 1)}, 70 * s},
+		{"a variant that sustains nothing adds nothing", []float64{3, 3}, 120 * s, []float64{0, 4},
+			[]servingChange{up(0, 0), up(0, 0), up(45*s, 1)}, 45 * s},
+		{"the last bin is shorter, ending at the period's end", []float64{15, 15, 15}, 150 * s, []float64{10},
+			[]servingChange{up(0, 0)}, 150 * s},
+		{"a replica ready and gone within one bin", []float64{6, 6}, 120 * s, []float64{5},
+			[]servingChange{up(0, 0), up(10*s, 0), down(40*s, 0)}, 90 * s},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := behindTime(c.rate, time.Minute, c.end, c.perReplica, c.changes); got != c.want {
+				t.Errorf("behindTime = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
