@@ -3,6 +3,7 @@ package simulator
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -50,12 +51,21 @@ func (s *sim) servingChanges(mi int) []servingChange {
 	return out
 }
 
+// behindNoise is how many standard deviations of a Poisson count a bin's arrivals may
+// exceed the capacity's by and still count as keeping up: a fleet sized exactly to its
+// load sees more arrivals than its capacity in half the bins from chance alone, and
+// about 2% of them beyond two standard deviations.
+const behindNoise = 2.0
+
 // behindTime is how long, within [0, end), the arrival rate exceeded the serving
-// capacity. rate holds the realised arrival rate (requests/s) of consecutive bins of
-// width bin (the last may be shorter, ending at end); the capacity at instant t is
-// Σ serving replicas of variant v at t × perReplica[v], from changes (sorted by time).
-// Each bin's rate is compared with the capacity at every instant of the bin, so a
-// replica that starts serving mid-bin counts from that instant.
+// capacity by more than chance explains. rate holds the realised arrival rate
+// (requests/s) of consecutive bins of width bin (the last may be shorter, ending at
+// end); the capacity c at instant t is Σ serving replicas of variant v at t ×
+// perReplica[v], from changes (sorted by time). Each bin's rate is compared with the
+// capacity at every instant of the bin, so a replica that starts serving mid-bin counts
+// from that instant; the load is behind while the bin's arrivals exceed the c·T a
+// Poisson stream at rate c brings in the bin's length T by more than behindNoise
+// standard deviations (√(c·T)), i.e. while rate > c + behindNoise·√(c/T).
 func behindTime(rate []float64, bin, end time.Duration, perReplica []float64, changes []servingChange) time.Duration {
 	serving := make([]int, len(perReplica))
 	capacity := func() float64 {
@@ -81,7 +91,7 @@ func behindTime(rate []float64, bin, end time.Duration, perReplica []float64, ch
 			if next < len(changes) && changes[next].at < stop {
 				until = changes[next].at
 			}
-			if r > capacity() {
+			if c := capacity(); r > c+behindNoise*math.Sqrt(c/(stop-time.Duration(b)*bin).Seconds()) {
 				behind += until - t
 			}
 			t = until

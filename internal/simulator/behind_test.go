@@ -11,6 +11,10 @@ func TestBehindTime(t *testing.T) {
 	const s = time.Second
 	up := func(at time.Duration, v int) servingChange { return servingChange{at: at, variant: v, delta: 1} }
 	down := func(at time.Duration, v int) servingChange { return servingChange{at: at, variant: v, delta: -1} }
+	tenAt0 := make([]servingChange, 10)
+	for i := range tenAt0 {
+		tenAt0[i] = up(0, 0)
+	}
 	cases := []struct {
 		name       string
 		rate       []float64
@@ -23,6 +27,11 @@ func TestBehindTime(t *testing.T) {
 		{"no load: never behind", []float64{0, 0, 0}, 180 * s, []float64{10}, nil, 0},
 		{"two bins above one replica", []float64{5, 15, 15, 5}, 240 * s, []float64{10}, []servingChange{up(0, 0)}, 120 * s},
 		{"equal to capacity is not behind", []float64{10, 10}, 120 * s, []float64{10}, []servingChange{up(0, 0)}, 0},
+		// 10 replicas of 10 req/s take 6000 requests a minute on average, σ ≈ 77: 6150
+		// arrivals are chance, 6200 are not
+		{"within two standard deviations is chance", []float64{102.5}, 60 * s, []float64{10}, tenAt0, 0},
+		{"beyond two standard deviations is behind", []float64{6200.0 / 60}, 60 * s, []float64{10}, tenAt0, 60 * s},
+		{"any load with nothing serving is behind", []float64{1.0 / 60, 0}, 120 * s, []float64{10}, nil, 60 * s},
 		{"a replica serving mid-bin counts from that instant", []float64{5, 15, 15}, 180 * s, []float64{10},
 			[]servingChange{up(0, 0), up(90*s, 0)}, 30 * s},
 		{"a removed replica stops counting when it leaves the router", []float64{8, 8, 8}, 180 * s, []float64{5},

@@ -181,8 +181,10 @@ type Reaction struct {
 // capacity of its serving (Ready, not draining) replicas, each credited with its
 // variant's calibrated sustainable rate (VariantSummary.SustainableRate). The arrival
 // rate is the realised rate of each resolution bucket (the Load series), compared with
-// the capacity at every instant of the bucket. It measures keeping up with the load,
-// where a reaction time measures only the first answer to a step.
+// the capacity at every instant of the bucket, and counts as exceeding it when the
+// bucket's arrivals are more than two Poisson standard deviations above the capacity's
+// (see behindTime). It measures keeping up with the load, where a reaction time
+// measures only the first answer to a step.
 type BehindLoad struct {
 	// Model is the model ID; Seconds the time its load exceeded its serving capacity.
 	Model   string  `json:"model"`
