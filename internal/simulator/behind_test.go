@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -51,5 +52,35 @@ func TestBehindTime(t *testing.T) {
 				t.Errorf("behindTime = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// TestBehindLoadOfARun: a run whose single replica cannot carry the load until more
+// serve (after their start-up), and again after they are removed, is behind exactly
+// for those spans; the replicas starting count only once they serve, the removed ones
+// from the moment they leave the router.
+func TestBehindLoadOfARun(t *testing.T) {
+	const rate = 30.0
+	pat := PatternConfig{Kind: "constant", Rate: rate, Duration: Duration(6 * time.Minute), PromptTokens: 1000, OutputTokens: 300}
+	sc := scenario(t, testConfig(pat))
+	caps, err := sc.Capacities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := caps[0][0]
+	if c <= 0 || c > 0.6*rate {
+		t.Fatalf("one replica sustains %.2f req/s; the test needs it well below the load's %.0f", c, rate)
+	}
+	// one replica to 2m, then enough for twice the load (serving from 3m, after the 1m
+	// start-up), back to one at 5m: behind 0–3m and 5–6m
+	p := &scriptPolicy{initial: 1, at: []time.Duration{2 * time.Minute, 5 * time.Minute},
+		counts: []int{int(math.Ceil(2 * rate / c)), 1}}
+	res, err := sc.Run(p, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (4 * time.Minute).Seconds()
+	if res.BehindLoadSeconds != want || len(res.BehindLoad) != 1 || res.BehindLoad[0].Seconds != want {
+		t.Errorf("behind the load %.1f s (per model %+v), want %.0f s", res.BehindLoadSeconds, res.BehindLoad, want)
 	}
 }
