@@ -13,9 +13,10 @@ func TestIdealReleasesGPUs(t *testing.T) {
 	c := testConfig(pat)
 	c.GPUs = map[string]int{"H100-80GB": 2}
 	c.Models[0].Variants[0].StartupDelay = 0 // bound is serving: only the GPUs can hold a replica back
+	sc := scenario(t, c) // one scenario, calibrated once, for both runs
 	for _, ideal := range []bool{true, false} {
 		p := &scriptPolicy{initial: 2, at: []time.Duration{time.Minute, 90 * time.Second}, counts: []int{0, 2}, ideal: ideal}
-		if _, err := scenario(t, c).Run(p, RunOptions{}); err != nil {
+		if _, err := sc.Run(p, RunOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		ready := p.views[3].Models[0].Snapshot.Variants[0].ReadyReplicas // at 2m

@@ -50,9 +50,10 @@ func scenario(t *testing.T, c Config) *Scenario {
 func TestRemovedReplicaDrainsAndLeavesSnapshot(t *testing.T) {
 	pat := PatternConfig{Kind: "constant", Rate: 6, Duration: Duration(6 * time.Minute), PromptTokens: 1000, OutputTokens: 300}
 	c := testConfig(pat)
+	sc := scenario(t, c) // one scenario, calibrated once, for both runs
 	for _, ideal := range []bool{false, true} {
 		p := &scriptPolicy{initial: 3, at: []time.Duration{2 * time.Minute}, counts: []int{1}, ideal: ideal}
-		res, err := scenario(t, c).Run(p, RunOptions{})
+		res, err := sc.Run(p, RunOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
