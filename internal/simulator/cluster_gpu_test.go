@@ -13,7 +13,8 @@ func TestIdealReleasesGPUs(t *testing.T) {
 	c := testConfig(pat)
 	c.GPUs = map[string]int{"H100-80GB": 2}
 	c.Models[0].Variants[0].StartupDelay = 0 // bound is serving: only the GPUs can hold a replica back
-	sc := scenario(t, c) // one scenario, calibrated once, for both runs
+	// one scenario, calibrated once, for both runs
+	sc := scenario(t, c)
 	for _, ideal := range []bool{true, false} {
 		p := &scriptPolicy{initial: 2, at: []time.Duration{time.Minute, 90 * time.Second}, counts: []int{0, 2}, ideal: ideal}
 		if _, err := sc.Run(p, RunOptions{}); err != nil {
