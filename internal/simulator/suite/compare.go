@@ -71,9 +71,12 @@ func runEntry(sc *simulator.Scenario, reg *policy.Registry, pc simulator.PolicyC
 		}
 		r := t.Result
 		setting := knob.Name + " " + FormatSetting(t.Setting, knob.Format)
-		if t.CannotMeet {
+		switch {
+		case t.CannotMeet:
 			r.Detail = "cannot meet the target; best attainment at " + setting + ": " + r.Detail
-		} else {
+		case t.Unsettled:
+			r.Detail = "cheapest found to meet the target (search unsettled) at " + setting + ": " + r.Detail
+		default:
 			r.Detail = "tuned " + setting + ": " + r.Detail
 		}
 		return r, nil

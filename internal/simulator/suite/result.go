@@ -67,6 +67,9 @@ type Row struct {
 	// CannotMeet (tuned rows) says no step of the knob met the target; the row is the
 	// run with the best attainment reached.
 	CannotMeet bool `json:"cannotMeet,omitempty"`
+	// Unsettled (tuned rows) says the search did not settle (see Tuning.Unsettled); the
+	// row is the cheapest run that met the target, not verified as the cheapest.
+	Unsettled bool `json:"unsettled,omitempty"`
 	// Cheaper (tuned rows) are the runs one step cheaper, one model at a time; each
 	// missed the target.
 	Cheaper []Probe `json:"cheaper,omitempty"`

@@ -94,7 +94,7 @@ func runOutcome(sc *simulator.Scenario, reg *policy.Registry, pc simulator.Polic
 	}
 	out.Probes = t.Probes
 	out.Tuned = &Row{Label: label(kind.Labels[1], pc.Name), Setting: t.Setting,
-		SettingText: knob.Name + " " + FormatSetting(t.Setting, knob.Format), CannotMeet: t.CannotMeet, Cheaper: t.Cheaper, Result: t.Result}
+		SettingText: knob.Name + " " + FormatSetting(t.Setting, knob.Format), CannotMeet: t.CannotMeet, Unsettled: t.Unsettled, Cheaper: t.Cheaper, Result: t.Result}
 	return out, nil
 }
 

@@ -31,8 +31,11 @@ func (r *Result) tableRows() [][]string {
 func rowCells(scenario string, row *Row) []string {
 	p := &row.Result
 	setting := row.SettingText
-	if row.CannotMeet {
+	switch {
+	case row.CannotMeet:
 		setting = "cannot meet (best at " + setting + ")"
+	case row.Unsettled:
+		setting = "cheapest found at " + setting + " (search unsettled)"
 	}
 	if setting == "" {
 		setting = "-"

@@ -32,6 +32,11 @@ type Tuning struct {
 	Setting []float64
 	// CannotMeet is true when no setting up to the dearest step met the target.
 	CannotMeet bool
+	// Unsettled is true when the search did not settle: from every setting it found,
+	// one model one step cheaper still met the target, and so on round after round (the
+	// models move each other's thresholds through a shared GPU inventory). Setting is
+	// then the cheapest run that met the target, not verified as the cheapest there is.
+	Unsettled bool
 	// Cheaper are the runs with one model's value one step cheaper than Setting; each
 	// missed the target (models already at their cheapest step have none).
 	Cheaper []Probe
@@ -110,7 +115,26 @@ func tune(name string, knob *policy.Knob, simulate func([]float64) (simulator.Po
 		}
 		idx = cheaper // the models moved each other's thresholds: search down from there
 	}
-	return Tuning{}, fmt.Errorf("tuning %s: no stable setting after %d searches", name, maxTuneRounds)
+	return t.cheapestMet()
+}
+
+// cheapestMet reports the cheapest run that met the target when the search did not
+// settle, as Unsettled; an error only when no run met it at all.
+func (t *tuner) cheapestMet() (Tuning, error) {
+	best := -1
+	for i, p := range t.out.Probes {
+		if p.MeetsSLO && (best < 0 || p.Cost < t.out.Probes[best].Cost) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Tuning{}, fmt.Errorf("tuning %s: no stable setting after %d searches", t.name, maxTuneRounds)
+	}
+	t.out.Unsettled = true
+	t.out.Setting = t.out.Probes[best].Setting
+	t.out.Result = t.runs[t.keyOf(t.out.Setting)]
+	t.out.Cheaper = nil
+	return t.out, nil
 }
 
 // search runs the per-model gallop and bisection from the step indices start and
