@@ -92,7 +92,7 @@ func grantInOrderOfNeed(plans []*plan, freeGPUs map[string]int) {
 		p.grant(pool)
 	}
 	giveBack(order)
-	shareByCoverage(order)
+	shareByCoverage(order, pool)
 }
 
 // compareResults orders results by namespace, then model ID, then error text, so the
