@@ -28,7 +28,7 @@ func (r *Result) WriteHTML(w io.Writer) error {
 	r.htmlScenario(&b)
 	b.WriteString(`<h2 id="comparison">Comparison</h2>`)
 	r.htmlTable(&b)
-	b.WriteString(`<p class="note">SLO attainment: share of all requests whose time to first token and mean inter-token latency are both within target (failed requests count as missed). Cost: replica-hours × variant cost over the period; × oracle: relative to the oracle lower bound (future load known, instant start). Reaction: mean seconds from a load step to the first scale-up decision / to the first new replica serving. Behind load: minutes in which the arrival rate (per resolution bucket) exceeded the serving replicas × their variant's sustainable rate, summed over the models.</p>`)
+	b.WriteString(`<p class="note">SLO attainment: share of all requests whose time to first token and mean inter-token latency are both within target (failed requests count as missed). Cost: replica-hours × variant cost over the period; × oracle: relative to the oracle lower bound (future load known, instant start). Reaction: mean seconds from a load step to the first scale-up decision / to the first new replica serving. Behind load: minutes during which a resolution bucket's arrivals exceeded what the serving replicas × their variant's calibrated sustainable rate bring in by more than two Poisson standard deviations, summed over the models.</p>`)
 	b.WriteString(`<h2 id="load">Load</h2>`)
 	b.WriteString(r.loadChart().Render())
 	b.WriteString(`<h2 id="replicas">Replicas per variant</h2><p class="note">Solid: replicas in the target's spec (billed once scheduled); dashed: ready replicas. Same scale for every policy.</p><div class="grid">`)
