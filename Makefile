@@ -105,7 +105,7 @@ verify: verify-generated lint lint-chart ## Fail on stale generated files, gofmt
 .PHONY: bench
 bench: ## Benchmark suite on the trace simulator: every scenario x policy, default and tuned; table, $(BENCH_OUT)/suite.{json,html}, checks.
 	go run ./cmd/wva-sim suite --config docs/benchmarks/suite.yaml --out $(BENCH_OUT) $(BENCH_ARGS)
-	WVA_SUITE_RESULT=$(CURDIR)/$(BENCH_OUT)/suite.json go test -count=1 -tags bench -run '^TestSuiteResult$$' ./internal/simulator/suite/
+	WVA_SUITE_RESULT=$(abspath $(BENCH_OUT))/suite.json go test -count=1 -tags bench -run '^TestSuiteResult$$' ./internal/simulator/suite/
 
 .PHONY: bench-hpa-latency
 bench-hpa-latency: tools ## Measure decision → HPA action through prometheus-adapter and the built-in external metrics API (5 runs each, minutes).
