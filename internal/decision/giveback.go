@@ -134,6 +134,9 @@ type give struct {
 func freeReplica(plans []*plan, n *plan, i, promised, need int) (int, bool) {
 	acc := n.variants[i].state.Accelerator
 	before := n.coverage(i, promised)
+	if before >= 1 {
+		return 0, false // what was granted elsewhere (alternatives, promises) covers it
+	}
 	var gives []give
 	freed := 0
 	for freed < need {

@@ -10,8 +10,14 @@ import (
 // every variant's decision per "model/variant".
 func cycleDecisions(t *testing.T, snaps ...Snapshot) map[string]VariantDecision {
 	t.Helper()
+	return cycleDecisionsWith(t, map[string]int{"acc-h100": 0, "acc-a100": 0}, snaps...)
+}
+
+// cycleDecisionsWith is cycleDecisions with free GPUs per accelerator.
+func cycleDecisionsWith(t *testing.T, free map[string]int, snaps ...Snapshot) map[string]VariantDecision {
+	t.Helper()
 	got := map[string]VariantDecision{}
-	for _, r := range DecideCycle(snaps, map[string]int{"acc-h100": 0, "acc-a100": 0}) {
+	for _, r := range DecideCycle(snaps, free) {
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
@@ -228,5 +234,24 @@ func TestShareByCoverageCountsFreeGPUs(t *testing.T) {
 				t.Errorf("holder h100 %d, want 3 (one GPU completes a replica with the three free): %s", h.DesiredReplicas, h.Reason)
 			}
 		}
+	}
+}
+
+// TestNoGiveWhenAlternativesCoverTheNeed: a model short of H100s whose A100 alternatives
+// (free in the pool) carry the rate it could not place is not short any more; a model of
+// a lower priority, which gives way whatever its own coverage, keeps its H100s.
+func TestNoGiveWhenAlternativesCoverTheNeed(t *testing.T) {
+	holder := holderSnap("holder", 4, 38)
+	withPriority(&holder, 10)
+	needy := needySnap(12.5)
+	withPriority(&needy, 1)
+	got := cycleDecisionsWith(t, map[string]int{"acc-h100": 0, "acc-a100": 8}, holder, needy)
+	n := got["needy/a100"]
+	if n.DesiredReplicas == 0 || got["needy/h100"].GPUShortfall == 0 {
+		t.Fatalf("needy: a100 %d, h100 shortfall %d; want A100s granted in place of the H100 it could not get: %s / %s",
+			n.DesiredReplicas, got["needy/h100"].GPUShortfall, n.Reason, got["needy/h100"].Reason)
+	}
+	if h := got["holder/h100"]; h.DesiredReplicas != 4 || strings.Contains(h.Reason, "gives way") {
+		t.Errorf("holder h100 %d, want 4 (the needy model's A100s cover it): %s", h.DesiredReplicas, h.Reason)
 	}
 }

@@ -15,7 +15,9 @@ const costSlack = 1e-9
 //     other policy that meets it (rows as written, tuned rows, and every probe of every
 //     search);
 //   - every tuned row that meets the target has, for each model not already at its
-//     knob's cheapest step, a run one step cheaper for that model, and that run misses.
+//     knob's cheapest step, a run one step cheaper for that model, and that run misses;
+//     a row whose search did not settle (Unsettled) is instead the cheapest of its
+//     search's runs that met the target.
 func Check(r *Result) []error {
 	var errs []error
 	for i := range r.Scenarios {
@@ -69,7 +71,7 @@ func checkTuning(scenario string, p *PolicyOutcome) []error {
 		return []error{fmt.Errorf("%s: the tuned run misses the target (%.2f%%)", where, 100*t.Result.Attainment)}
 	}
 	if t.Unsettled {
-		return nil // the cheapest run found to meet it; no run one step cheaper settles it
+		return cheapestOfSearch(where, p, t)
 	}
 	var errs []error
 	for m, v := range t.Setting {
@@ -90,6 +92,23 @@ func checkTuning(scenario string, p *PolicyOutcome) []error {
 			errs = append(errs, fmt.Errorf("%s: no run one step cheaper for model %d (%v)", where, m, want))
 		case t.Cheaper[k].MeetsSLO:
 			errs = append(errs, fmt.Errorf("%s: one step cheaper for model %d (%v) still meets the target", where, m, want))
+		}
+	}
+	return errs
+}
+
+// cheapestOfSearch checks a row whose search did not settle: each value is a step of the
+// knob, and no run of the search met the target at a lower cost.
+func cheapestOfSearch(where string, p *PolicyOutcome, t *Row) []error {
+	var errs []error
+	for m, v := range t.Setting {
+		if slices.Index(p.Knob.Steps[m], v) < 0 {
+			errs = append(errs, fmt.Errorf("%s: model %d's value %g is not a step of the knob", where, m, v))
+		}
+	}
+	for _, pr := range p.Probes {
+		if pr.MeetsSLO && pr.Cost < t.Result.Cost-costSlack {
+			errs = append(errs, fmt.Errorf("%s (search unsettled): the run at %v met the target at cost %.4f, below the row's %.4f", where, pr.Setting, pr.Cost, t.Result.Cost))
 		}
 	}
 	return errs

@@ -50,6 +50,14 @@ func TestCheck(t *testing.T) {
 		{"no cheaper run", func(s *ScenarioResult) { s.Policies[0].Tuned.Cheaper = nil }, "no run one step cheaper for model 0 ([13])"},
 		{"tuned run misses", func(s *ScenarioResult) { s.Policies[1].Tuned.Result.MeetsSLO = false }, "the tuned run misses the target"},
 		{"setting off the grid", func(s *ScenarioResult) { s.Policies[1].Tuned.Setting = []float64{6.5} }, "is not a step of the knob"},
+		{"unsettled, a run of its search met it more cheaply", func(s *ScenarioResult) {
+			hpa := &s.Policies[0]
+			hpa.Tuned.Unsettled, hpa.Tuned.Cheaper = true, nil
+			hpa.Probes[0].MeetsSLO, hpa.Probes[0].Cost = true, 14
+		}, "(search unsettled): the run at [13] met the target at cost 14.0000, below the row's 15.0000"},
+		{"unsettled, setting off the grid", func(s *ScenarioResult) {
+			s.Policies[0].Tuned.Unsettled, s.Policies[0].Tuned.Setting = true, []float64{12.5}
+		}, "is not a step of the knob"},
 	} {
 		s := checkScenario()
 		tc.mutate(&s)
@@ -59,6 +67,11 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	s := checkScenario()
+	s.Policies[0].Tuned.Unsettled, s.Policies[0].Tuned.Cheaper = true, nil
+	if errs := Check(&Result{Scenarios: []ScenarioResult{s}}); len(errs) != 0 {
+		t.Errorf("an unsettled row, the cheapest of its search's runs that met the target, rejected: %v", errs)
+	}
+	s = checkScenario()
 	s.Policies[1].Tuned = &Row{Label: "static tuned", Setting: []float64{7}, CannotMeet: true, Result: simulator.PolicyResult{Cost: 3}}
 	if errs := Check(&Result{Scenarios: []ScenarioResult{s}}); len(errs) != 0 {
 		t.Errorf("a policy that cannot meet the target is not held to it: %v", errs)
