@@ -225,15 +225,13 @@ func TestGiveBackWaitsForScaleDown(t *testing.T) {
 func TestShareByCoverageCountsFreeGPUs(t *testing.T) {
 	needy := needySnap(80)
 	needy.Variants[1].GPUsPerReplica = 4
-	for _, r := range DecideCycle([]Snapshot{holderSnap("holder", 4, 38), needy}, map[string]int{"acc-h100": 3, "acc-a100": 0}) {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-		for _, h := range r.Decision.Variants {
-			if r.ModelID == "holder" && h.Name == "h100" && (h.DesiredReplicas != 3 || !strings.Contains(h.Reason, "by coverage")) {
-				t.Errorf("holder h100 %d, want 3 (one GPU completes a replica with the three free): %s", h.DesiredReplicas, h.Reason)
-			}
-		}
+	got := cycleDecisionsWith(t, map[string]int{"acc-h100": 3, "acc-a100": 0}, holderSnap("holder", 4, 38), needy)
+	if n := got["needy/h100"]; n.GPUShortfall == 0 {
+		t.Fatalf("needy h100 not short (%d): %s", n.GPUShortfall, n.Reason)
+	}
+	h, ok := got["holder/h100"]
+	if !ok || h.DesiredReplicas != 3 || !strings.Contains(h.Reason, "by coverage") {
+		t.Errorf("holder h100 %d (decided %v), want 3 (one GPU completes a replica with the three free): %s", h.DesiredReplicas, ok, h.Reason)
 	}
 }
 
