@@ -154,6 +154,25 @@ scenarios:
 	if strings.Contains(stdout.String(), "step-again") || !strings.HasPrefix(stdout.String(), "| scenario |") {
 		t.Errorf("--scenario step --markdown printed:\n%s", stdout.String())
 	}
+	// Re-rendering from a saved suite.json, run from another directory, rewrites the
+	// report beside the file it read, not a wva-bench directory wherever it runs.
+	elsewhere := filepath.Join(dir, "elsewhere")
+	if err := os.Mkdir(elsewhere, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(out, "suite.html")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(elsewhere)
+	if err := run([]string{"suite", "--from", filepath.Join(out, "suite.json"), "--quiet"}, &stdout, &stderr); err != nil {
+		t.Fatalf("suite --from: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "suite.html")); err != nil {
+		t.Errorf("suite --from did not re-render the report beside its suite.json: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, "wva-bench")); err == nil {
+		t.Errorf("suite --from wrote %s in the working directory", filepath.Join(elsewhere, "wva-bench"))
+	}
 	if err := run([]string{"suite", "--config", filepath.Join(dir, "suite.yaml"), "--scenario", "nope", "--quiet"}, &stdout, &stderr); err == nil ||
 		!strings.Contains(err.Error(), "known: step, step-again") {
 		t.Errorf("unknown scenario: %v", err)

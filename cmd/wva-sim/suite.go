@@ -31,7 +31,7 @@ func runSuite(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wva-sim suite", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&config, "config", "docs/benchmarks/suite.yaml", "suite file: the policies and the scenario files")
-	fs.StringVar(&out, "out", "wva-bench", "directory for suite.json and suite.html")
+	fs.StringVar(&out, "out", "wva-bench", "directory for suite.json and suite.html (with --from: the directory of the suite.json read)")
 	fs.StringVar(&only, "scenario", "", "comma-separated scenario names to run (default: all)")
 	fs.IntVar(&workers, "parallel", runtime.GOMAXPROCS(0), "simulations run at once (the result does not depend on it)")
 	fs.BoolVar(&short, "short", false, "run every scenario's quick form (the smoke test's)")
@@ -40,6 +40,9 @@ func runSuite(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&from, "from", "", "render the tables and the report from a saved suite.json instead of running")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("parse flags: %w", err)
+	}
+	if from != "" && !flagSet(fs, "out") {
+		out = filepath.Dir(from) // re-rendering updates the report beside the results it shows
 	}
 	start := time.Now()
 	var res *suite.Result
@@ -82,6 +85,13 @@ func runSuite(args []string, stdout, stderr io.Writer) error {
 		_, _ = fmt.Fprintln(stderr, "checks hold: every oracle meets its target at the lowest cost of any run meeting it; every tuned setting meets it and one step cheaper misses")
 	}
 	return nil
+}
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // simulate loads the suite and runs it, with progress lines unless quiet.
