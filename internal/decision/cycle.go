@@ -91,7 +91,11 @@ func grantInOrderOfNeed(plans []*plan, freeGPUs map[string]int) {
 	for _, p := range order {
 		p.grant(pool)
 	}
-	giveBack(order)
+	for acc, n := range giveBack(order) {
+		if _, tracked := pool[acc]; tracked {
+			pool[acc] += n
+		}
+	}
 	shareByCoverage(order, pool)
 }
 

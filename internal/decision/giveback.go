@@ -11,8 +11,9 @@ import (
 // lower priority (a larger number) release the replicas they hold there only for their
 // stabilisation period, so that the GPUs are free again at the next cycle (where the
 // limiter hands them out by priority, then need; nothing is reserved). The capacity
-// answer stays a floor: lean answers never go below it.
-func giveBack(plans []*plan) {
+// answer stays a floor: lean answers never go below it. It returns the GPUs released per
+// accelerator, so that sharing by coverage counts them before asking anyone else to give.
+func giveBack(plans []*plan) map[string]int {
 	short := map[string]int{}      // accelerator -> best priority rank short of it
 	names := map[string][]string{} // accelerator -> models short of it
 	for _, p := range plans {
@@ -30,8 +31,9 @@ func giveBack(plans []*plan) {
 		}
 	}
 	if len(short) == 0 {
-		return
+		return nil
 	}
+	freed := map[string]int{}
 	for _, p := range plans {
 		if p.lean == nil {
 			continue
@@ -44,10 +46,12 @@ func giveBack(plans []*plan) {
 			}
 			n := v.desired - p.lean[i]
 			v.desired = p.lean[i]
+			freed[v.state.Accelerator] += n * max(0, v.state.GPUsPerReplica)
 			v.reason += fmt.Sprintf("; gives back %d replica(s) held for the stabilisation period: %s short of %q GPUs",
 				n, strings.Join(names[v.state.Accelerator], ", "), v.state.Accelerator)
 		}
 	}
+	return freed
 }
 
 // mayGiveBack says whether variant i may give replicas back to a model short of GPUs:
@@ -88,9 +92,9 @@ const shareMargin = 0.05
 // covered gives, while it stays better covered after giving than the short model is
 // before. Only replicas above a variant's floor (its minimum and the capacity answer) go,
 // none the giver was granted this cycle, none that frees no tracked GPU, and none while
-// its scale-down waits (mayGiveBack). GPUs left free in the pool count first; givers
-// give only when together they free a whole replica of the short model. The GPUs freed
-// are not reserved: the next cycle's limiter hands them out by priority, then need.
+// its scale-down waits (mayGiveBack). GPUs left free in the pool, and those giveBack
+// released in the same cycle, count first; givers give only when together they free a
+// whole replica of the short model. The GPUs freed are not reserved: the next cycle's limiter hands them out by priority, then need.
 func shareByCoverage(plans []*plan, pool map[string]int) {
 	left := copyInventory(pool)
 	for _, n := range plans {

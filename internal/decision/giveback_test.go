@@ -253,3 +253,22 @@ func TestNoGiveWhenAlternativesCoverTheNeed(t *testing.T) {
 		t.Errorf("holder h100 %d, want 4 (the needy model's A100s cover it): %s", h.DesiredReplicas, h.Reason)
 	}
 }
+
+// TestShareByCoverageCountsGivenBackGPUs: GPUs a model gives back in the cycle (replicas
+// held only for its stabilisation period) count towards the short model's replica like
+// GPUs left free, so a model that needs its replicas for its own planned rate is not
+// asked to give as well.
+func TestShareByCoverageCountsGivenBackGPUs(t *testing.T) {
+	lean := hybridSnap(0, 2, 0.2, 0, 5) // two H100s, little traffic
+	lean.ModelID = "lean"
+	lean.Proactive.State.Since = t0.Add(-time.Minute) // stabilisation not yet observed: it holds both
+	needy := needySnap(40)
+	needy.Variants[1].MaxReplicas = ptr(2)
+	got := cycleDecisions(t, lean, holderSnap("holder", 4, 38), needy)
+	if l := got["lean/h100"]; l.DesiredReplicas != 1 || !strings.Contains(l.Reason, "held for the stabilisation period") {
+		t.Fatalf("lean h100 %d, want 1 (one replica held only for the stabilisation period given back): %s", l.DesiredReplicas, l.Reason)
+	}
+	if h := got["holder/h100"]; h.DesiredReplicas != 4 || strings.Contains(h.Reason, "by coverage") {
+		t.Errorf("holder h100 %d, want 4 (the GPU the lean model gives back completes the needy model's replica): %s", h.DesiredReplicas, h.Reason)
+	}
+}
