@@ -66,6 +66,7 @@ type hybrid struct {
 	known    []bool    // per plan variant: parameters learned
 	credit   []float64 // per plan variant: the feedback's factor on its sustainable rate
 	sizing   float64   // the attainment the model sizes for (the feedback's trim)
+	demand   float64   // the rate the solver sizes for: planned rate and backlog
 }
 
 func (h *hybrid) run() {
@@ -90,7 +91,8 @@ func (h *hybrid) run() {
 	out.Keep = keep
 	capacity := h.capacityAnswer()
 	backlog := h.backlog(rates, fo.Horizon)
-	problem := solve.Problem{Demand: math.Max(fo.Planned+backlog, minDemand), Keep: keep}
+	h.demand = math.Max(fo.Planned+backlog, minDemand)
+	problem := solve.Problem{Demand: h.demand, Keep: keep}
 	p.share = &share{demand: problem.Demand, rates: rates}
 	for i := range p.variants {
 		sv := h.solverVariant(i, rates[i], capacity[i])
@@ -470,7 +472,7 @@ func (h *hybrid) apply(res solve.Result, capacity []int, rates []float64, fo for
 			v.desired = v.base
 			v.reason = why
 			p.requests = append(p.requests, scaleUp{variant: i, replicas: target - v.base, alternatives: alts,
-				prefix: why, label: "variant", rates: rates})
+				prefix: why, label: "variant", rates: rates, demand: h.demand})
 			p.analysis.ScaleUpNeeded = true
 			continue
 		}

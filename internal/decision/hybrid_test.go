@@ -246,22 +246,92 @@ func TestHybridGPULimit(t *testing.T) {
 }
 
 // TestHybridGPULimitAlternativesCoverTheCapacity: the A100s that stand in for H100s the
-// GPUs cannot hold carry the capacity of the H100s, not their count: an A100 sustains
-// well under half an H100's rate.
+// GPUs cannot hold carry the capacity of those H100s, not their count (an A100 sustains
+// well under half an H100's rate), and no more of it than the planned rate the model's
+// replicas leave uncovered: a whole H100 refused for a sliver of planned rate is not
+// three A100s, which would keep GPUs from the next model (the scarce-GPU scenario).
 func TestHybridGPULimitAlternativesCoverTheCapacity(t *testing.T) {
-	s := hybridSnap(0, 2, 0.5, 0, 40)
-	s.FreeGPUs = map[string]int{"acc-h100": 1, "acc-a100": 20}
-	d := mustDecide(t, s)
-	h, a := variantByName(t, d, "h100"), variantByName(t, d, "a100")
-	rates := map[string]float64{}
-	for _, vo := range d.Proactive.Variants {
-		rates[vo.Name] = vo.SustainableRate
+	chat := func(a, h int, kv, waiting, rate float64, upstream int) Snapshot {
+		s := hybridSnap(a, h, kv, waiting, rate)
+		s.ModelID = "chat"
+		s.WaitingDemand = Demand{Known: upstream > 0, Requests: upstream}
+		return s
 	}
-	want := float64(h.GPUShortfall) * rates["h100"]
-	if h.GPUShortfall == 0 || float64(a.DesiredReplicas)*rates["a100"] < want || float64(a.DesiredReplicas-1)*rates["a100"] >= want {
-		t.Errorf("h100 short of %d replica(s) of %.2f/s; a100 %d of %.2f/s: want the fewest A100s covering %.2f/s (%s)",
-			h.GPUShortfall, rates["h100"], a.DesiredReplicas, rates["a100"], want, a.Reason)
+	code := hybridSnap(2, 1, 0.5, 0, 25)
+	code.ModelID = "code"
+	cases := []struct {
+		name  string
+		snaps []Snapshot
+		pool  map[string]int
+		want  map[string]int // model/variant: desired replicas
+	}{
+		{"one of two H100s refused", []Snapshot{chat(0, 2, 0.5, 0, 40, 0)}, map[string]int{"acc-h100": 1, "acc-a100": 20},
+			map[string]int{"chat/h100": 3, "chat/a100": 2}},
+		{"both H100s refused", []Snapshot{chat(0, 2, 0.5, 0, 40, 0)}, map[string]int{"acc-h100": 0, "acc-a100": 20},
+			map[string]int{"chat/h100": 2, "chat/a100": 4}},
+		{"an H100 refused for a sliver of planned rate", []Snapshot{chat(0, 2, 0.5, 0, 24, 0)}, map[string]int{"acc-h100": 0, "acc-a100": 20},
+			map[string]int{"chat/h100": 2, "chat/a100": 1}},
+		{"the A100 already serving counts", []Snapshot{chat(1, 2, 0.5, 0, 40, 0)}, map[string]int{"acc-h100": 0, "acc-a100": 20},
+			map[string]int{"chat/h100": 2, "chat/a100": 4}},
+		{"the backlog waiting upstream counts", []Snapshot{chat(0, 2, 0.5, 0, 40, 150)}, map[string]int{"acc-h100": 0, "acc-a100": 20},
+			map[string]int{"chat/h100": 2, "chat/a100": 5}},
+		{"the H100 the model adds anyway counts", []Snapshot{chat(2, 2, 0.85, 6, 40, 0)}, map[string]int{"acc-h100": 20, "acc-a100": 0},
+			map[string]int{"chat/h100": 3, "chat/a100": 2}},
+		{"A100s are left for the next model", []Snapshot{chat(0, 2, 0.5, 0, 40, 0), code}, map[string]int{"acc-h100": 0, "acc-a100": 6},
+			map[string]int{"chat/h100": 2, "chat/a100": 4, "code/h100": 1, "code/a100": 4}},
 	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := map[string]VariantDecision{}
+			rates := map[string]float64{}
+			demand := 0.0 // the chat model's planned rate and upstream backlog
+			upstream := 0 // the chat model's requests waiting upstream
+			for _, s := range tc.snaps {
+				if s.ModelID == "chat" {
+					upstream = s.WaitingDemand.Requests
+				}
+			}
+			for _, r := range decideAll(t, tc.snaps, tc.pool) {
+				for _, vo := range r.Decision.Proactive.Variants {
+					rates[vo.Name] = vo.SustainableRate
+				}
+				for _, v := range r.Decision.Variants {
+					got[r.ModelID+"/"+v.Name] = v
+				}
+				if fo := r.Decision.Proactive.Forecast; r.ModelID == "chat" {
+					demand = fo.Planned + float64(upstream)/fo.Horizon.Seconds()
+				}
+			}
+			for k, w := range tc.want {
+				if got[k].DesiredReplicas != w {
+					t.Errorf("%s %d, want %d (%s)", k, got[k].DesiredReplicas, w, got[k].Reason)
+				}
+			}
+			// The chat model's replicas cover its demand, without an A100 to spare.
+			h, a := got["chat/h100"].DesiredReplicas, got["chat/a100"].DesiredReplicas
+			if c := float64(h)*rates["h100"] + float64(a)*rates["a100"]; c < demand || c-rates["a100"] >= demand {
+				t.Errorf("chat sustains %.2f/s on %d H100 and %d A100: want its %.2f/s covered without an A100 to spare", c, h, a, demand)
+			}
+		})
+	}
+}
+
+// decideAll decides one snapshot with Decide and the pool as its free GPUs, or several
+// with DecideCycle sharing the pool, and fails the test on an error.
+func decideAll(t *testing.T, snaps []Snapshot, pool map[string]int) []CycleResult {
+	t.Helper()
+	if len(snaps) == 1 {
+		s := snaps[0]
+		s.FreeGPUs = pool
+		return []CycleResult{{ModelID: s.ModelID, Namespace: s.Namespace, Decision: mustDecide(t, s)}}
+	}
+	res := DecideCycle(snaps, pool)
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	return res
 }
 
 // TestHybridPriorityFirst: with one shared pool, a Premium model gets GPUs before a

@@ -18,7 +18,7 @@ func copyInventory(free map[string]int) map[string]int {
 // (nil: unlimited). Only whole replicas are granted; what a variant cannot get is
 // offered to its alternatives in order, and whatever is left is said in the reason.
 func (p *plan) grant(pool map[string]int) {
-	for _, r := range p.requests {
+	for k, r := range p.requests {
 		first := &p.variants[r.variant]
 		got, note := take(first, r.replicas, pool)
 		if got > 0 {
@@ -34,7 +34,7 @@ func (p *plan) grant(pool map[string]int) {
 		} else {
 			first.reason = fmt.Sprintf("hold: GPU limit: %s; +%d not granted (%s)", note, r.replicas, r.prefix)
 		}
-		left = p.grantAlternatives(r, left, first.state.Name, pool)
+		left = p.grantAlternatives(r, left, first.state.Name, pool, p.requests[k+1:])
 		if left > 0 {
 			p.reason += fmt.Sprintf("; GPU limit: %d replica(s) could not be granted", left)
 		}
@@ -43,14 +43,22 @@ func (p *plan) grant(pool map[string]int) {
 }
 
 // grantAlternatives offers replicas the preferred variant could not get to the next
-// variants in order, and returns how many are still not granted.
+// variants in order, and returns how many are still not granted. queued are the plan's
+// scale-ups still to be granted after r.
 //
 // With rates (HYBRID) the offer is the capacity not granted: an alternative is asked
-// for as many replicas as carry it at its own rate.
-func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[string]int) int {
+// for as many replicas as carry it at its own rate. That capacity is at most the demand
+// the model's replicas leave uncovered, so that a whole refused replica asked for a sliver
+// of planned rate does not become several replicas elsewhere, which the capacity floor
+// would then keep from other models.
+func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[string]int, queued []scaleUp) int {
 	capacity := 0.0 // HYBRID: the rate still to place
 	if r.rates != nil {
 		capacity = float64(left) * r.rates[r.variant]
+	}
+	if capacity > 0 {
+		capacity = min(capacity, max(0, p.uncovered(r, queued)))
+		left = int(math.Ceil(capacity/r.rates[r.variant] - 1e-9))
 	}
 	for _, ai := range r.alternatives {
 		if left == 0 {
@@ -76,6 +84,26 @@ func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[st
 		left = max(0, int(math.Ceil(capacity/r.rates[r.variant]-1e-9)))
 	}
 	return left
+}
+
+// uncovered is the part of a HYBRID scale-up's demand that neither the replicas desired
+// so far nor the plan's scale-ups still to be granted sustain.
+func (p *plan) uncovered(r scaleUp, queued []scaleUp) float64 {
+	u := r.demand - p.sustained(r.rates)
+	for _, q := range queued {
+		u -= float64(q.replicas) * r.rates[q.variant]
+	}
+	return u
+}
+
+// sustained is the rate the plan's desired replicas sustain at the given per-replica
+// rates, what a refused scale-up's stand-ins need not carry again.
+func (p *plan) sustained(rates []float64) float64 {
+	c := 0.0
+	for i := range p.variants {
+		c += float64(p.variants[i].desired) * rates[i]
+	}
+	return c
 }
 
 // take gives a variant as many of want replicas as its headroom and the pool allow,

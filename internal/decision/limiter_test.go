@@ -58,3 +58,51 @@ func TestGPULimiterDoesNotMutateInventory(t *testing.T) {
 		t.Fatalf("inventory mutated: %v", s.FreeGPUs)
 	}
 }
+
+// TestGrantAlternativesCapacityLeft: in HYBRID the variants standing in for a refused
+// one are asked for the fewest replicas that carry the refused replicas' rate, capped by
+// the demand the model's replicas (and its scale-ups still to be granted) leave
+// uncovered; without rates (CAPACITY-ONLY) they are offered the replica count.
+func TestGrantAlternativesCapacityLeft(t *testing.T) {
+	rates := []float64{10, 4, 0, 2} // pref, alt, unknown, slow
+	cases := []struct {
+		name    string
+		rates   []float64
+		demand  float64
+		alts    []int
+		pool    map[string]int
+		queued  []scaleUp
+		want    []int // desired per variant afterwards
+		wantOut int   // replicas still not granted
+	}{
+		{"rates nil: the replica count", nil, 0, []int{1}, nil, nil, []int{2, 2, 0, 0}, 0},
+		{"the refused replicas' rate when less than uncovered", rates, 100, []int{1}, nil, nil, []int{2, 5, 0, 0}, 0},
+		{"only the demand left uncovered", rates, 25, []int{1}, nil, nil, []int{2, 2, 0, 0}, 0},
+		{"demand already covered: nothing offered", rates, 18, []int{1}, nil, nil, []int{2, 0, 0, 0}, 0},
+		{"demand covered several times over: nothing taken away", rates, 5, []int{1}, nil, nil, []int{2, 0, 0, 0}, 0},
+		{"queued scale-ups count as covering", rates, 30, []int{1}, nil, []scaleUp{{variant: 3, replicas: 2}}, []int{2, 2, 0, 0}, 0},
+		{"zero alternative rate: the replicas the uncovered rate is worth", rates, 25, []int{2, 1}, nil, nil, []int{2, 0, 1, 0}, 0},
+		{"partial grants: the next alternative carries the rest", rates, 40, []int{1, 3}, map[string]int{"acc-alt": 3, "acc-slow": 2},
+			nil, []int{2, 3, 0, 2}, 1},
+		{"refused variant of unknown rate: nothing placed by rate", []float64{0, 4, 0, 2}, 40, []int{1}, nil, nil, []int{2, 0, 0, 0}, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &plan{}
+			for _, n := range []string{"pref", "alt", "unknown", "slow"} {
+				p.variants = append(p.variants, variantPlan{state: variant(n, 1, 0)})
+			}
+			p.variants[0].desired = 2 // granted so far; 2 more refused
+			r := scaleUp{variant: 0, replicas: 4, alternatives: tc.alts, rates: tc.rates, demand: tc.demand}
+			left := p.grantAlternatives(r, 2, "pref", tc.pool, tc.queued)
+			for i, w := range tc.want {
+				if got := p.variants[i].desired; got != w {
+					t.Errorf("%s %d, want %d (%s)", p.variants[i].state.Name, got, w, p.variants[i].reason)
+				}
+			}
+			if left != tc.wantOut {
+				t.Errorf("%d replica(s) left, want %d", left, tc.wantOut)
+			}
+		})
+	}
+}

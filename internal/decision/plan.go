@@ -55,6 +55,10 @@ type scaleUp struct {
 	// an alternative is offered the capacity the first variant could not get, not its
 	// replica count.
 	rates []float64
+	// demand is the rate the model plans for (HYBRID: planned rate and backlog, as the
+	// solver counts it): the alternatives carry no more than the part of it the model's
+	// replicas leave uncovered.
+	demand float64
 }
 
 // newPlan copies the variants in name order and works out pending and in-flight state.
