@@ -53,7 +53,7 @@ func buildPlan(s *Snapshot) (*plan, error) {
 	if cfg.Version == SaturationV2 {
 		p.analyseV2(samples, cfg)
 	} else {
-		p.analyseV1(samples, cfg)
+		p.analyseV1(s, samples, cfg)
 	}
 	return p, nil
 }

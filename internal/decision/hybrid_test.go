@@ -83,11 +83,12 @@ func TestHybridHoldBlocksRemoval(t *testing.T) {
 	check(t, d, map[string]want{"a100": {desired: 1}, "h100": {desired: 3}})
 }
 
-// TestHybridScaleDownAfterStabilisation: saturation finds a replica safe to remove
-// (a100 2, h100 3); the model gives capacity back only once the planned rate has stayed
-// low for the stabilisation period, and never below the saturation answer of any
-// variant: the capacity answer is a floor per variant, so the A100s it keeps stay
-// however cheaper per request the H100s are.
+// TestHybridScaleDownAfterStabilisation: saturation finds a replica safe to remove; the
+// model gives capacity back only once the planned rate has stayed low for the
+// stabilisation period, and never below the saturation answer of any variant (the
+// capacity answer is a floor per variant). Saturation alone removes the H100, dearer per
+// replica (a100 2, h100 3); in HYBRID it removes the A100, dearer per request (a100 1,
+// h100 4), so the floor the model keeps is the allocation cheaper per request.
 func TestHybridScaleDownAfterStabilisation(t *testing.T) {
 	s := hybridSnap(2, 4, 0.1, 0, 10)
 	d := mustDecide(t, s)
@@ -110,8 +111,13 @@ func TestHybridScaleDownAfterStabilisation(t *testing.T) {
 		t.Fatalf("saturation alone: a100 %d, h100 %d; want 2 and 3", a, h)
 	}
 	a, h := variantByName(t, d, "a100"), variantByName(t, d, "h100")
-	if a.DesiredReplicas != 2 || h.DesiredReplicas != 3 {
-		t.Errorf("after stabilisation: a100 %d, h100 %d; want the saturation answer a100 2, h100 3 (never below it per variant) (%s)", a.DesiredReplicas, h.DesiredReplicas, a.Reason)
+	if a.DesiredReplicas != 1 || h.DesiredReplicas != 4 {
+		t.Errorf("after stabilisation: a100 %d, h100 %d; want HYBRID's saturation answer a100 1, h100 4 (the A100 is dearer per request; never below it per variant) (%s)", a.DesiredReplicas, h.DesiredReplicas, a.Reason)
+	}
+	for _, vo := range d.Proactive.Variants {
+		if w := map[string]int{"a100": 1, "h100": 4}[vo.Name]; vo.CapacityAnswer != w {
+			t.Errorf("%s: capacity answer %d, want %d", vo.Name, vo.CapacityAnswer, w)
+		}
 	}
 }
 

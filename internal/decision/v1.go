@@ -1,6 +1,7 @@
 package decision
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ type v1Figures struct {
 }
 
 // analyseV1 runs the spare-capacity analyser and plans at most one replica of change.
-func (p *plan) analyseV1(samples []sample, cfg SaturationConfig) {
+func (p *plan) analyseV1(s *Snapshot, samples []sample, cfg SaturationConfig) {
 	f := p.v1Measure(samples, cfg)
 	a := &p.analysis
 	a.Analyzer = AnalyzerSaturationV1
@@ -28,13 +29,13 @@ func (p *plan) analyseV1(samples []sample, cfg SaturationConfig) {
 	a.ScaleUpNeeded = up
 	if up {
 		a.Need = v1Need(f, a, cfg)
-		p.planV1Up(signal)
+		p.planV1Up(s, signal)
 		return
 	}
 	safe, why := v1ScaleDownSafe(f, a, cfg)
 	a.ScaleDownSafe = safe
 	if safe {
-		p.planV1Down(why)
+		p.planV1Down(s, why)
 		return
 	}
 	p.reason = "hold: " + signal + "; " + why
@@ -125,9 +126,10 @@ func v1Need(f v1Figures, a *Analysis, cfg SaturationConfig) float64 {
 	return min(1, max(0, need))
 }
 
-// planV1Up asks for one replica on the cheapest variant that has no pending replicas
-// and no change in flight; the others become alternatives for the GPU limiter.
-func (p *plan) planV1Up(signal string) {
+// planV1Up asks for one replica on the cheapest variant (see v1Order) that has no
+// pending replicas and no change in flight; the others become alternatives for the GPU
+// limiter.
+func (p *plan) planV1Up(s *Snapshot, signal string) {
 	cands := make([]int, 0, len(p.variants))
 	for i := range p.variants {
 		v := &p.variants[i]
@@ -145,20 +147,21 @@ func (p *plan) planV1Up(signal string) {
 		p.reason = noVariantForScaleUp(signal, "pending replicas, a change in flight or no headroom")
 		return
 	}
-	slices.SortFunc(cands, p.byCostThenSpare)
+	rank := p.v1Order(s, cands, false)
+	signal += rank.note
 	for _, i := range cands[1:] {
 		p.setReason(i, "%s", heldForPreferred(signal, p.variants[cands[0]].state.Name))
 	}
 	p.reason = "scale-up: " + signal
 	p.requests = append(p.requests, scaleUp{
 		variant: cands[0], replicas: 1, alternatives: cands[1:],
-		prefix: "scale-up: " + signal, label: v1Cheapest,
+		prefix: "scale-up: " + signal, label: rank.label,
 	})
 }
 
-// planV1Down removes one replica from the most expensive variant that has no change in
-// flight and is above its floor.
-func (p *plan) planV1Down(why string) {
+// planV1Down removes one replica from the most expensive variant (see v1Order) that has
+// no change in flight and is above its floor.
+func (p *plan) planV1Down(s *Snapshot, why string) {
 	cands := make([]int, 0, len(p.variants))
 	for i := range p.variants {
 		v := &p.variants[i]
@@ -174,17 +177,74 @@ func (p *plan) planV1Down(why string) {
 		p.reason = noVariantForScaleDown(why)
 		return
 	}
-	slices.SortFunc(cands, func(a, b int) int {
-		if c := tolerantCompare(p.variants[b].state.Cost, p.variants[a].state.Cost); c != 0 {
-			return c
-		}
-		return p.byCostThenSpare(a, b)
-	})
+	rank := p.v1Order(s, cands, true)
+	why += rank.note
 	chosen := &p.variants[cands[0]]
 	for _, i := range cands[1:] {
-		p.setReason(i, "%s", heldForDearer(why, v1Dearer, chosen.state.Name))
+		p.setReason(i, "%s", heldForDearer(why, rank.dearer, chosen.state.Name))
 	}
 	chosen.desired = chosen.base - 1
-	chosen.reason = scaledDown(why, 1, v1Dearest, chosen.state.Name, chosen.state.Cost, "")
+	chosen.reason = scaledDown(why, 1, rank.label, chosen.state.Name, chosen.state.Cost, "")
 	p.reason = "scale-down: " + why
+}
+
+// v1Rank is how v1Order ranked the candidates, for the reasons.
+type v1Rank struct {
+	label  string // the chosen variant's rank, e.g. v1Cheapest
+	dearer string // scale-down: how the others name the one chosen, e.g. v1Dearer
+	note   string // added to the signal: the rates ranked by, or why not by them
+}
+
+// v1Order sorts the candidates of a scale-up cheapest first, or those of a scale-down
+// dearest first. In CAPACITY-ONLY the cost is per replica (ties: spare capacity, then
+// name). In HYBRID it is per sustainable request, the measure the solver ranks by: the
+// variant's cost over the rate one replica sustains within the objectives (ties: the
+// order per replica). The capacity answer is the solver's floor, so a replica added on
+// the variant cheaper per replica would stay however dear per request it is. While the
+// rate of any candidate is unknown the cost per replica decides, and the note says why.
+// A lone candidate needs no ranking.
+func (p *plan) v1Order(s *Snapshot, cands []int, down bool) v1Rank {
+	rank := v1Rank{label: v1Cheapest, dearer: v1Dearer}
+	if down {
+		rank.label = v1Dearest
+	}
+	slices.SortFunc(cands, p.v1PerReplica(down))
+	if s.Proactive == nil || len(cands) < 2 {
+		return rank
+	}
+	rates, known, why := sustainableRates(s, p)
+	if why == "" {
+		why = p.unknownRate(cands, rates, known)
+	}
+	if why != "" {
+		rank.note = "; cheapest per replica (no cost per request: " + why + ")"
+		if down {
+			rank.note = "; most expensive per replica (no cost per request: " + why + ")"
+		}
+		return rank
+	}
+	slices.SortStableFunc(cands, func(a, b int) int { // ties keep the order per replica
+		ca, cb := p.variants[a].state.Cost/rates[a], p.variants[b].state.Cost/rates[b]
+		if down {
+			ca, cb = cb, ca
+		}
+		return tolerantCompare(ca, cb)
+	})
+	rank.label, rank.dearer = v1CheapestPerRequest, v1DearerPerRequest
+	if down {
+		rank.label = v1DearestPerRequest
+	}
+	rank.note = "; by cost per request (" + p.perRequestFigures(cands, rates) + ")"
+	return rank
+}
+
+// v1PerReplica orders by cost per replica: cheapest first for a scale-up, dearest first
+// for a scale-down (ties: spare capacity, then name).
+func (p *plan) v1PerReplica(down bool) func(a, b int) int {
+	if !down {
+		return p.byCostThenSpare
+	}
+	return func(a, b int) int {
+		return cmp.Or(tolerantCompare(p.variants[b].state.Cost, p.variants[a].state.Cost), p.byCostThenSpare(a, b))
+	}
 }

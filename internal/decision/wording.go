@@ -4,10 +4,14 @@ import "fmt"
 
 // The reason phrases of the rules both saturation analysers apply, so that one rule reads
 // the same in v1 and v2. Only the ranking differs (v1 ranks variants by cost per replica,
-// v2 by cost per token of capacity), and the phrases name it.
+// or per sustainable request in HYBRID, v2 by cost per token of capacity), and the
+// phrases name it.
 const (
 	// v1Cheapest and v1Dearest name v1's choice of variant.
 	v1Cheapest, v1Dearest, v1Dearer = "cheapest variant", "most expensive variant", "more expensive variant"
+	// v1CheapestPerRequest and v1DearestPerRequest name v1's choice in HYBRID, by cost per
+	// sustainable request (v1Order).
+	v1CheapestPerRequest, v1DearestPerRequest, v1DearerPerRequest = "cheapest variant per request", "most expensive variant per request", "more expensive variant per request"
 	// v2Cheapest and v2Dearest name v2's choice of variant.
 	v2Cheapest, v2Dearest, v2Dearer = "lowest cost-per-token variant", "highest cost-per-token variant", "higher cost-per-token variant"
 )

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision/forecast"
-	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
 )
 
 // wakeOrder ranks the candidate variants for waking a model at zero. In CAPACITY-ONLY it
@@ -24,15 +23,14 @@ func (p *plan) wakeOrder(s *Snapshot, cands []int) (string, string) {
 	if s.Proactive == nil {
 		return "cheapest variant", ""
 	}
-	rates, expected, why := wakeRates(s, p)
+	rates, known, why := sustainableRates(s, p)
 	if why != "" {
 		return "cheapest variant", why
 	}
-	for _, i := range cands {
-		if rates[i] <= 0 {
-			return "cheapest variant", fmt.Sprintf("the rate variant %s sustains within the objectives is not known yet", p.variants[i].state.Name)
-		}
+	if why := p.unknownRate(cands, rates, known); why != "" {
+		return "cheapest variant", why
 	}
+	expected := expectedRate(s.Proactive)
 	if expected <= 0 {
 		return "cheapest variant", "no traffic forecast learned"
 	}
@@ -43,48 +41,13 @@ func (p *plan) wakeOrder(s *Snapshot, cands []int) (string, string) {
 	return fmt.Sprintf("cheapest variant per request at the expected %s req/s", fmtNum(round3(expected))), ""
 }
 
-// wakeRates is each variant's sustainable rate per replica at the model's learned token
-// mix (from the learned parameters, else the variant's prior; 0 when neither is known or
-// one replica cannot meet the objectives),
-// and the rate the model is expected to see, from the traffic forecast it had (0 when it
-// had none).
-func wakeRates(s *Snapshot, p *plan) ([]float64, float64, string) {
-	in := s.Proactive
+// expectedRate is the rate a model at zero is expected to see when it wakes, from the
+// traffic forecast it had before it slept (0 when it had none).
+func expectedRate(in *ProactiveInput) float64 {
 	settings, err := in.Settings.withDefaults()
-	if err != nil {
-		return nil, 0, "invalid proactive settings"
+	if err != nil || in.State.Forecast.Windows <= 0 {
+		return 0
 	}
-	mix := in.State.Forecast.Mix
-	if mix.Validate() != nil {
-		mix = in.Traffic.Mix
-	}
-	if mix.Validate() != nil {
-		return nil, 0, "no token mix learned"
-	}
-	targets, _, _ := resolveTargets(in.Classes)
-	models := map[string]VariantModel{}
-	for _, vm := range in.Variants {
-		models[vm.Name] = vm
-	}
-	rates := make([]float64, len(p.variants))
-	for i := range p.variants {
-		name := p.variants[i].state.Name
-		vm := models[name]
-		var params perfmodel.Params
-		switch ps := in.State.Variants[name]; {
-		case ps.Known():
-			params = ps.Params
-		case vm.Prior != nil && vm.Prior.Validate() == nil:
-			params = *vm.Prior
-		default:
-			continue
-		}
-		rates[i] = perfmodel.SustainableRate(params, vm.Engine, mix, targets, settings.Attainment)
-	}
-	expected := 0.0
-	if in.State.Forecast.Windows > 0 {
-		fc, _ := forecast.New(settings.Forecaster) // validated in withDefaults
-		expected = max(0, fc.At(in.State.Forecast, 0).Planned)
-	}
-	return rates, expected, ""
+	fc, _ := forecast.New(settings.Forecaster) // validated in withDefaults
+	return max(0, fc.At(in.State.Forecast, 0).Planned)
 }
