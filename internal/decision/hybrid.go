@@ -472,7 +472,8 @@ func (h *hybrid) apply(res solve.Result, capacity []int, rates []float64, fo for
 			v.desired = v.base
 			v.reason = why
 			p.requests = append(p.requests, scaleUp{variant: i, replicas: target - v.base, alternatives: alts,
-				prefix: why, label: "variant", rates: rates, demand: h.demand})
+				prefix: why, label: "variant", rates: rates, demand: h.demand,
+				floor: max(0, min(target, capacity[i])-v.base)})
 			p.analysis.ScaleUpNeeded = true
 			continue
 		}

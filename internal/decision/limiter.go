@@ -47,17 +47,19 @@ func (p *plan) grant(pool map[string]int) {
 // scale-ups still to be granted after r.
 //
 // With rates (HYBRID) the offer is the capacity not granted: an alternative is asked
-// for as many replicas as carry it at its own rate. That capacity is at most the demand
-// the model's replicas leave uncovered, so that a whole refused replica asked for a sliver
-// of planned rate does not become several replicas elsewhere, which the capacity floor
-// would then keep from other models.
+// for as many replicas as carry it at its own rate. Above the refused replicas the
+// capacity answer asked for (r.floor, carried whole as saturation's floor), that capacity
+// is at most the demand the model's replicas leave uncovered, so that a whole refused
+// replica asked for a sliver of planned rate does not become several replicas elsewhere,
+// which the capacity floor would then keep from other models.
 func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[string]int, queued []scaleUp) int {
 	capacity := 0.0 // HYBRID: the rate still to place
 	if r.rates != nil {
 		capacity = float64(left) * r.rates[r.variant]
 	}
 	if capacity > 0 {
-		capacity = min(capacity, max(0, p.uncovered(r, queued)))
+		floor := min(left, max(0, r.floor-(r.replicas-left))) // refused replicas of the capacity answer
+		capacity = min(capacity, max(float64(floor)*r.rates[r.variant], p.uncovered(r, queued)))
 		left = int(math.Ceil(capacity/r.rates[r.variant] - 1e-9))
 	}
 	for _, ai := range r.alternatives {

@@ -106,3 +106,84 @@ func TestGrantAlternativesCapacityLeft(t *testing.T) {
 		})
 	}
 }
+
+// TestHybridGPULimitKeepsTheCapacityAnswer: when the replica the saturation analyser asks
+// for is refused on its variant, its stand-ins carry it whole, as in CAPACITY-ONLY, even
+// where the model's current replicas cover its planned rate: the capacity answer is a
+// floor on the model's capacity, and capping stand-ins at the demand left uncovered
+// applies only to what the optimiser adds above it.
+func TestHybridGPULimitKeepsTheCapacityAnswer(t *testing.T) {
+	for _, rate := range []float64{3, 5, 10} {
+		s := hybridSnap(1, 1, 0.75, 0, rate) // both replicas saturated by KV: the analyser asks for one more
+		s.FreeGPUs = map[string]int{"acc-h100": 0, "acc-a100": 20}
+		d, err := Decide(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Proactive == nil || d.Proactive.CapacityReplicas < 3 {
+			t.Fatalf("rate %v: capacity answer %+v, want 3 replicas or more for the test to mean anything", rate, d.Proactive)
+		}
+		total := 0
+		for _, v := range d.Variants {
+			total += v.DesiredReplicas
+		}
+		if total < d.Proactive.CapacityReplicas {
+			t.Errorf("rate %v: %d replica(s) desired, below the capacity answer's %d: %s | %s | %s",
+				rate, total, d.Proactive.CapacityReplicas, d.Reason, d.Variants[0].Reason, d.Variants[1].Reason)
+		}
+	}
+}
+
+// TestGrantAlternativesCarryTheFloorWhole: the refused replicas the capacity answer asked
+// for are carried whole by the stand-ins, however well the demand is covered; the
+// replicas of the first variant that were granted count towards that floor first.
+func TestGrantAlternativesCarryTheFloorWhole(t *testing.T) {
+	rates := []float64{10, 4}
+	cases := []struct {
+		name   string
+		floor  int
+		demand float64
+		want   int // the stand-in's desired replicas afterwards
+	}{
+		{"no floor, demand covered: nothing offered", 0, 18, 0},
+		{"both refused replicas are the floor's: carried whole", 4, 18, 5},
+		{"the granted replicas fill the floor first: one refused is the floor's", 3, 18, 3},
+		{"the floor met by the granted replicas: the cap applies", 2, 18, 0},
+		{"uncovered demand above the floor's share: the demand decides", 3, 38, 5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &plan{variants: []variantPlan{{state: variant("pref", 1, 0)}, {state: variant("alt", 1, 0)}}}
+			p.variants[0].desired = 2 // granted so far; 2 more refused
+			r := scaleUp{variant: 0, replicas: 4, alternatives: []int{1}, rates: rates, demand: tc.demand, floor: tc.floor}
+			p.grantAlternatives(r, 2, "pref", nil, nil)
+			if got := p.variants[1].desired; got != tc.want {
+				t.Errorf("alt %d, want %d (%s)", got, tc.want, p.variants[1].reason)
+			}
+		})
+	}
+}
+
+// TestGrantPassesOnTheScaleUpsStillToBeGranted: when a HYBRID scale-up is refused in
+// part, the plan's scale-ups after it (not yet granted) count as covering the demand, so
+// its stand-ins carry only what even those leave uncovered; the ones before it are
+// already in the desired replicas.
+func TestGrantPassesOnTheScaleUpsStillToBeGranted(t *testing.T) {
+	rates := []float64{10, 4, 2} // pref, alt, slow
+	p := &plan{}
+	for _, n := range []string{"pref", "alt", "slow"} {
+		p.variants = append(p.variants, variantPlan{state: variant(n, 1, 0)})
+	}
+	p.requests = []scaleUp{
+		{variant: 0, replicas: 4, alternatives: []int{1}, rates: rates, demand: 30},
+		{variant: 2, replicas: 2, rates: rates, demand: 30},
+	}
+	p.grant(map[string]int{"acc-pref": 2, "acc-alt": 20, "acc-slow": 20})
+	// pref gets 2 of 4 (20/s); slow's 2 queued carry 4/s: 6/s left uncovered, 2 A100-like
+	// replicas at 4/s (3 if slow's were not counted, 5 for the whole refused rate).
+	for i, want := range []int{2, 2, 2} {
+		if got := p.variants[i].desired; got != want {
+			t.Errorf("%s %d, want %d (%s)", p.variants[i].state.Name, got, want, p.variants[i].reason)
+		}
+	}
+}

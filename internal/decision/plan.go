@@ -59,6 +59,10 @@ type scaleUp struct {
 	// solver counts it): the alternatives carry no more than the part of it the model's
 	// replicas leave uncovered.
 	demand float64
+	// floor is how many of the replicas the capacity answer asks for (HYBRID): their
+	// stand-ins carry them whole whatever the demand, since saturation's answer is a
+	// floor on the model's capacity.
+	floor int
 }
 
 // newPlan copies the variants in name order and works out pending and in-flight state.

@@ -9,8 +9,8 @@ import "fmt"
 const (
 	// v1Cheapest and v1Dearest name v1's choice of variant.
 	v1Cheapest, v1Dearest, v1Dearer = "cheapest variant", "most expensive variant", "more expensive variant"
-	// v1CheapestPerRequest and v1DearestPerRequest name v1's choice in HYBRID, by cost per
-	// sustainable request (v1Order).
+	// v1CheapestPerRequest, v1DearestPerRequest and v1DearerPerRequest name v1's choice in
+	// HYBRID, by cost per sustainable request (v1Order).
 	v1CheapestPerRequest, v1DearestPerRequest, v1DearerPerRequest = "cheapest variant per request", "most expensive variant per request", "more expensive variant per request"
 	// v2Cheapest and v2Dearest name v2's choice of variant.
 	v2Cheapest, v2Dearest, v2Dearer = "lowest cost-per-token variant", "highest cost-per-token variant", "higher cost-per-token variant"
