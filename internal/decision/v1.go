@@ -159,18 +159,13 @@ func (p *plan) planV1Up(s *Snapshot, signal string) {
 	})
 }
 
-// planV1Down removes one replica from the most expensive variant (see v1Order) that has
-// no change in flight and is above its floor.
+// planV1Down removes one replica from the most expensive variant (see v1Order) among
+// the candidates (see v1DownCandidates).
 func (p *plan) planV1Down(s *Snapshot, why string) {
-	cands := make([]int, 0, len(p.variants))
+	cands := p.v1DownCandidates(s)
 	for i := range p.variants {
-		v := &p.variants[i]
-		switch {
-		case v.inFlight:
-		case v.base <= v.floor():
-			p.setReason(i, "%s", heldAtFloor(v.atFloor(), why))
-		default:
-			cands = append(cands, i)
+		if !slices.Contains(cands, i) {
+			p.setReason(i, "%s", heldAtFloor(p.variants[i].atFloor(), why))
 		}
 	}
 	if len(cands) == 0 {

@@ -186,8 +186,40 @@ func TestV1HybridRanksPerRequest(t *testing.T) {
 		{"up, a variant at its maximum whose rate is unknown does not stop the ranking", withL4(up(1, 1), 2, 0.75, func(v *VariantState) {
 			v.MaxReplicas = ptr(2)
 		}), map[string]want{"h100": {2, ActionScaleUp, "+1 on cheapest variant per request h100"}, "l4": {2, ActionHold, "at maxReplicas 2"}}, upOrder, false},
-		{"down, the A100 at its floor: the H100 gives", down(1, 3),
+		{"down, the A100's last replica goes: the H100s keep serving", down(1, 3),
+			map[string]want{"a100": {0, ActionScaleDown, "-1 on most expensive variant per request a100 (cost 1.79)"}, "h100": {3, ActionHold, "taken from more expensive variant per request a100"}},
+			"scale-down: load of 4 replicas on 3: spare KV 0.667 vs trigger 0.10, spare queue 5.00 vs trigger 3.0; " + downOrder, true},
+		{"down, CAPACITY-ONLY: a variant's last replica stays, the H100 gives", capOnly(down(1, 3)),
 			map[string]want{"h100": {2, ActionScaleDown, "-1 on most expensive variant h100"}, "a100": {1, ActionHold, "hold: at floor 1; scale-down safe"}}, "", false},
+		{"down, the A100 at minReplicas 1: the H100 gives", func() Snapshot {
+			s := down(1, 3)
+			s.Variants[0].MinReplicas = ptr(1)
+			return s
+		}(), map[string]want{"h100": {2, ActionScaleDown, "-1 on most expensive variant h100"}, "a100": {1, ActionHold, "hold: at minReplicas 1; scale-down safe"}}, "", false},
+		{"down, the A100's rate unknown: its last replica stays, the H100 gives", editHybrid(down(1, 3), noPrior("a100")),
+			map[string]want{"h100": {2, ActionScaleDown, "-1 on most expensive variant h100"}, "a100": {1, ActionHold, "hold: at floor 1; scale-down safe"}}, "", false},
+		{"down, the H100's rate unknown: ranked per replica its last replica would go, so it stays", editHybrid(down(3, 1), noPrior("h100")),
+			map[string]want{"a100": {2, ActionScaleDown, "-1 on most expensive variant a100"}, "h100": {1, ActionHold, "hold: at floor 1; scale-down safe"}}, "", false},
+		{"down, no token mix: no last replica goes", editHybrid(down(1, 3), func(in *ProactiveInput) { in.Traffic.Mix = perfmodel.Mix{} }),
+			map[string]want{"h100": {2, ActionScaleDown, "-1 on most expensive variant h100"}, "a100": {1, ActionHold, "hold: at floor 1; scale-down safe"}}, "", false},
+		{"down, no other variant serving: the last replica stays (a second, stale sample)", func() Snapshot {
+			s := down(1, 0)
+			s.Replicas = append(s.Replicas, replica("a100", 1, 0.1, 0))
+			return s
+		}(), map[string]want{"a100": {1, ActionHold, "hold: at floor 1; scale-down safe"}, "h100": {0, ActionHold, ""}},
+			"hold: scale-down safe (load of 2 replicas on 1: spare KV 0.60 vs trigger 0.10, spare queue 5.00 vs trigger 3.0) but every variant is at its floor or has a change in flight", true},
+		{"down, the other variant's replicas not ready: the A100's last replica stays", func() Snapshot {
+			s := down(1, 2)
+			s.Variants[1].ReadyReplicas = 0
+			s.Replicas = append(s.Replicas[:1], replica("a100", 1, 0.1, 0))
+			return s
+		}(), map[string]want{"a100": {1, ActionHold, "hold: at floor 1; scale-down safe"}, "h100": {1, ActionScaleDown, "-1 on most expensive variant h100"}}, "", false},
+		{"down, the other variant going to zero: the A100's last replica stays", func() Snapshot {
+			s := down(1, 1)
+			s.Variants[1].PreviousDesired = ptr(0)
+			return s
+		}(), map[string]want{"a100": {1, ActionHold, "hold: at floor 1; scale-down safe"}, "h100": {0, ActionScaleDown, "change in flight"}},
+			"but every variant is at its floor or has a change in flight", false},
 		{"down, a variant at its minimum whose rate is unknown does not stop the ranking", withL4(down(2, 2), 2, 0.1, func(v *VariantState) {
 			v.MinReplicas = ptr(2)
 		}), map[string]want{"a100": {1, ActionScaleDown, "-1 on most expensive variant per request a100"}, "h100": {2, ActionHold, ""}, "l4": {2, ActionHold, "at minReplicas 2"}},
@@ -246,6 +278,7 @@ func TestV1HybridFloorPerRequest(t *testing.T) {
 	}{
 		{"scale-up: the floor grows on the H100", hybridSnap(1, 1, 0.75, 0, 5), map[string]int{"a100": 1, "h100": 2}, map[string]int{"a100": 1, "h100": 2}},
 		{"scale-down: the A100 goes and the H100s stay", settled(hybridSnap(2, 2, 0.1, 0, 1)), map[string]int{"a100": 1, "h100": 2}, map[string]int{"a100": 1, "h100": 2}},
+		{"scale-down: the A100's last replica goes while the H100s serve", settled(hybridSnap(1, 3, 0.1, 0, 1)), map[string]int{"a100": 0, "h100": 3}, map[string]int{"a100": 0, "h100": 3}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
