@@ -197,14 +197,15 @@ type v1Rank struct {
 // order per replica). The capacity answer is the solver's floor, so a replica added on
 // the variant cheaper per replica would stay however dear per request it is. While the
 // rate of any candidate is unknown the cost per replica decides, and the note says why.
-// A lone candidate needs no ranking.
+// Candidates of equal variantCost (a lone one included) keep the order per replica (the most spare capacity first), as the configuration guide says of the
+// saturation analyser: cost per request ranks only where variantCost tells them apart.
 func (p *plan) v1Order(s *Snapshot, cands []int, down bool) v1Rank {
 	rank := v1Rank{label: v1Cheapest, dearer: v1Dearer}
 	if down {
 		rank.label = v1Dearest
 	}
 	slices.SortFunc(cands, p.v1PerReplica(down))
-	if s.Proactive == nil || len(cands) < 2 {
+	if s.Proactive == nil || p.equalCost(cands) {
 		return rank
 	}
 	rates, known, why := sustainableRates(s, p)
@@ -231,6 +232,17 @@ func (p *plan) v1Order(s *Snapshot, cands []int, down bool) v1Rank {
 	}
 	rank.note = "; by cost per request (" + p.perRequestFigures(cands, rates) + ")"
 	return rank
+}
+
+// equalCost says whether the variants listed all have the same variantCost (within
+// tolerance); true of one variant or none, which need no ranking either.
+func (p *plan) equalCost(idx []int) bool {
+	for _, i := range idx {
+		if tolerantCompare(p.variants[i].state.Cost, p.variants[idx[0]].state.Cost) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // v1PerReplica orders by cost per replica: cheapest first for a scale-up, dearest first

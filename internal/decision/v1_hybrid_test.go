@@ -302,3 +302,33 @@ func TestV1HybridFloorPerRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestV1HybridEqualCostsRankPerReplica: variants of equal variantCost (its default is the
+// same for all) are ranked as the configuration guide says of the saturation analyser,
+// in HYBRID too: a scale-up goes to the variant with the most spare capacity, whatever
+// their rates, and a scale-down never takes a variant's last replica.
+func TestV1HybridEqualCostsRankPerReplica(t *testing.T) {
+	sameCost := func(s Snapshot) Snapshot {
+		for i := range s.Variants {
+			s.Variants[i].Cost = 10
+		}
+		return s
+	}
+	up := sameCost(hybridSnap(2, 2, 0.75, 0, 20))
+	for i := range up.Replicas {
+		if up.Replicas[i].Variant == "a100" {
+			up.Replicas[i].KvCacheUsage = 0.72 // the A100s have the more spare KV
+		}
+	}
+	d := capacityAnswerOnly(t, up)
+	a, h := d.Variants[0], d.Variants[1]
+	if a.DesiredReplicas != 3 || h.DesiredReplicas != 2 || strings.Contains(a.Reason, "per request") {
+		t.Errorf("scale-up: a100 %d, h100 %d, want 3 and 2 by spare capacity (%s | %s)", a.DesiredReplicas, h.DesiredReplicas, a.Reason, h.Reason)
+	}
+	down := sameCost(hybridSnap(1, 3, 0.1, 0, 5))
+	d = capacityAnswerOnly(t, down)
+	a, h = d.Variants[0], d.Variants[1]
+	if a.DesiredReplicas != 1 || h.DesiredReplicas != 2 {
+		t.Errorf("scale-down: a100 %d, h100 %d, want 1 and 2 (the last A100 stays) (%s | %s)", a.DesiredReplicas, h.DesiredReplicas, a.Reason, h.Reason)
+	}
+}

@@ -10,7 +10,8 @@ package decision
 // its variant for good, however dear per request: on the ramp benchmark an A100 added in
 // the first minute, before its rate was known, stayed alone beside the H100s for the whole
 // run, and a router balancing outstanding requests ran it past what it sustains. While a
-// candidate's rate is unknown v1 ranks per replica, and last replicas stay.
+// candidate's rate is unknown, or every variant costs the same (v1 then ranks per replica,
+// see v1Order), last replicas stay.
 func (p *plan) v1DownCandidates(s *Snapshot) []int {
 	may := p.lastReplicaMayGo(s)
 	cands := p.v1Above(may)
@@ -18,7 +19,7 @@ func (p *plan) v1DownCandidates(s *Snapshot) []int {
 		return cands
 	}
 	rates, known, why := sustainableRates(s, p)
-	if why != "" || p.unknownRate(cands, rates, known) != "" {
+	if why != "" || p.unknownRate(cands, rates, known) != "" || p.equalCost(p.all()) {
 		return p.v1Above(nil)
 	}
 	return cands
@@ -68,4 +69,13 @@ func (p *plan) othersServe(i int) bool {
 		}
 	}
 	return false
+}
+
+// all lists every variant's index.
+func (p *plan) all() []int {
+	idx := make([]int, len(p.variants))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
 }
