@@ -33,9 +33,11 @@ type Tuning struct {
 	// CannotMeet is true when no setting up to the dearest step met the target.
 	CannotMeet bool
 	// Unsettled is true when the search did not settle: from every setting it found,
-	// one model one step cheaper still met the target, and so on round after round (the
-	// models move each other's thresholds through a shared GPU inventory). Setting is
-	// then the cheapest run that met the target, not verified as the cheapest there is.
+	// one model one step cheaper still met the target, and so on round after round, or a
+	// later round found a model missing at its dearest step after a run had met the
+	// target (the models move each other's thresholds through a shared GPU inventory).
+	// Setting is then the cheapest run that met the target, not verified as the cheapest
+	// there is.
 	Unsettled bool
 	// Cheaper are the runs with one model's value one step cheaper than Setting; each
 	// missed the target (models already at their cheapest step have none).
@@ -102,6 +104,10 @@ func tune(name string, knob *policy.Knob, simulate func([]float64) (simulator.Po
 			return Tuning{}, err
 		}
 		if t.out.CannotMeet {
+			if t.anyMet() { // an earlier round met it: the models moved each other's thresholds
+				t.out.CannotMeet = false
+				return t.cheapestMet()
+			}
 			return t.bestEffort()
 		}
 		cheaper, err := t.cheaperMeeting(found)
@@ -231,6 +237,11 @@ func (t *tuner) cheaperMeeting(idx []int) ([]int, error) {
 		t.out.Cheaper = append(t.out.Cheaper, t.probe(probe, r))
 	}
 	return nil, nil
+}
+
+// anyMet says whether any run so far met the target.
+func (t *tuner) anyMet() bool {
+	return slices.ContainsFunc(t.out.Probes, func(p Probe) bool { return p.MeetsSLO })
 }
 
 // bestEffort reports the run with the best attainment when no setting meets the target.

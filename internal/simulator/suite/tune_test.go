@@ -161,3 +161,23 @@ func TestTuneUnsettled(t *testing.T) {
 		}
 	}
 }
+
+// TestTuneStuckAfterAMeet: when models move each other's thresholds so that a later round
+// of the search finds a model missing at its dearest step, a setting that met the target
+// earlier is still the answer (the cheapest run that met it, unsettled), not "cannot meet".
+// Here model 1 meets only while model 0 stays at 50, which the search moves it off.
+func TestTuneStuckAfterAMeet(t *testing.T) {
+	f := &fakeRuns{meets: func(m int, s []float64) bool {
+		if m == 0 {
+			return s[0] >= 40
+		}
+		return s[1] >= 50 && s[0] == 50
+	}}
+	got, err := tune("p", countKnob(2, 50), f.simulate, TuneOptions{})
+	if err != nil {
+		t.Fatalf("tune: %v", err)
+	}
+	if got.CannotMeet || !got.Unsettled || !got.Result.MeetsSLO {
+		t.Fatalf("setting %v: cannot meet %v, unsettled %v, meets %v; want the run that met, unsettled", got.Setting, got.CannotMeet, got.Unsettled, got.Result.MeetsSLO)
+	}
+}
