@@ -164,8 +164,8 @@ func (p *plan) planV1Up(s *Snapshot, signal string) {
 func (p *plan) planV1Down(s *Snapshot, why string) {
 	cands := p.v1DownCandidates(s)
 	for i := range p.variants {
-		if !slices.Contains(cands, i) {
-			p.setReason(i, "%s", heldAtFloor(p.variants[i].atFloor(), why))
+		if v := &p.variants[i]; !v.inFlight && !slices.Contains(cands, i) {
+			p.setReason(i, "%s", heldAtFloor(v.atFloor(), why))
 		}
 	}
 	if len(cands) == 0 {

@@ -331,4 +331,30 @@ func TestV1HybridEqualCostsRankPerReplica(t *testing.T) {
 	if a.DesiredReplicas != 1 || h.DesiredReplicas != 2 {
 		t.Errorf("scale-down: a100 %d, h100 %d, want 1 and 2 (the last A100 stays) (%s | %s)", a.DesiredReplicas, h.DesiredReplicas, a.Reason, h.Reason)
 	}
+	lone := sameCost(hybridSnap(1, 3, 0.1, 0, 5))
+	lone.Variants[1].PreviousDesired = ptr(2) // the H100s' change in flight: the A100 is the lone candidate
+	d = capacityAnswerOnly(t, lone)
+	if a = d.Variants[0]; a.DesiredReplicas != 1 {
+		t.Errorf("scale-down, lone candidate: a100 %d, want 1 (the last A100 stays) (%s)", a.DesiredReplicas, a.Reason)
+	}
+}
+
+// TestV1HybridEqualCandidatesKeepTheLastReplica: when the scale-down's candidates share one
+// variantCost, v1 ranks them per replica, so no last replica goes, though another variant
+// of the model costs less.
+func TestV1HybridEqualCandidatesKeepTheLastReplica(t *testing.T) {
+	s := withL4(hybridSnap(1, 3, 0.1, 0, 5), 2, 0.1, func(v *VariantState) { v.MinReplicas = ptr(2) })
+	for i := range s.Variants {
+		if s.Variants[i].Name != "l4" {
+			s.Variants[i].Cost = 10
+		}
+	}
+	d := capacityAnswerOnly(t, s)
+	got := map[string]int{}
+	for _, v := range d.Variants {
+		got[v.Name] = v.DesiredReplicas
+	}
+	if got["a100"] != 1 || got["h100"] != 2 {
+		t.Errorf("a100 %d, h100 %d, want 1 and 2 (candidates of one cost: the last A100 stays): %s", got["a100"], got["h100"], d.Reason)
+	}
 }

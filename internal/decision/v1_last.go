@@ -10,16 +10,19 @@ package decision
 // its variant for good, however dear per request: on the ramp benchmark an A100 added in
 // the first minute, before its rate was known, stayed alone beside the H100s for the whole
 // run, and a router balancing outstanding requests ran it past what it sustains. While a
-// candidate's rate is unknown, or every variant costs the same (v1 then ranks per replica,
-// see v1Order), last replicas stay.
+// candidate's rate is unknown, every variant costs the same, or the candidates do (v1 then
+// ranks per replica, see v1Order), last replicas stay.
 func (p *plan) v1DownCandidates(s *Snapshot) []int {
 	may := p.lastReplicaMayGo(s)
 	cands := p.v1Above(may)
 	if may == nil {
 		return cands
 	}
+	if p.equalCost(p.all()) || len(cands) > 1 && p.equalCost(cands) {
+		return p.v1Above(nil) // v1 ranks per replica (v1Order)
+	}
 	rates, known, why := sustainableRates(s, p)
-	if why != "" || p.unknownRate(cands, rates, known) != "" || p.equalCost(p.all()) {
+	if why != "" || p.unknownRate(cands, rates, known) != "" {
 		return p.v1Above(nil)
 	}
 	return cands
@@ -40,8 +43,8 @@ func (p *plan) v1Above(may []bool) []int {
 
 // lastReplicaMayGo says per variant whether, in HYBRID, a saturation scale-down may take
 // its last replica: its minimum allows zero and another variant keeps serving (see
-// othersServe); v1Above still leaves a change in flight alone. Only the zero policy takes the model itself to zero. Nil in CAPACITY-ONLY
-// and when no variant's last replica may go.
+// othersServe); v1Above still leaves a change in flight alone. Only the zero policy takes
+// the model itself to zero. Nil in CAPACITY-ONLY and when no variant's last replica may go.
 func (p *plan) lastReplicaMayGo(s *Snapshot) []bool {
 	if s.Proactive == nil {
 		return nil
