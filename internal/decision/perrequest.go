@@ -57,6 +57,24 @@ func sustainableRates(s *Snapshot, p *plan) ([]float64, []bool, string) {
 	return rates, known, ""
 }
 
+// variantRates is what sustainableRates returned, kept for the rest of one decision.
+type variantRates struct {
+	rates []float64
+	known []bool
+	why   string
+}
+
+// perRequestRates is sustainableRates computed once per decision: a saturation
+// scale-down asks for the rates to choose its candidates (v1DownCandidates) and again to
+// rank them (v1Order), and each computation is a search per variant.
+func (p *plan) perRequestRates(s *Snapshot) ([]float64, []bool, string) {
+	if p.perRequest == nil {
+		rates, known, why := sustainableRates(s, p)
+		p.perRequest = &variantRates{rates: rates, known: known, why: why}
+	}
+	return p.perRequest.rates, p.perRequest.known, p.perRequest.why
+}
+
 // unknownRate says why the cost per request cannot rank the candidates, naming the first
 // whose rate is not known or is zero (empty when every candidate has a rate).
 func (p *plan) unknownRate(cands []int, rates []float64, known []bool) string {

@@ -11,17 +11,18 @@ import (
 // plan is a decision being built: the analysers fill it, the limiter grants its
 // scale-ups, and finish turns it into a Decision. It never outlives one call.
 type plan struct {
-	modelID   string
-	namespace string
-	variants  []variantPlan // sorted by name
-	analysis  Analysis
-	requests  []scaleUp // scale-ups the GPU limiter still has to grant, in order of need
-	safetyNet bool
-	reason    string
-	freeGPUs  map[string]int
-	proactive *ProactiveOutcome // HYBRID mode only
-	lean      []int             // HYBRID: desired per variant without the stabilisation period
-	share     *share            // HYBRID: what sharing scarce GPUs by coverage needs
+	modelID    string
+	namespace  string
+	variants   []variantPlan // sorted by name
+	analysis   Analysis
+	requests   []scaleUp // scale-ups the GPU limiter still has to grant, in order of need
+	safetyNet  bool
+	reason     string
+	freeGPUs   map[string]int
+	proactive  *ProactiveOutcome // HYBRID mode only
+	lean       []int             // HYBRID: desired per variant without the stabilisation period
+	share      *share            // HYBRID: what sharing scarce GPUs by coverage needs
+	perRequest *variantRates     // HYBRID: sustainableRates, once per decision (perRequestRates)
 	// recovering is set while scale-down waits for signals that came back after a
 	// failure (holdScaleDownWhileRecovering); no replica is given back then either.
 	recovering bool

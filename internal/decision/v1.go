@@ -208,7 +208,7 @@ func (p *plan) v1Order(s *Snapshot, cands []int, down bool) v1Rank {
 	if s.Proactive == nil || p.equalCost(cands) {
 		return rank
 	}
-	rates, known, why := sustainableRates(s, p)
+	rates, known, why := p.perRequestRates(s)
 	if why == "" {
 		why = p.unknownRate(cands, rates, known)
 	}

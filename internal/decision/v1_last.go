@@ -21,7 +21,7 @@ func (p *plan) v1DownCandidates(s *Snapshot) []int {
 	if p.equalCost(p.all()) || len(cands) > 1 && p.equalCost(cands) {
 		return p.v1Above(nil) // v1 ranks per replica (v1Order)
 	}
-	rates, known, why := sustainableRates(s, p)
+	rates, known, why := p.perRequestRates(s)
 	if why != "" || p.unknownRate(cands, rates, known) != "" {
 		return p.v1Above(nil)
 	}
