@@ -2,7 +2,6 @@ package decision
 
 import (
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -68,6 +67,13 @@ type share struct {
 	demand float64
 	rates  []float64
 	floors []int
+	// mins are the variants' lower bounds (minReplicas and the scaling bounds on the
+	// target), below which no floor moves.
+	mins []int
+	// satDown is the variant whose replica the saturation analyser's scale-down took
+	// this cycle (its floor one below what it holds), or -1: that one replica may come
+	// from another variant instead (swapGiver).
+	satDown int
 }
 
 // coverage is the share of the plan's demand (planned rate and backlog) its desired
@@ -125,11 +131,22 @@ func shareWith(plans []*plan, n *plan, i int, left map[string]int) {
 	}
 }
 
-// give is one replica a giver would give: its plan, variant and coverage after giving.
+// give is one replica a giver would give: its plan, variant and coverage after giving,
+// and, when it takes the place of the giver's saturation scale-down, how (swapGiver).
 type give struct {
 	g     *plan
 	j     int
 	after float64
+	swap  *swapped
+}
+
+// undo takes the give back.
+func (x give) undo() {
+	if x.swap != nil {
+		x.g.unswap(x.j, *x.swap)
+		return
+	}
+	x.g.variants[x.j].desired++
 }
 
 // freeReplica has the best givers free need GPUs of variant i's accelerator for plan n,
@@ -146,23 +163,38 @@ func freeReplica(plans []*plan, n *plan, i, promised, need int) (int, bool) {
 	for freed < need {
 		g, j, after := bestGiver(plans, n, acc)
 		if g == nil || priorityRank(g.analysis.Priority) == priorityRank(n.analysis.Priority) && after < before+shareMargin {
-			for _, x := range gives {
-				x.g.variants[x.j].desired++
+			if g, j, after = swapGiver(plans, n, acc, before); g != nil {
+				x := give{g: g, j: j, after: after, swap: g.swap(j)}
+				freed += g.variants[j].state.GPUsPerReplica
+				gives = append(gives, x)
+				continue
+			}
+			for k := len(gives) - 1; k >= 0; k-- {
+				gives[k].undo()
 			}
 			return 0, false
 		}
 		g.variants[j].desired--
 		freed += g.variants[j].state.GPUsPerReplica
-		gives = append(gives, give{g, j, after})
+		gives = append(gives, give{g: g, j: j, after: after})
 	}
 	for _, x := range gives {
 		x.g.variants[x.j].reason += giveReason(x, n, acc, before)
+		if x.swap != nil {
+			k := x.swap.from
+			x.g.variants[k].reason += fmt.Sprintf("; the saturation scale-down's replica comes from variant %s instead, whose %q GPU goes to %s/%s",
+				x.g.variants[x.j].state.Name, acc, n.namespace, n.modelID)
+		}
 	}
 	return freed, true
 }
 
 // giveReason says why a giver gave a replica to plan n.
 func giveReason(x give, n *plan, acc string, before float64) string {
+	if x.swap != nil {
+		return fmt.Sprintf("; gives 1 replica of %q GPUs to %s/%s in place of the %s replica its saturation scale-down took (%s/%s keeps %.0f%% of its planned rate and backlog, %s/%s has %.0f%%)",
+			acc, n.namespace, n.modelID, x.g.variants[x.swap.from].state.Name, x.g.namespace, x.g.modelID, 100*x.after, n.namespace, n.modelID, 100*before)
+	}
 	if priorityRank(x.g.analysis.Priority) > priorityRank(n.analysis.Priority) {
 		return fmt.Sprintf("; gives way with 1 replica of %q GPUs to %s/%s of a higher priority (%s/%s keeps %.0f%% of its planned rate and backlog, %s/%s has %.0f%%)",
 			acc, n.namespace, n.modelID, x.g.namespace, x.g.modelID, 100*x.after, n.namespace, n.modelID, 100*before)
@@ -175,22 +207,130 @@ func giveReason(x give, n *plan, acc string, before float64) string {
 // replica, and its coverage after giving: of the lowest priority, then left best
 // covered; nil when no model may give.
 func bestGiver(plans []*plan, n *plan, acc string) (*plan, int, float64) {
-	var best *plan
-	bi, br, bc := -1, 0, math.Inf(-1)
+	var best pick
 	for _, g := range plans {
-		r := priorityRank(g.analysis.Priority)
-		if g == n || g.share == nil || r < priorityRank(n.analysis.Priority) {
+		if !g.mayGiveTo(n) {
 			continue
 		}
 		for j := range g.variants {
-			gv := &g.variants[j]
-			if gv.state.Accelerator != acc || gv.state.GPUsPerReplica <= 0 || gv.gpuShortfall > 0 || gv.desired <= g.share.floors[j] || gv.desired > gv.base || !g.mayGiveBack(j) {
-				continue
-			}
-			if c := g.coverage(j, -1); r > br || r == br && c > bc {
-				best, bi, br, bc = g, j, r, c
+			if g.mayGive(j, acc) && g.variants[j].desired > g.share.floors[j] {
+				best.consider(g, j, g.coverage(j, -1))
 			}
 		}
 	}
-	return best, bi, bc
+	return best.g, best.j, best.c
+}
+
+// pick is the giver chosen so far: its plan, variant, priority rank and coverage after.
+type pick struct {
+	g *plan
+	j int
+	r int
+	c float64
+}
+
+// consider keeps variant j of giver g, left with coverage c after giving, when it goes
+// before the pick so far: of a lower priority, then better covered.
+func (b *pick) consider(g *plan, j int, c float64) {
+	r := priorityRank(g.analysis.Priority)
+	if b.g == nil || r > b.r || r == b.r && c > b.c {
+		*b = pick{g: g, j: j, r: r, c: c}
+	}
+}
+
+// mayGiveTo says whether plan g may give to plan n at all: a HYBRID plan other than n,
+// of n's priority or a lower one.
+func (g *plan) mayGiveTo(n *plan) bool {
+	return g != n && g.share != nil && priorityRank(g.analysis.Priority) >= priorityRank(n.analysis.Priority)
+}
+
+// mayGive says whether variant j may give a replica of accelerator acc: it frees tracked
+// GPUs there, is not short of them itself, was granted nothing this cycle, and its
+// scale-down does not wait (mayGiveBack).
+func (g *plan) mayGive(j int, acc string) bool {
+	gv := &g.variants[j]
+	return gv.state.Accelerator == acc && gv.state.GPUsPerReplica > 0 && gv.gpuShortfall == 0 && gv.desired <= gv.base && g.mayGiveBack(j)
+}
+
+// swapped is what a swap changed, to undo it.
+type swapped struct {
+	from      int  // the variant the saturation scale-down took a replica from
+	restored  bool // that replica was kept (the model had not kept it already)
+	floorFrom int  // the giver's floor on variant j before the swap
+}
+
+// satDownVariant is the variant whose replica the saturation analyser's scale-down took
+// this cycle, its floor the capacity answer one below what it holds, or -1 (v1 takes one
+// replica a cycle; a change in flight is not the scale-down's).
+func (p *plan) satDownVariant(capacity []int) int {
+	for i := range p.variants {
+		if v := &p.variants[i]; capacity[i] == v.base-1 && p.share.floors[i] == capacity[i] && !v.inFlight {
+			return i
+		}
+	}
+	return -1
+}
+
+// swapGiver is the plan and variant on accelerator acc that may give plan n a replica in
+// place of the one its saturation scale-down took this cycle from a variant on another
+// accelerator. Saturation asked for one replica fewer, judged on the replica count, not
+// for that variant's replica in particular (v1 takes it from the variant dearest per
+// request), so while GPUs of acc run short the replica may come from acc instead: the
+// giver's total stays at the capacity answer's. Its floor otherwise pins the giver's
+// replicas on acc (a model past its peak keeps its H100s while it sheds A100s one a
+// cycle). The giver must qualify as in bestGiver and, at the same priority, stay better
+// covered after the swap than n is before (by shareMargin); it never goes below its
+// minimum on acc, and gives this way once a cycle (one replica is all saturation gave).
+func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, float64) {
+	var best pick
+	for _, g := range plans {
+		if !g.mayGiveTo(n) || g.share.satDown < 0 {
+			continue
+		}
+		x := g.share.satDown
+		if g.variants[x].state.Accelerator == acc || g.variants[x].desired < g.share.floors[x] {
+			continue
+		}
+		same := priorityRank(g.analysis.Priority) == priorityRank(n.analysis.Priority)
+		for j := range g.variants {
+			if j == x || !g.mayGive(j, acc) || g.variants[j].inFlight || g.variants[j].desired <= g.share.mins[j] {
+				continue
+			}
+			c := g.coverage(j, -1)
+			if g.variants[x].desired == g.share.floors[x] {
+				c += g.share.rates[x] / max(g.share.demand, minDemand) // the replica kept
+			}
+			if !same || c >= before+shareMargin {
+				best.consider(g, j, c)
+			}
+		}
+	}
+	return best.g, best.j, best.c
+}
+
+// swap gives one replica of variant j in place of the replica the saturation scale-down
+// took from variant share.satDown: the floor moves from j to it, and that replica stays
+// unless the model had kept it anyway.
+func (p *plan) swap(j int) *swapped {
+	x := p.share.satDown
+	sw := &swapped{from: x, restored: p.variants[x].desired == p.share.floors[x], floorFrom: p.share.floors[j]}
+	if sw.restored {
+		p.variants[x].desired++
+	}
+	p.share.floors[x]++
+	p.variants[j].desired--
+	p.share.floors[j] = min(p.share.floors[j], p.variants[j].desired)
+	p.share.satDown = -1
+	return sw
+}
+
+// unswap undoes swap.
+func (p *plan) unswap(j int, sw swapped) {
+	if sw.restored {
+		p.variants[sw.from].desired--
+	}
+	p.share.floors[sw.from]--
+	p.variants[j].desired++
+	p.share.floors[j] = sw.floorFrom
+	p.share.satDown = sw.from
 }

@@ -93,12 +93,15 @@ func (h *hybrid) run() {
 	backlog := h.backlog(rates, fo.Horizon)
 	h.demand = math.Max(fo.Planned+backlog, minDemand)
 	problem := solve.Problem{Demand: h.demand, Keep: keep}
-	p.share = &share{demand: problem.Demand, rates: rates}
+	p.share = &share{demand: problem.Demand, rates: rates, satDown: -1}
 	for i := range p.variants {
 		sv := h.solverVariant(i, rates[i], capacity[i])
 		problem.Variants = append(problem.Variants, sv)
 		p.share.floors = append(p.share.floors, sv.Floor)
+		lo, _, _, _ := p.variants[i].bounds()
+		p.share.mins = append(p.share.mins, lo)
 	}
+	p.share.satDown = p.satDownVariant(capacity)
 	res := solve.Solve(problem)
 	out.Short = res.Short
 	h.apply(res, capacity, rates, fo, keepWhy)
