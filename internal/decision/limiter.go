@@ -47,20 +47,21 @@ func (p *plan) grant(pool map[string]int) {
 // scale-ups still to be granted after r.
 //
 // With rates (HYBRID) the offer is the capacity not granted: an alternative is asked
-// for as many replicas as carry it at its own rate. Above the refused replicas the
-// capacity answer asked for (r.floor, carried whole as saturation's floor), that capacity
-// is at most the demand the model's replicas leave uncovered, so that a whole refused
-// replica asked for a sliver of planned rate does not become several replicas elsewhere,
-// which the capacity floor would then keep from other models.
+// for as many replicas as carry it at its own rate. That capacity is at most the demand
+// the model's replicas leave uncovered, so that a whole refused replica asked for a
+// sliver of planned rate does not become several replicas elsewhere, which the capacity
+// floor would then keep from other models. The refused replicas the capacity answer
+// asked for (r.floor) are carried replica for replica, as in CAPACITY-ONLY, however well
+// the demand is covered: saturation's answer is a count of replicas, and the floor.
 func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[string]int, queued []scaleUp) int {
 	capacity := 0.0 // HYBRID: the rate still to place
+	floor := 0      // HYBRID: the capacity answer's refused replicas still to stand in for
 	if r.rates != nil {
-		capacity = float64(left) * r.rates[r.variant]
-	}
-	if capacity > 0 {
-		floor := min(left, max(0, r.floor-(r.replicas-left))) // refused replicas of the capacity answer
-		capacity = min(capacity, max(float64(floor)*r.rates[r.variant], p.uncovered(r, queued)))
-		left = int(math.Ceil(capacity/r.rates[r.variant] - 1e-9))
+		floor = min(left, max(0, r.floor-(r.replicas-left)))
+		if r.rates[r.variant] > 0 {
+			capacity = max(0, min(float64(left)*r.rates[r.variant], p.uncovered(r, queued)))
+			left = max(floor, p.worth(r, capacity))
+		}
 	}
 	for _, ai := range r.alternatives {
 		if left == 0 {
@@ -68,7 +69,7 @@ func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[st
 		}
 		want := left
 		if r.rates != nil && r.rates[ai] > 0 {
-			want = int(math.Ceil(capacity/r.rates[ai] - 1e-9))
+			want = max(floor, int(math.Ceil(capacity/r.rates[ai]-1e-9)))
 		}
 		alt := &p.variants[ai]
 		got, note := take(alt, want, pool)
@@ -78,14 +79,24 @@ func (p *plan) grantAlternatives(r scaleUp, left int, denied string, pool map[st
 		}
 		alt.reason = fmt.Sprintf("%s; +%d on variant %s (cost %s): %s %s could not get GPUs",
 			r.prefix, got, alt.state.Name, fmtNum(alt.state.Cost), r.label, denied)
+		floor = max(0, floor-got)
 		if r.rates == nil || r.rates[ai] <= 0 {
 			left -= got
 			continue
 		}
-		capacity -= float64(got) * r.rates[ai]
-		left = max(0, int(math.Ceil(capacity/r.rates[r.variant]-1e-9)))
+		capacity = max(0, capacity-float64(got)*r.rates[ai])
+		if r.rates[r.variant] > 0 {
+			left = max(floor, p.worth(r, capacity))
+		} else {
+			left -= got
+		}
 	}
 	return left
+}
+
+// worth is how many replicas of the refused variant a rate still to place is worth.
+func (p *plan) worth(r scaleUp, capacity float64) int {
+	return int(math.Ceil(capacity/r.rates[r.variant] - 1e-9))
 }
 
 // uncovered is the part of a HYBRID scale-up's demand that neither the replicas desired

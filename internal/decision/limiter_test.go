@@ -134,10 +134,12 @@ func TestHybridGPULimitKeepsTheCapacityAnswer(t *testing.T) {
 	}
 }
 
-// TestGrantAlternativesCarryTheFloorWhole: the refused replicas the capacity answer asked
-// for are carried whole by the stand-ins, however well the demand is covered; the
-// replicas of the first variant that were granted count towards that floor first.
-func TestGrantAlternativesCarryTheFloorWhole(t *testing.T) {
+// TestGrantAlternativesCarryTheFloorReplicaForReplica: the refused replicas the capacity
+// answer asked for are carried replica for replica by the stand-ins, however well the
+// demand is covered (saturation's answer is a count of replicas); the replicas of the
+// first variant that were granted count towards that floor first, and demand left
+// uncovered beyond the floor is carried at the stand-in's rate.
+func TestGrantAlternativesCarryTheFloorReplicaForReplica(t *testing.T) {
 	rates := []float64{10, 4}
 	cases := []struct {
 		name   string
@@ -146,21 +148,45 @@ func TestGrantAlternativesCarryTheFloorWhole(t *testing.T) {
 		want   int // the stand-in's desired replicas afterwards
 	}{
 		{"no floor, demand covered: nothing offered", 0, 18, 0},
-		{"both refused replicas are the floor's: carried whole", 4, 18, 5},
-		{"the granted replicas fill the floor first: one refused is the floor's", 3, 18, 3},
+		{"both refused replicas are the floor's: two stand-ins", 4, 18, 2},
+		{"the granted replicas fill the floor first: one refused is the floor's", 3, 18, 1},
 		{"the floor met by the granted replicas: the cap applies", 2, 18, 0},
-		{"uncovered demand above the floor's share: the demand decides", 3, 38, 5},
+		{"uncovered demand beyond the floor: the demand decides", 3, 38, 5},
+		{"uncovered demand worth less than the floor: the floor decides", 4, 22, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &plan{variants: []variantPlan{{state: variant("pref", 1, 0)}, {state: variant("alt", 1, 0)}}}
 			p.variants[0].desired = 2 // granted so far; 2 more refused
 			r := scaleUp{variant: 0, replicas: 4, alternatives: []int{1}, rates: rates, demand: tc.demand, floor: tc.floor}
-			p.grantAlternatives(r, 2, "pref", nil, nil)
+			if left := p.grantAlternatives(r, 2, "pref", nil, nil); left != 0 {
+				t.Errorf("%d replica(s) left, want 0", left)
+			}
 			if got := p.variants[1].desired; got != tc.want {
 				t.Errorf("alt %d, want %d (%s)", got, tc.want, p.variants[1].reason)
 			}
 		})
+	}
+}
+
+// TestHybridGPULimitStandsInReplicaForReplica: a saturation scale-up on a model whose
+// planned rate its replicas cover, its H100 refused, is one A100, as in CAPACITY-ONLY:
+// on the scarce-GPU benchmark a queue blip at 6 requests/s became five A100s, the H100's
+// rate carried whole, and the A100s another model's ramp needed were gone.
+func TestHybridGPULimitStandsInReplicaForReplica(t *testing.T) {
+	s := hybridSnap(0, 1, 0.75, 0, 3) // the H100 saturated by KV: the analyser asks for one more
+	s.FreeGPUs = map[string]int{"acc-h100": 0, "acc-a100": 20}
+	d, err := Decide(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Proactive == nil || d.Proactive.CapacityReplicas != 2 {
+		t.Fatalf("capacity answer %+v, want 2 replicas for the test to mean anything", d.Proactive)
+	}
+	for _, v := range d.Variants {
+		if want := map[string]int{"a100": 1, "h100": 1}[v.Name]; v.DesiredReplicas != want {
+			t.Errorf("%s %d, want %d: %s", v.Name, v.DesiredReplicas, want, v.Reason)
+		}
 	}
 }
 
