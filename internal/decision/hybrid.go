@@ -31,6 +31,12 @@ const minDemand = 1e-6
 func (p *plan) runProactive(s *Snapshot) {
 	in := s.Proactive
 	out := &ProactiveOutcome{State: cloneState(in.State)}
+	for name, m := range p.rankRates {
+		if out.State.RankRates == nil {
+			out.State.RankRates = map[string]RateMemo{}
+		}
+		out.State.RankRates[name] = m
+	}
 	p.proactive = out
 	settings, err := in.Settings.withDefaults()
 	if a := p.analysis.Analyzer; a == AnalyzerScaleToZero && err == nil && settings.KeepWarm {
@@ -569,6 +575,7 @@ func round3(f float64) float64 {
 func cloneState(s ProactiveState) ProactiveState {
 	s.Variants = maps.Clone(s.Variants)
 	s.Rates = maps.Clone(s.Rates)
+	s.RankRates = maps.Clone(s.RankRates)
 	s.Planned = slices.DeleteFunc(slices.Clone(s.Planned), func(p PlannedRate) bool {
 		return !(p.Rate >= 0) || math.IsInf(p.Rate, 1)
 	})

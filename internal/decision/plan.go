@@ -19,10 +19,11 @@ type plan struct {
 	safetyNet  bool
 	reason     string
 	freeGPUs   map[string]int
-	proactive  *ProactiveOutcome // HYBRID mode only
-	lean       []int             // HYBRID: desired per variant without the stabilisation period
-	share      *share            // HYBRID: what sharing scarce GPUs by coverage needs
-	perRequest *variantRates     // HYBRID: sustainableRates, once per decision (perRequestRates)
+	proactive  *ProactiveOutcome   // HYBRID mode only
+	lean       []int               // HYBRID: desired per variant without the stabilisation period
+	share      *share              // HYBRID: what sharing scarce GPUs by coverage needs
+	perRequest *variantRates       // HYBRID: sustainableRates, once per decision (perRequestRates)
+	rankRates  map[string]RateMemo // HYBRID: the rates sustainableRates computed, for ProactiveState.RankRates
 	// recovering is set while scale-down waits for signals that came back after a
 	// failure (holdScaleDownWhileRecovering); no replica is given back then either.
 	recovering bool

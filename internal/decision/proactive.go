@@ -103,6 +103,11 @@ type ProactiveState struct {
 	// from, so that it is recomputed only when they move by more than 1%. Not worth
 	// persisting: losing it costs one computation.
 	Rates map[string]RateMemo `json:"-"`
+	// RankRates remember, the same way, the rates the saturation analyser ranks variants
+	// by in HYBRID (per sustainable request, at the configured attainment, from the
+	// state before the window is learned): a search per variant each cycle otherwise,
+	// and most of a steady decision's time.
+	RankRates map[string]RateMemo `json:"-"`
 }
 
 // RateMemo is a sustainable rate with the inputs it was computed from.

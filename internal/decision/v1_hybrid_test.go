@@ -2,6 +2,7 @@ package decision
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +357,42 @@ func TestV1HybridEqualCandidatesKeepTheLastReplica(t *testing.T) {
 	}
 	if got["a100"] != 1 || got["h100"] != 2 {
 		t.Errorf("a100 %d, h100 %d, want 1 and 2 (candidates of one cost: the last A100 stays): %s", got["a100"], got["h100"], d.Reason)
+	}
+}
+
+// TestV1HybridRankRatesRemembered: the rates v1 ranks by in HYBRID are remembered in the
+// learned state and reused the next cycle while their inputs stay within 1%, so that a
+// steady decision does not search each variant's rate again; inputs that moved further
+// are computed afresh.
+func TestV1HybridRankRatesRemembered(t *testing.T) {
+	rh := defaultRate(paramsH100, engineH100)
+	s := hybridSnap(1, 1, 0.75, 0, 10) // v1 scales up and ranks the two variants
+	d := mustDecide(t, s)
+	m, ok := d.Proactive.State.RankRates["h100"]
+	if !ok || math.Abs(m.Rate-rh) > 1e-9 {
+		t.Fatalf("remembered h100 rate %+v (present %v), want %.4f", m, ok, rh)
+	}
+	for _, c := range []struct {
+		name  string
+		edit  func(*RateMemo)
+		shown float64
+	}{
+		{"inputs unchanged: the remembered rate ranks", func(*RateMemo) {}, 99},
+		{"a parameter 0.5% off: still remembered", func(m *RateMemo) { m.Params.Beta *= 1.005 }, 99},
+		{"a parameter 5% off: computed afresh", func(m *RateMemo) { m.Params.Beta *= 1.05 }, rh},
+		{"another attainment: computed afresh", func(m *RateMemo) { m.Attainment = 0.9 }, rh},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			memo := m
+			memo.Rate = 99 // a figure the reason can only show if the memo was used
+			c.edit(&memo)
+			next := editHybrid(s, func(in *ProactiveInput) {
+				in.State.RankRates = map[string]RateMemo{"h100": memo}
+			})
+			d := mustDecide(t, next)
+			if want := rateFigure("h100", c.shown, 2.99); !strings.Contains(d.Reason, want) {
+				t.Errorf("reason lacks %q: %s", want, d.Reason)
+			}
+		})
 	}
 }
