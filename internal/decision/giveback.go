@@ -96,7 +96,8 @@ const shareMargin = 0.05
 // first, whatever their coverage; then models of the same priority give by coverage,
 // the share of their planned rate and backlog their replicas sustain: the one left best
 // covered gives, while it stays better covered after giving than the short model is
-// before. Only replicas above a variant's floor (its minimum and the capacity answer) go,
+// before. Only replicas above a variant's floor (its minimum and the capacity answer) go
+// (or, once a cycle, one in place of the replica v1's scale-down took: swapGiver),
 // none the giver was granted this cycle, none that frees no tracked GPU, and none while
 // its scale-down waits (mayGiveBack). GPUs left free in the pool, and those giveBack
 // released in the same cycle, count first; givers give only when together they free a
@@ -273,18 +274,22 @@ func (p *plan) satDownVariant(capacity []int) int {
 
 // swapGiver is the plan and variant on accelerator acc that may give plan n a replica in
 // place of the one its saturation scale-down took this cycle from a variant on another
-// accelerator. Saturation asked for one replica fewer, judged on the replica count, not
-// for that variant's replica in particular (v1 takes it from the variant dearest per
-// request), so while GPUs of acc run short the replica may come from acc instead: the
-// giver's total stays at the capacity answer's. Its floor otherwise pins the giver's
-// replicas on acc (a model past its peak keeps its H100s while it sheds A100s one a
-// cycle). The giver must qualify as in bestGiver and, at the same priority, stay better
-// covered after the swap than n is before (by shareMargin); it never goes below its
-// minimum on acc, and gives this way once a cycle (one replica is all saturation gave).
+// accelerator. The saturation analyser v1 asked for one replica fewer, judged on the
+// replica count ("load of N replicas on N-1"), not for that variant's replica in
+// particular (in HYBRID it takes it from the variant dearest per request), so while GPUs
+// of acc run short the replica may come from acc instead, provided that variant costs no
+// less per replica: the one v1 takes in CAPACITY-ONLY. The giver's total stays at the
+// capacity answer's; this is the one exception to the per-variant floor, which otherwise
+// pins the giver's replicas on acc (a model past its peak keeps its H100s while it sheds
+// A100s one a cycle). Not under v2, which judges by tokens, so that a replica of another
+// variant does not stand for the one it removed. The giver must qualify as in bestGiver
+// and, at the same priority, stay better covered after the swap than n is before (by
+// shareMargin); it never goes below its minimum on acc, and gives this way once a cycle
+// (one replica is all saturation gave).
 func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, float64) {
 	var best pick
 	for _, g := range plans {
-		if !g.mayGiveTo(n) || g.share.satDown < 0 {
+		if !g.mayGiveTo(n) || g.share.satDown < 0 || g.analysis.Analyzer != AnalyzerSaturationV1 {
 			continue
 		}
 		x := g.share.satDown
@@ -293,7 +298,8 @@ func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, 
 		}
 		same := priorityRank(g.analysis.Priority) == priorityRank(n.analysis.Priority)
 		for j := range g.variants {
-			if j == x || !g.mayGive(j, acc) || g.variants[j].inFlight || g.variants[j].desired <= g.share.mins[j] {
+			if j == x || !g.mayGive(j, acc) || g.variants[j].inFlight || g.variants[j].desired <= g.share.mins[j] ||
+				tolerantCompare(g.variants[j].state.Cost, g.variants[x].state.Cost) < 0 {
 				continue
 			}
 			c := g.coverage(j, -1)

@@ -18,11 +18,13 @@ func swapHolderSnap(rate, kv float64) Snapshot {
 }
 
 // TestShareBySwap: a model short of H100s gets one from a model whose saturation
-// scale-down took an A100 and whose answer pins its H100s: the H100 goes in place of
-// that A100, which stays, so the giver keeps the capacity answer's replica count. Never
-// without a saturation scale-down, never below the H100's minimum, never when the giver
-// would be left less covered than the short model is (by the margin), once a cycle, and
-// not at all when the GPUs freed do not make a whole replica.
+// scale-down (v1) took an A100 and whose answer pins its H100s: the H100 goes in place
+// of that A100, which stays, so the giver keeps the capacity answer's replica count.
+// Never without a v1 scale-down (v2 judges by tokens), never for an H100 cheaper per
+// replica than the A100 (v1 would not take it in CAPACITY-ONLY), never below the H100's
+// minimum, never when the giver would be left less covered than the short model is (by
+// the margin), once a cycle, and not at all when the GPUs freed do not make a whole
+// replica.
 func TestShareBySwap(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -46,6 +48,15 @@ func TestShareBySwap(t *testing.T) {
 		}, 3, 2, true},
 		{"the scale-down's variant on the short accelerator too: nothing moves", 38, 0.2, 40, func(h, _ *Snapshot) {
 			h.Variants[0].Accelerator = "acc-h100"
+		}, 4, 1, false},
+		{"the H100 cheaper per replica than the A100: v1 would not take it, nothing moves", 38, 0.2, 40, func(h, _ *Snapshot) {
+			h.Variants[1].Cost = 1.5
+		}, 4, 1, false},
+		{"saturation v2, which judges by tokens: its A100 scale-down stands, nothing moves", 38, 0.5, 40, func(h, _ *Snapshot) {
+			h.Saturation.Version = SaturationV2
+			for i := range h.Replicas {
+				h.Replicas[i].NumGPUBlocks = map[string]int64{"a100": 400, "h100": 3200}[h.Replicas[i].Variant] // 6,400 and 51,200 tokens
+			}
 		}, 4, 1, false},
 	}
 	for _, c := range cases {

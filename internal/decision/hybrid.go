@@ -37,6 +37,7 @@ func (p *plan) runProactive(s *Snapshot) {
 		}
 		out.State.RankRates[name] = m
 	}
+	p.pruneMemos(&out.State)
 	p.proactive = out
 	settings, err := in.Settings.withDefaults()
 	if a := p.analysis.Analyzer; a == AnalyzerScaleToZero && err == nil && settings.KeepWarm {
@@ -415,7 +416,8 @@ func (h *hybrid) capacityAnswer() []int {
 // for every variant (its minimum and the saturation analyser's answer for it, whichever
 // is higher): the model may add replicas ahead of saturation, never remove replicas
 // saturation says are needed, so the model's total capacity never falls below the
-// capacity answer's either. A change in flight is never cut short, and a variant whose
+// capacity answer's either (GPUs permitting; sharing scarce GPUs may move one replica of
+// v1's scale-down to another variant, swapGiver). A change in flight is never cut short, and a variant whose
 // parameters are not known yet is left at the capacity answer.
 func (h *hybrid) solverVariant(i int, rate float64, capAnswer int) solve.Variant {
 	v := &h.p.variants[i]
@@ -568,6 +570,15 @@ func round3(f float64) float64 {
 	}
 	scale := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(f))))
 	return math.Round(f*scale) / scale
+}
+
+// pruneMemos drops the remembered rates of variants the model no longer has.
+func (p *plan) pruneMemos(st *ProactiveState) {
+	gone := func(name string, _ RateMemo) bool {
+		return !slices.ContainsFunc(p.variants, func(v variantPlan) bool { return v.state.Name == name })
+	}
+	maps.DeleteFunc(st.Rates, gone)
+	maps.DeleteFunc(st.RankRates, gone)
 }
 
 // cloneState copies the state so the caller's maps and slices are never written, and

@@ -108,7 +108,7 @@ func TestGrantAlternativesCapacityLeft(t *testing.T) {
 }
 
 // TestHybridGPULimitKeepsTheCapacityAnswer: when the replica the saturation analyser asks
-// for is refused on its variant, its stand-ins carry it whole, as in CAPACITY-ONLY, even
+// for is refused on its variant, it has a stand-in, as in CAPACITY-ONLY, even
 // where the model's current replicas cover its planned rate: the capacity answer is a
 // floor on the model's capacity, and capping stand-ins at the demand left uncovered
 // applies only to what the optimiser adds above it.

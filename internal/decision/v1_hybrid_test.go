@@ -363,7 +363,7 @@ func TestV1HybridEqualCandidatesKeepTheLastReplica(t *testing.T) {
 // TestV1HybridRankRatesRemembered: the rates v1 ranks by in HYBRID are remembered in the
 // learned state and reused the next cycle while their inputs stay within 1%, so that a
 // steady decision does not search each variant's rate again; inputs that moved further
-// are computed afresh.
+// are computed afresh, and the memos of a variant the model no longer has are dropped.
 func TestV1HybridRankRatesRemembered(t *testing.T) {
 	rh := defaultRate(paramsH100, engineH100)
 	s := hybridSnap(1, 1, 0.75, 0, 10) // v1 scales up and ranks the two variants
@@ -371,6 +371,17 @@ func TestV1HybridRankRatesRemembered(t *testing.T) {
 	m, ok := d.Proactive.State.RankRates["h100"]
 	if !ok || math.Abs(m.Rate-rh) > 1e-9 {
 		t.Fatalf("remembered h100 rate %+v (present %v), want %.4f", m, ok, rh)
+	}
+	gone := editHybrid(s, func(in *ProactiveInput) {
+		in.State.RankRates = map[string]RateMemo{"l4": m}
+		in.State.Rates = map[string]RateMemo{"l4": m}
+	})
+	st := mustDecide(t, gone).Proactive.State
+	if _, kept := st.RankRates["l4"]; kept {
+		t.Errorf("the rank memo of a variant the model no longer has is kept: %+v", st.RankRates)
+	}
+	if _, kept := st.Rates["l4"]; kept {
+		t.Errorf("the rate memo of a variant the model no longer has is kept: %+v", st.Rates)
 	}
 	for _, c := range []struct {
 		name  string
