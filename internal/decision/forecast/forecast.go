@@ -66,6 +66,9 @@ type State struct {
 	// Busy is the smoothed length of the busy spells between idle ones.
 	BusySince time.Time     `json:"busySince,omitzero"`
 	Busy      time.Duration `json:"busy,omitempty"`
+	// UpSince is when the rate rose above a fifth of Peak during an idle spell; the spell
+	// ends only once it has stayed up for resumeTime, so that a trickle does not end it.
+	UpSince time.Time `json:"upSince,omitzero"`
 	// Windows counts the observations taken.
 	Windows int `json:"windows"`
 }

@@ -107,15 +107,27 @@ func (h Holt) Update(s State, o Observation, now time.Time) State {
 // idleShare is the share of the recent peak below which traffic counts as idle.
 const idleShare = 0.2
 
+// resumeTime is how long traffic must stay above idleShare of its peak to end an idle
+// spell: a request or two during a lull (one window above the line) is not the traffic
+// coming back, and ending the spell on it would let go at once of the capacity held over
+// the lull for the burst that follows.
+const resumeTime = time.Minute
+
 // trackGaps follows the recent peak rate and the idle spells the traffic came back from.
 func trackGaps(next *State, prev State, rate float64, dt time.Duration, now time.Time) {
 	next.Peak = math.Max(rate, prev.Peak*math.Exp2(-dt.Seconds()/(30*time.Minute).Seconds()))
 	next.Gap = time.Duration(float64(prev.Gap) * math.Exp2(-dt.Seconds()/time.Hour.Seconds()))
-	next.LowSince, next.BusySince, next.Busy = prev.LowSince, prev.BusySince, prev.Busy
+	next.LowSince, next.BusySince, next.Busy, next.UpSince = prev.LowSince, prev.BusySince, prev.Busy, prev.UpSince
 	if next.BusySince.IsZero() && next.LowSince.IsZero() {
 		next.BusySince = now
 	}
 	low := rate < idleShare*next.Peak
+	switch {
+	case low:
+		next.UpSince = time.Time{}
+	case !next.LowSince.IsZero() && next.UpSince.IsZero():
+		next.UpSince = now
+	}
 	switch {
 	case low && next.LowSince.IsZero():
 		next.LowSince = now
@@ -126,10 +138,9 @@ func trackGaps(next *State, prev State, rate float64, dt time.Duration, now time
 			}
 		}
 		next.BusySince = time.Time{}
-	case !low && !next.LowSince.IsZero():
-		next.Gap = max(next.Gap, now.Sub(next.LowSince))
-		next.LowSince = time.Time{}
-		next.BusySince = now
+	case !low && !next.LowSince.IsZero() && now.Sub(next.UpSince) >= resumeTime:
+		next.Gap = max(next.Gap, next.UpSince.Sub(next.LowSince))
+		next.LowSince, next.BusySince, next.UpSince = time.Time{}, next.UpSince, time.Time{}
 	}
 }
 

@@ -125,8 +125,9 @@ func TestWeight(t *testing.T) {
 func TestHoltTracksIdleSpells(t *testing.T) {
 	h := DefaultHolt()
 	// One window every 30 s: busy 0–90 s, idle at 9/s (18% of the peak) 120–180 s,
-	// busy 210–300 s, idle at 330 s, back at 360 s.
-	rates := []float64{50, 50, 50, 50, 9, 9, 9, 50, 50, 50, 50, 0, 50}
+	// busy 210–300 s, idle at 330 s, back at 360 s; a spell ends once the traffic has
+	// stayed back for resumeTime (a minute: at 270 s and 420 s).
+	rates := []float64{50, 50, 50, 50, 9, 9, 9, 50, 50, 50, 50, 0, 50, 50, 50}
 	var s State
 	for i, r := range rates {
 		s = h.Update(s, Observation{Rate: r}, t0.Add(time.Duration(i)*30*time.Second))
@@ -141,10 +142,18 @@ func TestHoltTracksIdleSpells(t *testing.T) {
 	if f.Busy != 105*time.Second {
 		t.Errorf("busy spells of 90 s and 120 s: Busy %v, want their mean 1m45s", f.Busy)
 	}
-	// Gaps: 90 s (120–210 s), decayed over the 150 s since, then 30 s (330–360 s).
+	// Gaps: 90 s (120–210 s, known at 270 s), decayed over the 150 s since, then 30 s
+	// (330–360 s).
 	wantGap := 90 * time.Second.Seconds() * math.Exp2(-150.0/3600)
 	if f.Gap.Seconds() < wantGap-0.01 || f.Gap.Seconds() > wantGap+0.01 || f.Idle != 0 {
 		t.Errorf("idle spells of 90 s then 30 s: Gap %v, Idle %v; want the longer, decayed, %.2fs, and not idle", f.Gap, f.Idle, wantGap)
+	}
+
+	// Trickles during a lull (single windows above a fifth of the peak, a minute apart,
+	// idle between) do not end it: the idle time counts from the lull's start.
+	s = feed(h, []float64{50, 50, 50, 0, 0, 0, 0, 20, 0, 20, 0}, 30*time.Second)
+	if f := h.At(s, time.Minute); f.Idle != 210*time.Second {
+		t.Errorf("idle since 90 s with single windows at 20/s at 210 s and 270 s, at 300 s: Idle %v, want 3m30s", f.Idle)
 	}
 
 	s = feed(h, append([]float64{50, 50}, repeat(0, 60)...), 30*time.Second)
