@@ -278,8 +278,10 @@ func (p *plan) satDownVariant(capacity []int) int {
 // replica count ("load of N replicas on N-1"), not for that variant's replica in
 // particular (in HYBRID it takes it from the variant dearest per request), so while GPUs
 // of acc run short the replica may come from acc instead, provided that variant costs no
-// less per replica: the one v1 takes in CAPACITY-ONLY. The giver's total stays at the
-// capacity answer's; this is the one exception to the per-variant floor, which otherwise
+// less per replica than the one v1 took (v1 takes the dearest per replica in
+// CAPACITY-ONLY) and the replica v1 took can stay within its variant's maximum. The
+// giver's replica count stays at the capacity answer's (not its sustainable rate: an H100
+// goes where an A100 would have); this is the one exception to the per-variant floor, which otherwise
 // pins the giver's replicas on acc (a model past its peak keeps its H100s while it sheds
 // A100s one a cycle). Not under v2, which judges by tokens, so that a replica of another
 // variant does not stand for the one it removed. The giver must qualify as in bestGiver
@@ -293,8 +295,9 @@ func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, 
 			continue
 		}
 		x := g.share.satDown
-		if g.variants[x].state.Accelerator == acc || g.variants[x].desired < g.share.floors[x] {
-			continue
+		restore := g.variants[x].desired == g.share.floors[x]
+		if g.variants[x].state.Accelerator == acc || g.variants[x].desired < g.share.floors[x] || restore && g.variants[x].headroom() == 0 {
+			continue // nothing to put back in place of the replica given, or no room for it under the variant's maximum
 		}
 		same := priorityRank(g.analysis.Priority) == priorityRank(n.analysis.Priority)
 		for j := range g.variants {
@@ -303,7 +306,7 @@ func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, 
 				continue
 			}
 			c := g.coverage(j, -1)
-			if g.variants[x].desired == g.share.floors[x] {
+			if restore {
 				c += g.share.rates[x] / max(g.share.demand, minDemand) // the replica kept
 			}
 			if !same || c >= before+shareMargin {

@@ -52,6 +52,12 @@ func TestShareBySwap(t *testing.T) {
 		{"the H100 cheaper per replica than the A100: v1 would not take it, nothing moves", 38, 0.2, 40, func(h, _ *Snapshot) {
 			h.Variants[1].Cost = 1.5
 		}, 4, 1, false},
+		{"the A100 at its maximum once scaled down: it could not stay, nothing moves", 38, 0.2, 40, func(h, _ *Snapshot) {
+			h.Variants[0].MaxReplicas = ptr(1)
+		}, 4, 1, false},
+		{"the A100 bounded by an HPA's maximum: nothing moves", 38, 0.2, 40, func(h, _ *Snapshot) {
+			h.Variants[0].Scaler = &ScalerBounds{Kind: "HorizontalPodAutoscaler", Name: "hpa", MinReplicas: 0, MaxReplicas: 1}
+		}, 4, 1, false},
 		{"saturation v2, which judges by tokens: its A100 scale-down stands, nothing moves", 38, 0.5, 40, func(h, _ *Snapshot) {
 			h.Saturation.Version = SaturationV2
 			for i := range h.Replicas {
