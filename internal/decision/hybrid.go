@@ -284,16 +284,7 @@ func (h *hybrid) learnable(vm VariantModel) VariantModel {
 // sustainable is the variant's per-replica sustainable rate, from the memo when its
 // inputs have not moved.
 func (h *hybrid) sustainable(name string, p perfmodel.Params, e perfmodel.Engine, mix perfmodel.Mix) float64 {
-	st := &h.out.State
-	if m, ok := st.Rates[name]; ok && m.reusable(p, e, mix, h.out.Targets, h.sizing) {
-		return m.Rate
-	}
-	r := perfmodel.SustainableRate(p, e, mix, h.out.Targets, h.sizing)
-	if st.Rates == nil {
-		st.Rates = map[string]RateMemo{}
-	}
-	st.Rates[name] = RateMemo{Params: p, Engine: e, Mix: mix, Targets: slices.Clone(h.out.Targets), Attainment: h.sizing, Rate: r}
-	return r
+	return memoisedRate(&h.out.State.Rates, name, p, e, mix, h.out.Targets, h.sizing)
 }
 
 // learnOne starts or continues learning for variant i: from its prior when it has

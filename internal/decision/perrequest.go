@@ -2,7 +2,6 @@ package decision
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/workload-variant-autoscaler/wva/internal/decision/perfmodel"
@@ -62,18 +61,10 @@ func sustainableRates(s *Snapshot, p *plan) ([]float64, []bool, string) {
 // cycle left when its inputs have not moved; what it computes is kept in the plan for
 // the next cycle (runProactive passes it on in the learned state).
 func (p *plan) rankRate(memo map[string]RateMemo, name string, params perfmodel.Params, e perfmodel.Engine, mix perfmodel.Mix, targets []perfmodel.Target, attainment float64) float64 {
-	if m, ok := p.rankRates[name]; ok && m.reusable(params, e, mix, targets, attainment) {
-		return m.Rate
-	}
 	if m, ok := memo[name]; ok && m.reusable(params, e, mix, targets, attainment) {
 		return m.Rate
 	}
-	r := perfmodel.SustainableRate(params, e, mix, targets, attainment)
-	if p.rankRates == nil {
-		p.rankRates = map[string]RateMemo{}
-	}
-	p.rankRates[name] = RateMemo{Params: params, Engine: e, Mix: mix, Targets: slices.Clone(targets), Attainment: attainment, Rate: r}
-	return r
+	return memoisedRate(&p.rankRates, name, params, e, mix, targets, attainment)
 }
 
 // variantRates is what sustainableRates returned, kept for the rest of one decision.

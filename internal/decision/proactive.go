@@ -120,6 +120,21 @@ type RateMemo struct {
 	Rate       float64
 }
 
+// memoisedRate is the sustainable rate for these inputs: from memos when the entry for
+// name answers for them (reusable), else computed and remembered there (the map made when
+// nil). The optimiser's sizing and v1's ranking keep one memo each.
+func memoisedRate(memos *map[string]RateMemo, name string, p perfmodel.Params, e perfmodel.Engine, mix perfmodel.Mix, targets []perfmodel.Target, attainment float64) float64 {
+	if m, ok := (*memos)[name]; ok && m.reusable(p, e, mix, targets, attainment) {
+		return m.Rate
+	}
+	r := perfmodel.SustainableRate(p, e, mix, targets, attainment)
+	if *memos == nil {
+		*memos = map[string]RateMemo{}
+	}
+	(*memos)[name] = RateMemo{Params: p, Engine: e, Mix: mix, Targets: slices.Clone(targets), Attainment: attainment, Rate: r}
+	return r
+}
+
 // reusable reports whether the memo answers for these inputs (within 1%).
 func (m RateMemo) reusable(p perfmodel.Params, e perfmodel.Engine, mix perfmodel.Mix, targets []perfmodel.Target, attainment float64) bool {
 	close := func(a, b float64) bool { return math.Abs(a-b) <= 0.01*math.Abs(b) }
