@@ -27,7 +27,7 @@ func explain(err error, o PrometheusOptions) error {
 		return fmt.Errorf("prometheus TLS certificate is not trusted (check PROMETHEUS_CA_CERT_PATH): %w", err)
 	case isProtocolVersionAlert(err):
 		return fmt.Errorf("prometheus offers no TLS version WVA accepts (TLS 1.2 or later is required; enable it in Prometheus's TLS settings): %w", err)
-	case isTLSAlert(err):
+	case isTLSAlert(err), clientCertRequired(err):
 		return fmt.Errorf("prometheus refused the TLS handshake (mutual TLS: check PROMETHEUS_CLIENT_CERT_PATH and PROMETHEUS_CLIENT_KEY_PATH): %w", err)
 	case errors.As(err, &apiErr) && apiErr.Type == promv1.ErrClient:
 		return fmt.Errorf("prometheus rejected the request (authorisation: check the bearer token): %w", err)
@@ -43,7 +43,7 @@ func diagnostic(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var apiErr *promv1.Error
 	return errors.As(err, &hostErr) || errors.As(err, &authErr) || errors.As(err, &certErr) || isTLSAlert(err) ||
-		(errors.As(err, &apiErr) && apiErr.Type == promv1.ErrClient)
+		clientCertRequired(err) || (errors.As(err, &apiErr) && apiErr.Type == promv1.ErrClient)
 }
 
 // isProtocolVersionAlert reports whether the handshake failed because the two sides share
@@ -61,6 +61,13 @@ func isTLSAlert(err error) bool {
 	return errors.As(err, &alert) || errors.As(err, &rec) || strings.Contains(err.Error(), "remote error: tls:")
 }
 
+// clientCertRequired reports whether the request failed on a connection whose server
+// asked for a client certificate WVA has none of.
+func clientCertRequired(err error) bool {
+	var certErr *clientCertRequiredError
+	return errors.As(err, &certErr)
+}
+
 // retryable reports whether another attempt might succeed: network failures, timeouts
 // and server errors, but not TLS or authorisation failures or rejected queries.
 func retryable(err error) bool {
@@ -68,7 +75,7 @@ func retryable(err error) bool {
 	var authErr x509.UnknownAuthorityError
 	var certErr *tls.CertificateVerificationError
 	if errors.Is(err, context.Canceled) || errors.As(err, &hostErr) || errors.As(err, &authErr) ||
-		errors.As(err, &certErr) || isTLSAlert(err) {
+		errors.As(err, &certErr) || isTLSAlert(err) || clientCertRequired(err) {
 		return false
 	}
 	var apiErr *promv1.Error

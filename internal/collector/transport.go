@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,7 +57,8 @@ type PrometheusOptions struct {
 // bundle, the client certificate, the server name, and the bearer token. The token is
 // added by a wrapper that never logs it.
 func NewRoundTripper(o PrometheusOptions) (http.RoundTripper, error) {
-	tlsConfig, err := newTLSConfig(o)
+	asked := &certRequest{}
+	tlsConfig, err := newTLSConfig(o, asked)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +69,7 @@ func NewRoundTripper(o PrometheusOptions) (http.RoundTripper, error) {
 	t := base.Clone()
 	t.TLSClientConfig = tlsConfig
 	t.MaxIdleConnsPerHost = 16
-	var rt http.RoundTripper = answerLimit{next: t, limit: maxAnswerBytes}
+	var rt http.RoundTripper = answerLimit{next: clientCertHint{next: t, asked: asked}, limit: maxAnswerBytes}
 	switch {
 	case o.BearerToken != "" || o.BearerTokenFile != "":
 		rt = &bearerRoundTripper{next: rt, token: newTokenSource(o.BearerToken, o.BearerTokenFile)}
@@ -79,8 +82,9 @@ func NewRoundTripper(o PrometheusOptions) (http.RoundTripper, error) {
 	return rt, nil
 }
 
-// newTLSConfig turns the options into a tls.Config.
-func newTLSConfig(o PrometheusOptions) (*tls.Config, error) {
+// newTLSConfig turns the options into a tls.Config. Without a client certificate,
+// asked records whether a server asked for one.
+func newTLSConfig(o PrometheusOptions, asked *certRequest) (*tls.Config, error) {
 	c := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		ServerName:         o.ServerName,
@@ -106,6 +110,59 @@ func newTLSConfig(o PrometheusOptions) (*tls.Config, error) {
 			return nil, fmt.Errorf("load Prometheus client certificate: %w", err)
 		}
 		c.Certificates = []tls.Certificate{cert}
+	} else {
+		c.GetClientCertificate = asked.none
 	}
 	return c, nil
+}
+
+// certRequest remembers that a server asked for a client certificate WVA has none of,
+// and whether a request has succeeded since: a server that only asks accepts the client
+// anyway. A server that requires one refuses the client only after a TLS 1.3 handshake
+// has finished, so most requests sharing the connection see it merely close (a broken
+// pipe, an HTTP/2 connection closed); the request is what explains them.
+type certRequest struct{ asked, accepted atomic.Bool }
+
+// refused reports whether a server asked for a client certificate and has answered no
+// request without one.
+func (c *certRequest) refused() bool { return c.asked.Load() && !c.accepted.Load() }
+
+// none answers a server's certificate request with no certificate, as Go does by
+// default, and remembers that it was asked.
+func (c *certRequest) none(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	c.asked.Store(true)
+	return &tls.Certificate{}, nil
+}
+
+// clientCertRequiredError is a request that failed on a connection whose server asked
+// for a client certificate WVA did not have: mutual TLS is not configured.
+type clientCertRequiredError struct{ Err error }
+
+func (e *clientCertRequiredError) Error() string {
+	return "the server asked for a client certificate and none is configured: " + e.Err.Error()
+}
+
+func (e *clientCertRequiredError) Unwrap() error { return e.Err }
+
+// clientCertHint marks the transport failures that follow a refused client
+// certificate request; a timeout or a cancelled request is left as it is.
+type clientCertHint struct {
+	next  http.RoundTripper
+	asked *certRequest
+}
+
+func (h clientCertHint) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := h.next.RoundTrip(req)
+	if err == nil {
+		h.asked.accepted.Store(true)
+		return resp, nil
+	}
+	if !h.asked.refused() || req.Context().Err() != nil {
+		return resp, err
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return resp, err
+	}
+	return resp, &clientCertRequiredError{Err: err}
 }

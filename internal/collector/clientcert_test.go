@@ -1,0 +1,83 @@
+package collector
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A server that requires a client certificate refuses a client without one after the
+// TLS 1.3 handshake has finished, so over HTTP/2 most concurrent queries see only their
+// shared connection closing. Every one of them must still say which setting to fix,
+// not only the one that happened to read the alert.
+func TestEveryQueryOfARefusedConnectionNamesTheClientCertificate(t *testing.T) {
+	pki := newTestPKI(t)
+	srv := emptyPrometheus(t, pki, tls.RequireAndVerifyClientCert)
+
+	opts := PrometheusOptions{BaseURL: srv.URL, CAFile: pki.caFile, Timeout: 5 * time.Second}
+	const rounds, queries = 20, 9
+	for round := range rounds {
+		src, err := NewPrometheusSource(opts, Windows{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make([]error, queries)
+		var wg sync.WaitGroup
+		for i := range queries {
+			wg.Go(func() { _, errs[i] = src.queryOnce(context.Background(), "up", time.Now()) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err == nil || !diagnostic(err) || retryable(err) || !strings.Contains(err.Error(), "PROMETHEUS_CLIENT_CERT_PATH") {
+				t.Fatalf("round %d query %d: error %v, want a final error naming PROMETHEUS_CLIENT_CERT_PATH", round, i, err)
+			}
+		}
+	}
+}
+
+// A server that asks for a client certificate but serves a client without one has not
+// refused it: when it later goes away, the failure is an ordinary, retryable one.
+func TestAnOptionalClientCertificateRequestDoesNotExplainLaterFailures(t *testing.T) {
+	pki := newTestPKI(t)
+	srv := emptyPrometheus(t, pki, tls.VerifyClientCertIfGiven)
+	src, err := NewPrometheusSource(PrometheusOptions{BaseURL: srv.URL, CAFile: pki.caFile, Timeout: 5 * time.Second}, Windows{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.queryOnce(context.Background(), "up", time.Now()); err != nil {
+		t.Fatalf("a server that only asks for a client certificate refused the query: %v", err)
+	}
+	srv.CloseClientConnections()
+	srv.Close()
+	_, err = src.queryOnce(context.Background(), "up", time.Now())
+	if err == nil || clientCertRequired(err) || !retryable(err) || strings.Contains(err.Error(), "PROMETHEUS_CLIENT_CERT_PATH") {
+		t.Fatalf("error %v, want a retryable connection failure that does not blame the client certificate", err)
+	}
+}
+
+// emptyPrometheus is an HTTP/2 TLS server answering every query with an empty vector,
+// with the given client-certificate policy.
+func emptyPrometheus(t *testing.T, pki *testPKI, auth tls.ClientAuthType) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+	}))
+	cert, err := tls.LoadX509KeyPair(pki.serverCert, pki.serverKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.EnableHTTP2 = true
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: auth, ClientCAs: pki.pool, MinVersion: tls.VersionTLS12}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
