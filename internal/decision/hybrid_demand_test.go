@@ -1,6 +1,7 @@
 package decision
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,44 @@ func TestHybridIdleHoldKeepsCapacityThroughALull(t *testing.T) {
 	d = mustDecide(t, lull(false))
 	if got := variantByName(t, d, "h100").DesiredReplicas; got >= 4 {
 		t.Errorf("no lull: h100 %d, want capacity given back after the 3-minute period (%s)", got, d.Reason)
+	}
+}
+
+// TestHybridIdleTaperReleasesTheHoldInStep: once the hold has passed, the rate held over
+// the lull is released in step over a second hold, not at once: all of it while the
+// hold lasts, half of it half-way through the second, nothing after it.
+func TestHybridIdleTaperReleasesTheHoldInStep(t *testing.T) {
+	for _, c := range []struct {
+		idle time.Duration
+		keep float64
+		why  string
+	}{
+		{5 * time.Minute, 40, "highest planned rate of the last 8m"},
+		{15 * time.Minute, 20, "50% of the 40.0/s held over the idle spell"},
+		{21 * time.Minute, 0.5, "highest planned rate of the last 3m"},
+	} {
+		s := hybridSnap(0, 4, 0.1, 0, 0.5)
+		s.Proactive.State.Since = t0.Add(-time.Hour)
+		s.Proactive.State.Planned = []PlannedRate{{At: t0.Add(-c.idle - time.Minute), Rate: 40}}
+		s.Proactive.State.Forecast = forecast.State{Level: 0.5, Peak: 40, LowSince: t0.Add(-c.idle), Mix: convMix, Updated: t0.Add(-30 * time.Second), Windows: 20}
+		d := mustDecide(t, s)
+		if got := d.Proactive.Keep; math.Abs(got-c.keep) > 1e-9 || !strings.Contains(d.Reason, c.why) {
+			t.Errorf("%v into a lull with a 10-minute hold: keeps %v/s, want %v/s (%q in %s)", c.idle, got, c.keep, c.why, d.Reason)
+		}
+	}
+}
+
+// TestIdleTaperSteps: the share kept is 1 when the hold ends, falls in step, and is 0
+// before the hold ends (the hold itself keeps everything) and from one hold later.
+func TestIdleTaperSteps(t *testing.T) {
+	hold := 10 * time.Minute
+	for _, c := range []struct {
+		idle time.Duration
+		want float64
+	}{{0, 0}, {9 * time.Minute, 0}, {10 * time.Minute, 1}, {12 * time.Minute, 0.8}, {15 * time.Minute, 0.5}, {20 * time.Minute, 0}, {time.Hour, 0}} {
+		if got := idleTaper(forecast.Forecast{Idle: c.idle}, hold); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("idleTaper(idle %v, hold %v) = %v, want %v", c.idle, hold, got, c.want)
+		}
 	}
 }
 
