@@ -296,7 +296,7 @@ func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, 
 		}
 		x := g.share.satDown
 		restore := g.variants[x].desired == g.share.floors[x]
-		if g.variants[x].state.Accelerator == acc || g.variants[x].desired < g.share.floors[x] || restore && g.variants[x].headroom() == 0 {
+		if g.variants[x].state.Accelerator == acc || g.variants[x].desired < g.share.floors[x] || !g.variants[x].keeps(restore) {
 			continue // nothing to put back in place of the replica given, or no room for it under the variant's maximum
 		}
 		same := priorityRank(g.analysis.Priority) == priorityRank(n.analysis.Priority)
@@ -342,4 +342,17 @@ func (p *plan) unswap(j int, sw swapped) {
 	p.variants[j].desired++
 	p.share.floors[j] = sw.floorFrom
 	p.share.satDown = sw.from
+}
+
+// keeps reports whether the variant can keep, within its upper bound, the replica a swap
+// puts back in place of the one given: its count, one more when the swap restores it. A
+// count the model kept above the bound (a variant already over its maximum) is clamped
+// later, and the replica would not stay.
+func (v *variantPlan) keeps(restore bool) bool {
+	kept := v.desired
+	if restore {
+		kept++
+	}
+	_, _, hi, _ := v.bounds()
+	return kept <= hi
 }
