@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -134,35 +135,53 @@ func (c *certRequest) none(*tls.CertificateRequestInfo) (*tls.Certificate, error
 	return &tls.Certificate{}, nil
 }
 
-// clientCertRequiredError is a request that failed on a connection whose server asked
-// for a client certificate WVA did not have: mutual TLS is not configured.
+// clientCertRequiredError is a request whose connection was closed after its server
+// asked for a client certificate WVA did not have: mutual TLS is not configured.
 type clientCertRequiredError struct{ Err error }
 
+// Error says that a client certificate was asked for, then what the request saw.
 func (e *clientCertRequiredError) Error() string {
-	return "the server asked for a client certificate and none is configured: " + e.Err.Error()
+	return "the server asked for a client certificate and WVA has none to present: " + e.Err.Error()
 }
 
+// Unwrap returns what the request saw.
 func (e *clientCertRequiredError) Unwrap() error { return e.Err }
 
-// clientCertHint marks the transport failures that follow a refused client
-// certificate request; a timeout or a cancelled request is left as it is.
+// clientCertHint marks the closed connections that follow a refused client certificate
+// request; a timeout, a cancelled request or any other failure is left as it is.
 type clientCertHint struct {
 	next  http.RoundTripper
 	asked *certRequest
 }
 
+// RoundTrip sends the request and marks its failure when it follows a refused client
+// certificate request; a success shows the server serves the client without one.
 func (h clientCertHint) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := h.next.RoundTrip(req)
 	if err == nil {
 		h.asked.accepted.Store(true)
 		return resp, nil
 	}
-	if !h.asked.refused() || req.Context().Err() != nil {
-		return resp, err
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
+	if !h.asked.refused() || req.Context().Err() != nil || !connectionLost(err) {
 		return resp, err
 	}
 	return resp, &clientCertRequiredError{Err: err}
+}
+
+// connectionLost reports whether a request failed with its connection rather than with
+// an answer: what a refused client certificate looks like (a broken pipe, a reset, an
+// HTTP/2 connection closed or never established, a TLS alert). A timeout, a refused
+// dial (no handshake took place) and an HTTP/2 stream reset (the server answered this
+// request alone) are not.
+func connectionLost(err error) bool {
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return false
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return false
+	}
+	// net/http's HTTP/2 stream errors are unexported; their text is stable.
+	return !strings.Contains(err.Error(), "stream error:")
 }

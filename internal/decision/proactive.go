@@ -88,7 +88,8 @@ type ProactiveState struct {
 	// Forecast is the traffic forecaster's state.
 	Forecast forecast.State `json:"forecast"`
 	// Planned are the recent planned rates, oldest first, covering the stabilisation
-	// period; capacity is only given back when it still covers the highest of them.
+	// period (over an idle spell, the spell and the period before it); capacity is only
+	// given back when it still covers the highest of them.
 	Planned []PlannedRate `json:"planned,omitempty"`
 	// Since is when the planned-rate history began; scale-down waits until it spans a
 	// whole stabilisation period (after a restart too).
