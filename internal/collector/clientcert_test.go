@@ -8,40 +8,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
-
-// A server that requires a client certificate refuses a client without one after the
-// TLS 1.3 handshake has finished, so over HTTP/2 most concurrent queries see only their
-// shared connection closing. Every one of them must still say which setting to fix,
-// not only the one that happened to read the alert.
-func TestEveryQueryOfARefusedConnectionNamesTheClientCertificate(t *testing.T) {
-	pki := newTestPKI(t)
-	srv := emptyPrometheus(t, pki, tls.RequireAndVerifyClientCert)
-
-	opts := PrometheusOptions{BaseURL: srv.URL, CAFile: pki.caFile, Timeout: 5 * time.Second}
-	const rounds, queries = 20, 9
-	for round := range rounds {
-		src, err := NewPrometheusSource(opts, Windows{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := make([]error, queries)
-		var wg sync.WaitGroup
-		for i := range queries {
-			wg.Go(func() { _, errs[i] = src.queryOnce(context.Background(), "up", time.Now()) })
-		}
-		wg.Wait()
-		for i, err := range errs {
-			if err == nil || !diagnostic(err) || retryable(err) || !strings.Contains(err.Error(), "PROMETHEUS_CLIENT_CERT_PATH") {
-				t.Fatalf("round %d query %d: error %v, want a final error naming PROMETHEUS_CLIENT_CERT_PATH", round, i, err)
-			}
-		}
-	}
-}
 
 // A server that asks for a client certificate but serves a client without one has not
 // refused it: when it later drops the connection, the failure is its own.
@@ -87,16 +57,6 @@ func TestAnAbortedAnswerIsNotBlamedOnTheClientCertificate(t *testing.T) {
 	if err == nil || clientCertRequired(err) || strings.Contains(err.Error(), "PROMETHEUS_CLIENT_CERT_PATH") {
 		t.Fatalf("error %v, want the aborted answer, not the client certificate", err)
 	}
-}
-
-// emptyPrometheus is an HTTP/2 TLS server answering every query with an empty vector,
-// with the given client-certificate policy.
-func emptyPrometheus(t *testing.T, pki *testPKI, auth tls.ClientAuthType) *httptest.Server {
-	t.Helper()
-	return tlsServer(t, pki, auth, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
-	}))
 }
 
 // tlsServer is an HTTP/2 TLS server with the test PKI's server certificate and the given

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -181,6 +182,30 @@ func TestPrometheusSourceMutualTLS(t *testing.T) {
 		got, err := collectOnce(t, PrometheusOptions{BaseURL: prom.URL, CAFile: pki.caFile}, models)
 		if err == nil || got[0].Health.Reason != ReasonPrometheusError || !strings.Contains(err.Error(), "PROMETHEUS_CLIENT_CERT_PATH") {
 			t.Fatalf("error %v health %+v, want PrometheusError naming the client certificate setting", err, got[0].Health)
+		}
+	})
+	// Prometheus refuses a client without a certificate after the TLS 1.3 handshake has
+	// finished, so of the queries sharing the HTTP/2 connection most see only the
+	// connection close. Every one of them must still say which setting to fix, not only
+	// the one that happened to read the alert: many rounds, each with a fresh connection.
+	t.Run("every query of the refused connection names the setting", func(t *testing.T) {
+		const rounds, queries = 20, 9
+		for round := range rounds {
+			src, err := NewPrometheusSource(PrometheusOptions{BaseURL: prom.URL, CAFile: pki.caFile, Timeout: 5 * time.Second}, Windows{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := make([]error, queries)
+			var wg sync.WaitGroup
+			for i := range queries {
+				wg.Go(func() { _, errs[i] = src.queryOnce(context.Background(), "up", time.Now()) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err == nil || !diagnostic(err) || retryable(err) || !strings.Contains(err.Error(), "PROMETHEUS_CLIENT_CERT_PATH") {
+					t.Fatalf("round %d query %d: error %v, want a final error naming PROMETHEUS_CLIENT_CERT_PATH", round, i, err)
+				}
+			}
 		}
 	})
 	t.Run("a certificate without its key is a configuration error", func(t *testing.T) {
