@@ -86,6 +86,29 @@ func (p *plan) coverage(i, extra int) float64 {
 	return c / max(p.share.demand, minDemand)
 }
 
+// readyCoverage is the share of the plan's demand (planned rate and backlog) its ready
+// replicas sustain once variant gives has given one replica and variant keeps (-1: none)
+// keeps one more. A replica given goes from those still starting first (a Deployment
+// scaling down deletes its unready Pods first). A giver is judged by it rather than by
+// coverage, which counts what it has coming: the replica it gives stops serving at once,
+// while the replicas it is still starting, and the one the short model gets for it, serve
+// only after a start-up. A model scaling up on one accelerator thus keeps its ready
+// replicas on another until what it started is ready (make before break).
+func (p *plan) readyCoverage(gives, keeps int) float64 {
+	c := 0.0
+	for k := range p.variants {
+		n := p.variants[k].desired
+		if k == gives {
+			n--
+		}
+		if k == keeps {
+			n++
+		}
+		c += float64(max(0, min(n, p.variants[k].state.ReadyReplicas))) * p.share.rates[k]
+	}
+	return c / max(p.share.demand, minDemand)
+}
+
 // shareMargin is how much better covered than the model short of GPUs a model of the
 // same priority must stay after giving a replica back, so that two models never hand the
 // same GPU to and fro.
@@ -95,8 +118,8 @@ const shareMargin = 0.05
 // the short model at a time (in the limiter's order). Models of a lower priority give way
 // first, whatever their coverage; then models of the same priority give by coverage,
 // the share of their planned rate and backlog their replicas sustain: the one left best
-// covered gives, while it stays better covered after giving than the short model is
-// before. Only replicas above a variant's floor (its minimum and the capacity answer) go
+// covered by its ready replicas gives (readyCoverage), while it stays better covered so
+// after giving than the short model is before, with all it has coming. Only replicas above a variant's floor (its minimum and the capacity answer) go
 // (or, once a cycle, one in place of the replica v1's scale-down took: swapGiver),
 // none the giver was granted this cycle, none that frees no tracked GPU, and none while
 // its scale-down waits (mayGiveBack). GPUs left free in the pool, and those giveBack
@@ -193,20 +216,20 @@ func freeReplica(plans []*plan, n *plan, i, promised, need int) (int, bool) {
 // giveReason says why a giver gave a replica to plan n.
 func giveReason(x give, n *plan, acc string, before float64) string {
 	if x.swap != nil {
-		return fmt.Sprintf("; gives 1 replica of %q GPUs to %s/%s in place of the %s replica its saturation scale-down took (%s/%s keeps %.0f%% of its planned rate and backlog, %s/%s has %.0f%%)",
+		return fmt.Sprintf("; gives 1 replica of %q GPUs to %s/%s in place of the %s replica its saturation scale-down took (%s/%s keeps %.0f%% of its planned rate and backlog on ready replicas, %s/%s has %.0f%%)",
 			acc, n.namespace, n.modelID, x.g.variants[x.swap.from].state.Name, x.g.namespace, x.g.modelID, 100*x.after, n.namespace, n.modelID, 100*before)
 	}
 	if priorityRank(x.g.analysis.Priority) > priorityRank(n.analysis.Priority) {
-		return fmt.Sprintf("; gives way with 1 replica of %q GPUs to %s/%s of a higher priority (%s/%s keeps %.0f%% of its planned rate and backlog, %s/%s has %.0f%%)",
+		return fmt.Sprintf("; gives way with 1 replica of %q GPUs to %s/%s of a higher priority (%s/%s keeps %.0f%% of its planned rate and backlog on ready replicas, %s/%s has %.0f%%)",
 			acc, n.namespace, n.modelID, x.g.namespace, x.g.modelID, 100*x.after, n.namespace, n.modelID, 100*before)
 	}
-	return fmt.Sprintf("; gives back 1 replica to share %q GPUs by coverage: %s/%s keeps %.0f%% of its planned rate and backlog, %s/%s has %.0f%%",
+	return fmt.Sprintf("; gives back 1 replica to share %q GPUs by coverage: %s/%s keeps %.0f%% of its planned rate and backlog on ready replicas, %s/%s has %.0f%%",
 		acc, x.g.namespace, x.g.modelID, 100*x.after, n.namespace, n.modelID, 100*before)
 }
 
 // bestGiver is the plan and variant on accelerator acc that gives plan n its next
-// replica, and its coverage after giving: of the lowest priority, then left best
-// covered; nil when no model may give.
+// replica, and its coverage by ready replicas after giving (readyCoverage): of the
+// lowest priority, then left best covered; nil when no model may give.
 func bestGiver(plans []*plan, n *plan, acc string) (*plan, int, float64) {
 	var best pick
 	for _, g := range plans {
@@ -215,7 +238,7 @@ func bestGiver(plans []*plan, n *plan, acc string) (*plan, int, float64) {
 		}
 		for j := range g.variants {
 			if g.mayGive(j, acc) && g.variants[j].desired > g.share.floors[j] {
-				best.consider(g, j, g.coverage(j, -1))
+				best.consider(g, j, g.readyCoverage(j, -1))
 			}
 		}
 	}
@@ -285,8 +308,8 @@ func (p *plan) satDownVariant(capacity []int) int {
 // pins the giver's replicas on acc (a model past its peak keeps its H100s while it sheds
 // A100s one a cycle). Not under v2, which judges by tokens, so that a replica of another
 // variant does not stand for the one it removed. The giver must qualify as in bestGiver
-// and, at the same priority, stay better covered after the swap than n is before (by
-// shareMargin); it never goes below its minimum on acc, and gives this way once a cycle
+// and, at the same priority, stay better covered by its ready replicas after the swap
+// than n is before (by shareMargin); it never goes below its minimum on acc, and gives this way once a cycle
 // (one replica is all saturation gave).
 func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, float64) {
 	var best pick
@@ -305,10 +328,11 @@ func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, 
 				tolerantCompare(g.variants[j].state.Cost, g.variants[x].state.Cost) < 0 {
 				continue
 			}
-			c := g.coverage(j, -1)
+			keep := -1
 			if restore {
-				c += g.share.rates[x] / max(g.share.demand, minDemand) // the replica kept
+				keep = x // the replica kept
 			}
+			c := g.readyCoverage(j, keep)
 			if !same || c >= before+shareMargin {
 				best.consider(g, j, c)
 			}

@@ -23,8 +23,8 @@ func swapHolderSnap(rate, kv float64) Snapshot {
 // Never without a v1 scale-down (v2 judges by tokens), never for an H100 cheaper per
 // replica than the A100 (v1 would not take it in CAPACITY-ONLY), never below the H100's
 // minimum, never when the giver would be left less covered than the short model is (by
-// the margin), once a cycle, and not at all when the GPUs freed do not make a whole
-// replica.
+// the margin, counting only its ready replicas), once a cycle, and not at all when the
+// GPUs freed do not make a whole replica.
 func TestShareBySwap(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -42,6 +42,9 @@ func TestShareBySwap(t *testing.T) {
 		{"once a cycle, however short the needy model is", 38, 0.2, 80, nil, 3, 2, true},
 		{"a four-GPU replica that one GPU cannot make: nothing moves", 38, 0.2, 80, func(_, n *Snapshot) { n.Variants[1].GPUsPerReplica = 4 }, 4, 1, false},
 		{"the A100 kept counts towards the giver's coverage", 48, 0.2, 14, nil, 3, 2, true},
+		{"two of the giver's H100s still starting: its ready replicas would cover less than the needy model has, nothing moves", 38, 0.2, 14, func(h, _ *Snapshot) {
+			starting(h, "h100", 2)
+		}, 4, 1, false},
 		{"a giver of a lower priority gives way though as well covered", 48, 0.2, 12.5, func(h, n *Snapshot) {
 			withPriority(h, 10)
 			withPriority(n, 1)

@@ -75,7 +75,7 @@ func TestShareByCoverage(t *testing.T) {
 		reason         string // in the holder's reason; "" when nothing is given
 	}{
 		{"needy far less covered: one H100 given", 38, 40, 0, 0, 0, false, 3,
-			`share "acc-h100" GPUs by coverage: prod/holder keeps 90% of its planned rate and backlog, prod/needy has 29%`},
+			`share "acc-h100" GPUs by coverage: prod/holder keeps 90% of its planned rate and backlog on ready replicas, prod/needy has 29%`},
 		{"needy short of many: never below the capacity answer", 38, 80, 0, 0, 0, false, 3, "by coverage"},
 		{"needy as well covered as the holder would be: kept", 38, 12.5, 0, 0, 0, false, 4, ""},
 		{"same priority, needy as well covered: kept", 38, 12.5, 1, 1, 0, false, 4, ""},
@@ -84,7 +84,7 @@ func TestShareByCoverage(t *testing.T) {
 		{"needy of a lower priority: kept", 42, 40, 1, 10, 0, false, 4, ""},
 		{"needy of a lower priority, far less covered: kept", 38, 80, 1, 10, 0, false, 4, ""},
 		{"holder of a lower priority gives way though better covered", 38, 12.5, 10, 1, 0, false, 3,
-			`gives way with 1 replica of "acc-h100" GPUs to prod/needy of a higher priority (prod/holder keeps 90% of its planned rate and backlog, prod/needy has 92%)`},
+			`gives way with 1 replica of "acc-h100" GPUs to prod/needy of a higher priority (prod/holder keeps 90% of its planned rate and backlog on ready replicas, prod/needy has 92%)`},
 		{"holder of a lower priority: never below the capacity answer", 38, 80, 10, 1, 0, false, 3, "gives way"},
 		{"holder without a class gives way to a classed needy", 38, 12.5, 0, 1, 0, false, 3, "gives way"},
 		{"holder of a lower priority still removing a replica: kept", 38, 12.5, 10, 1, 1, false, 4, ""},
@@ -270,5 +270,53 @@ func TestShareByCoverageCountsGivenBackGPUs(t *testing.T) {
 	}
 	if h := got["holder/h100"]; h.DesiredReplicas != 4 || strings.Contains(h.Reason, "by coverage") {
 		t.Errorf("holder h100 %d, want 4 (the GPU the lean model gives back completes the needy model's replica): %s", h.DesiredReplicas, h.Reason)
+	}
+}
+
+// starting marks n of the variant's replicas as still starting: not ready, no samples.
+func starting(s *Snapshot, variant string, n int) {
+	for i := range s.Variants {
+		if s.Variants[i].Name == variant {
+			s.Variants[i].ReadyReplicas -= n
+		}
+	}
+	kept := s.Replicas[:0]
+	for _, r := range s.Replicas {
+		if r.Variant == variant && n > 0 {
+			n--
+			continue
+		}
+		kept = append(kept, r)
+	}
+	s.Replicas = kept
+}
+
+// TestShareByCoverageJudgesTheGiverByWhatServes: a giver is left covered by its ready
+// replicas, not by those it is still starting, since the replica it gives stops serving at
+// once and the short model's serves only after a start-up. With two of its four H100s
+// still starting, the holder gives one of those (a Deployment removes unready Pods first)
+// to a model far less covered, but keeps them from one its two ready replicas would not
+// cover better.
+func TestShareByCoverageJudgesTheGiverByWhatServes(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		starting  int
+		needyRate float64
+		holder    int
+		reason    string
+	}{
+		{"all ready: gives", 0, 16, 3, "prod/holder keeps 90% of its planned rate and backlog on ready replicas, prod/needy has 72%"},
+		{"two starting, needy far less covered: gives one of them", 2, 40, 3, "prod/holder keeps 60% of its planned rate and backlog on ready replicas, prod/needy has 29%"},
+		{"two starting: its ready replicas would cover less than the needy model has", 2, 16, 4, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			holder := holderSnap("holder", 4, 38)
+			starting(&holder, "h100", c.starting)
+			h := cycleDecisions(t, holder, needySnap(c.needyRate))["holder/h100"]
+			gave := strings.Contains(h.Reason, "by coverage")
+			if h.DesiredReplicas != c.holder || gave != (c.reason != "") || !strings.Contains(h.Reason, c.reason) {
+				t.Errorf("holder h100 %d, want %d (reason %q): %s", h.DesiredReplicas, c.holder, c.reason, h.Reason)
+			}
+		})
 	}
 }
