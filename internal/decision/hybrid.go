@@ -94,8 +94,9 @@ func (h *hybrid) run() {
 		p.notRun(out, "no variant is known to meet the objectives yet ("+h.sloWhy+")")
 		return
 	}
-	keep, keepWhy := h.stabilise(fo.Planned, fo)
+	keep, keepWhy := h.stabilise(fo.Planned, fo, rates)
 	out.Keep = keep
+	keepRates := h.keepRates(rates)
 	capacity := h.capacityAnswer()
 	backlog := h.backlog(rates, fo.Horizon)
 	h.demand = math.Max(fo.Planned+backlog, minDemand)
@@ -103,6 +104,9 @@ func (h *hybrid) run() {
 	p.share = &share{demand: problem.Demand, rates: rates, satDown: -1}
 	for i := range p.variants {
 		sv := h.solverVariant(i, rates[i], capacity[i])
+		if sv.Rate > 0 {
+			sv.KeepRate = keepRates[i]
+		}
 		problem.Variants = append(problem.Variants, sv)
 		p.share.floors = append(p.share.floors, sv.Floor)
 		lo, _, _, _ := p.variants[i].bounds()
@@ -349,7 +353,7 @@ func (h *hybrid) transferFor(i int) *perfmodel.State {
 // the history spans one. Early in an idle spell (see idleHold) the period stretches
 // over the spell, so that capacity outlasts the lulls of on/off traffic; once the hold
 // has passed, what it kept is released in step over a second hold (see idleTaper).
-func (h *hybrid) stabilise(planned float64, fo forecast.Forecast) (float64, string) {
+func (h *hybrid) stabilise(planned float64, fo forecast.Forecast, rates []float64) (float64, string) {
 	st, now, window := &h.out.State, h.s.Now, h.settings.Stabilisation
 	hold := idleHold(fo)
 	memory, taper := window, idleTaper(fo, hold)
@@ -369,7 +373,13 @@ func (h *hybrid) stabilise(planned float64, fo forecast.Forecast) (float64, stri
 			kept = append(kept, pr)
 		}
 	}
-	kept = append(kept, PlannedRate{At: now, Rate: planned})
+	pr := PlannedRate{At: now, Rate: planned, Rates: make(map[string]float64, len(rates))}
+	for i, r := range rates {
+		if r > 0 {
+			pr.Rates[h.p.variants[i].state.Name] = r
+		}
+	}
+	kept = append(kept, pr)
 	st.Planned = kept
 	if span := now.Sub(st.Since); span < window {
 		return math.Inf(1), fmt.Sprintf("scale-down waits: %v of the %v stabilisation period observed", span.Round(time.Second), window)
@@ -386,6 +396,32 @@ func (h *hybrid) stabilise(planned float64, fo forecast.Forecast) (float64, stri
 	}
 	return keep, fmt.Sprintf("highest planned rate of the last %v %s/s", window, fmtNum(round3(keep)))
 }
+
+// keepRates is, per plan variant, the lowest rate one replica was counted to sustain over
+// the stabilisation period (the planned-rate history as stabilise left it), at most its
+// rate now: a removal must leave enough capacity for the highest planned rate of the
+// period at the lowest per-replica rate of the period. Judged at this cycle's rate alone,
+// a removal at the edge of the need came back a cycle later when the rate estimate moved
+// by a few percent: on the code assistant's bursts the fleet went 3, 2, 3, 2, 3 H100s
+// in five minutes of steady load.
+func (h *hybrid) keepRates(rates []float64) []float64 {
+	out := slices.Clone(rates)
+	from := h.s.Now.Add(-h.settings.Stabilisation)
+	for _, pr := range h.out.State.Planned {
+		if pr.At.Before(from) {
+			continue
+		}
+		for i := range out {
+			if r, ok := pr.Rates[h.p.variants[i].state.Name]; ok && r > 0 {
+				out[i] = math.Min(out[i], math.Max(r, (1-keepRateSpread)*rates[i]))
+			}
+		}
+	}
+	return out
+}
+
+// keepRateSpread is how far below this cycle's rate keepRates goes.
+const keepRateSpread = 0.1
 
 // idleHold is how long into an idle spell (traffic below a fifth of its recent peak)
 // the stabilisation period keeps being extended, so that capacity outlasts the lulls

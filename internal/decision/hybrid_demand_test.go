@@ -129,3 +129,57 @@ func TestIdleHoldBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestHybridRemovalAtTheLowestRateOfThePeriod: a replica is given back only while the
+// rest, at the lowest rate per replica the stabilisation period counted (at most 10%
+// below this cycle's), covers its highest planned rate. Three H100s sustain about 11.4/s
+// each now; two would cover 22/s at that rate, not at the 10.5/s counted two minutes ago,
+// so the third stays. Outside the period the lower rate no longer counts, and a rate half
+// this cycle's (a learning transient) counts as 10% below it. The decision records this
+// cycle's rates for the next.
+func TestHybridRemovalAtTheLowestRateOfThePeriod(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ago  time.Duration
+		low  float64
+		keep float64
+		want int
+	}{
+		{"a lower rate within the period: kept", 2 * time.Minute, 10.5, 22, 3},
+		{"a lower rate before the period: removed", 4 * time.Minute, 10.5, 22, 2},
+		{"a rate half this cycle's counts 10% below it: removed", 2 * time.Minute, 5, 20, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := hybridSnap(0, 3, 0.1, 0, 16)
+			s.Proactive.State.Since = t0.Add(-time.Hour)
+			s.Proactive.State.Planned = []PlannedRate{
+				{At: t0.Add(-c.ago), Rate: 16, Rates: map[string]float64{"h100": c.low}},
+				{At: t0.Add(-time.Minute), Rate: c.keep},
+			}
+			d := mustDecide(t, s)
+			h := d.Variants[1] // by name: a100, h100
+			if h.Name != "h100" || h.DesiredReplicas != c.want {
+				t.Errorf("h100 %d, want %d: %s", h.DesiredReplicas, c.want, d.Reason)
+			}
+			last := d.Proactive.State.Planned[len(d.Proactive.State.Planned)-1]
+			if r := last.Rates["h100"]; !(r > 11) || last.At != t0 {
+				t.Errorf("this cycle recorded h100 at %v/s at %v, want its rate now at %v: %+v", r, last.At, t0, last)
+			}
+		})
+	}
+}
+
+// TestHybridIdleSpellKeepsOnlyThePeriodsRates: over an idle spell the planned-rate
+// history reaches back beyond the stabilisation period (the hold, then the taper), but
+// only the period's rates per replica judge a removal: the low rate of the busy minutes
+// before the spell does not keep replicas the taper releases.
+func TestHybridIdleSpellKeepsOnlyThePeriodsRates(t *testing.T) {
+	s := hybridSnap(0, 3, 0.1, 0, 0.5)
+	s.Proactive.State.Since = t0.Add(-time.Hour)
+	s.Proactive.State.Planned = []PlannedRate{{At: t0.Add(-16 * time.Minute), Rate: 44, Rates: map[string]float64{"h100": 5}}}
+	s.Proactive.State.Forecast = forecast.State{Level: 0.5, Peak: 44, LowSince: t0.Add(-15 * time.Minute), Mix: convMix, Updated: t0.Add(-30 * time.Second), Windows: 20}
+	d := mustDecide(t, s)
+	if h := d.Variants[1]; h.DesiredReplicas != 2 || !strings.Contains(d.Reason, "50% of the 44.0/s held over the idle spell") {
+		t.Errorf("h100 %d, want 2 (22/s kept at this cycle's rate): %s", h.DesiredReplicas, d.Reason)
+	}
+}

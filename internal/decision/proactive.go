@@ -151,6 +151,10 @@ type PlannedRate struct {
 	At time.Time `json:"at"`
 	// Rate is the planned rate, requests per second.
 	Rate float64 `json:"rate"`
+	// Rates are what one replica of each variant was counted to sustain then, by variant
+	// name: a replica is given back only while what remains covers the highest planned
+	// rate at the lowest of them (see keepRates).
+	Rates map[string]float64 `json:"rates,omitempty"`
 }
 
 // ProactiveSettings tune the optimiser.

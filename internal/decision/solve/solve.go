@@ -25,6 +25,18 @@ type Variant struct {
 	Floor int
 	// Max is the most replicas allowed; negative means unbounded.
 	Max int
+	// KeepRate, when positive and below Rate, is what one replica counts for when judging
+	// a removal (the lowest rate of the stabilisation period), so that a removal at the
+	// edge of the need does not come back when the rate moves by a few percent.
+	KeepRate float64
+}
+
+// keepRate is what one replica counts for when judging a removal.
+func (v Variant) keepRate() float64 {
+	if v.KeepRate > 0 {
+		return math.Min(v.Rate, v.KeepRate)
+	}
+	return v.Rate
 }
 
 // costPerRequest is the cost of one request per second of sustainable capacity.
@@ -73,7 +85,8 @@ type Result struct {
 // Solve answers the problem: first every variant is raised to its floor; if the
 // capacity then falls short of the demand (or the capacity floor), the cheapest set of
 // whole replicas that covers the shortfall is added; otherwise replicas are removed,
-// most expensive per request first, while the rest covers Keep and the capacity floor.
+// most expensive per request first, while the rest, counted at each variant's keep
+// rate, covers Keep and the capacity floor.
 func Solve(p Problem) Result {
 	n := len(p.Variants)
 	counts := make([]int, n)
@@ -96,13 +109,13 @@ func Solve(p Problem) Result {
 			why += fmt.Sprintf("; %s/s still short (no variant has room)", num(short))
 		}
 	default:
-		removed := removeSpare(p.Variants, counts, capacity, keep)
+		removed := removeSpare(p.Variants, counts, keep)
 		if total(removed) > 0 {
 			left := 0.0
 			for i, v := range p.Variants {
-				left += float64(counts[i]) * v.Rate
+				left += float64(counts[i]) * v.keepRate()
 			}
-			why = describe("remove", p.Variants, removed, fmt.Sprintf("the remaining %s/s still covers %s/s (the stabilisation period's highest planned rate and the capacity floor)", num(left), num(keep)))
+			why = describe("remove", p.Variants, removed, fmt.Sprintf("the remaining %s/s still covers %s/s (the stabilisation period's highest planned rate and the capacity floor, at its lowest rate per replica)", num(left), num(keep)))
 		} else {
 			why = fmt.Sprintf("hold: capacity %s/s covers %s/s and no replica can go without falling below %s/s", num(capacity), num(need), num(keep))
 		}
@@ -151,7 +164,11 @@ func cheapestCover(vs []Variant, counts []int, need float64) ([]int, float64) {
 // removeSpare removes replicas, most expensive per request first (variants that cannot
 // meet the targets first of all), while the remaining capacity covers keep and no
 // variant goes below its floor; it changes counts and returns what it removed.
-func removeSpare(vs []Variant, counts []int, capacity, keep float64) []int {
+func removeSpare(vs []Variant, counts []int, keep float64) []int {
+	capacity := 0.0
+	for i, v := range vs {
+		capacity += float64(counts[i]) * v.keepRate()
+	}
 	order := make([]int, len(vs))
 	for i := range order {
 		order[i] = i
@@ -161,10 +178,10 @@ func removeSpare(vs []Variant, counts []int, capacity, keep float64) []int {
 	})
 	removed := make([]int, len(vs))
 	for _, i := range order {
-		for counts[i] > vs[i].Floor && capacity-vs[i].Rate >= keep-tolerance {
+		for counts[i] > vs[i].Floor && capacity-vs[i].keepRate() >= keep-tolerance {
 			counts[i]--
 			removed[i]++
-			capacity -= vs[i].Rate
+			capacity -= vs[i].keepRate()
 		}
 	}
 	return removed

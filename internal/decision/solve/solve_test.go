@@ -34,6 +34,9 @@ func TestSolve(t *testing.T) {
 		{"cannot cover: everything with room, and says so", Problem{Variants: []Variant{func() Variant { v := a100(0); v.Max = 1; return v }(), func() Variant { v := h100(1); v.Max = 2; return v }()}, Demand: 100}, []int{1, 2}, true, "still short"},
 		{"a variant that cannot meet the targets is never added", Problem{Variants: []Variant{{Name: "l4", Cost: 0.5, Max: -1}, h100(0)}, Demand: 15}, []int{0, 2}, false, "add 2 h100"},
 		{"a variant that cannot meet the targets goes first", Problem{Variants: []Variant{{Name: "l4", Cost: 0.5, Current: 2, Max: -1}, h100(2)}, Demand: 15, Keep: 15}, []int{0, 2}, false, "remove 2 l4"},
+		{"a removal is judged at the keep rate", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(3); v.Rate, v.KeepRate = 7.71, 7.36; return v }()}, Demand: 15.1, Keep: 15.4}, []int{0, 3}, false, "hold"},
+		{"at the rate alone it would go", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(3); v.Rate = 7.71; return v }()}, Demand: 15.1, Keep: 15.4}, []int{0, 2}, false, "remove 1 h100"},
+		{"a keep rate above the rate counts as the rate", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(3); v.Rate, v.KeepRate = 7.71, 16; return v }()}, Demand: 15.1, Keep: 15.4}, []int{0, 2}, false, "remove 1 h100"},
 		{"no demand keeps the floors", Problem{Variants: []Variant{a100(3), func() Variant { v := h100(3); v.Floor = 1; return v }()}}, []int{0, 1}, false, "remove"},
 	}
 	for _, c := range cases {
@@ -62,6 +65,38 @@ func TestSolveSteadyLoadHolds(t *testing.T) {
 			vs[k].Current = r.Counts[k]
 		}
 		prev = r.Counts
+	}
+}
+
+// TestSolveWobblingRateHolds: under a steady demand, a per-replica rate estimate that
+// moves by a few percent from one cycle to the next takes a replica away and back again
+// when removals are judged at the rate of the cycle; judged at the lowest rate of the
+// stabilisation period (KeepRate), the allocation holds.
+func TestSolveWobblingRateHolds(t *testing.T) {
+	rates := []float64{7.36, 7.63, 7.71, 7.36, 7.81, 7.22, 7.63, 7.71}
+	run := func(lowest bool) (moves int) {
+		v := h100(3)
+		for i, r := range rates {
+			v.Rate, v.KeepRate = r, 0
+			if lowest {
+				v.KeepRate = r
+				for _, w := range rates[max(0, i-5) : i+1] { // the last six cycles
+					v.KeepRate = math.Min(v.KeepRate, w)
+				}
+			}
+			res := Solve(Problem{Variants: []Variant{v}, Demand: 15.1, Keep: 15.4})
+			if res.Counts[0] != v.Current {
+				moves++
+			}
+			v.Current = res.Counts[0]
+		}
+		return moves
+	}
+	if m := run(false); m < 2 {
+		t.Fatalf("judged at each cycle's rate the allocation moved %d times; the case no longer shows the wobble", m)
+	}
+	if m := run(true); m != 0 {
+		t.Errorf("judged at the lowest rate of the period the allocation moved %d times under steady load", m)
 	}
 }
 
