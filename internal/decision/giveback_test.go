@@ -320,3 +320,18 @@ func TestShareByCoverageJudgesTheGiverByWhatServes(t *testing.T) {
 		})
 	}
 }
+
+// TestGiveBackIgnoresThePeriodsLowestRates: what a model holds only for its stabilisation
+// period goes back to a model short of GPUs, and that includes what it holds for the
+// period's lowest rates per replica: at this cycle's rates two H100s carry its 21.5/s,
+// so the third goes back though a lower rate counted 30 seconds ago would keep it.
+func TestGiveBackIgnoresThePeriodsLowestRates(t *testing.T) {
+	holder := hybridSnap(0, 3, 0.2, 0, 21.5)
+	holder.ModelID = "holder"
+	holder.Proactive.State.Since = t0.Add(-time.Minute) // stabilisation not yet observed: it would keep them
+	holder.Proactive.State.Planned = []PlannedRate{{At: t0.Add(-30 * time.Second), Rate: 21.5, Rates: map[string]float64{"h100": 10}}}
+	h := cycleDecisions(t, holder, needySnap(40))["holder/h100"]
+	if h.DesiredReplicas != 2 || !strings.Contains(h.Reason, "held for the stabilisation period") {
+		t.Errorf("holder h100 %d, want 2 (one replica given back): %s", h.DesiredReplicas, h.Reason)
+	}
+}

@@ -70,10 +70,11 @@ type hybrid struct {
 	out      *ProactiveOutcome
 	settings ProactiveSettings
 	sloWhy   string
-	known    []bool    // per plan variant: parameters learned
-	credit   []float64 // per plan variant: the feedback's factor on its sustainable rate
-	sizing   float64   // the attainment the model sizes for (the feedback's trim)
-	demand   float64   // the rate the solver sizes for: planned rate and backlog
+	known    []bool        // per plan variant: parameters learned
+	credit   []float64     // per plan variant: the feedback's factor on its sustainable rate
+	sizing   float64       // the attainment the model sizes for (the feedback's trim)
+	demand   float64       // the rate the solver sizes for: planned rate and backlog
+	window   time.Duration // the stabilisation period stabilise judged by (stretched over an idle spell)
 }
 
 func (h *hybrid) run() {
@@ -117,8 +118,12 @@ func (h *hybrid) run() {
 	out.Short = res.Short
 	h.apply(res, capacity, rates, fo, keepWhy)
 	// What the model would keep without the stabilisation period, for a cycle whose
-	// shared GPUs run short elsewhere (giveBack).
+	// shared GPUs run short elsewhere (giveBack): neither its highest planned rate nor
+	// its lowest rates per replica.
 	problem.Keep = problem.Demand
+	for i := range problem.Variants {
+		problem.Variants[i].KeepRate = 0
+	}
 	lean := solve.Solve(problem)
 	p.lean = lean.Counts
 }
@@ -381,6 +386,7 @@ func (h *hybrid) stabilise(planned float64, fo forecast.Forecast, rates []float6
 	}
 	kept = append(kept, pr)
 	st.Planned = kept
+	h.window = window
 	if span := now.Sub(st.Since); span < window {
 		return math.Inf(1), fmt.Sprintf("scale-down waits: %v of the %v stabilisation period observed", span.Round(time.Second), window)
 	}
@@ -398,15 +404,15 @@ func (h *hybrid) stabilise(planned float64, fo forecast.Forecast, rates []float6
 }
 
 // keepRates is, per plan variant, the lowest rate one replica was counted to sustain over
-// the stabilisation period (the planned-rate history as stabilise left it), at most its
-// rate now: a removal must leave enough capacity for the highest planned rate of the
-// period at the lowest per-replica rate of the period. Judged at this cycle's rate alone,
-// a removal at the edge of the need came back a cycle later when the rate estimate moved
-// by a few percent: on the code assistant's bursts the fleet went 3, 2, 3, 2, 3 H100s
-// in five minutes of steady load.
+// the stabilisation period stabilise judged by (h.window), but no more than
+// keepRateSpread below its rate now: a removal must leave enough capacity for the
+// period's highest planned rate at its lowest rate per replica. Judged at this cycle's
+// rate alone, a removal at the edge of the need came back a cycle later when the rate
+// estimate moved by a few percent: on the code assistant's bursts the fleet went 3, 2,
+// 3, 2, 3 H100s in five minutes of steady load.
 func (h *hybrid) keepRates(rates []float64) []float64 {
 	out := slices.Clone(rates)
-	from := h.s.Now.Add(-h.settings.Stabilisation)
+	from := h.s.Now.Add(-h.window)
 	for _, pr := range h.out.State.Planned {
 		if pr.At.Before(from) {
 			continue

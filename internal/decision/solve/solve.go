@@ -111,13 +111,13 @@ func Solve(p Problem) Result {
 	default:
 		removed := removeSpare(p.Variants, counts, keep)
 		if total(removed) > 0 {
-			left := 0.0
-			for i, v := range p.Variants {
-				left += float64(counts[i]) * v.keepRate()
-			}
+			left := keepCapacity(p.Variants, counts)
 			why = describe("remove", p.Variants, removed, fmt.Sprintf("the remaining %s/s still covers %s/s (the stabilisation period's highest planned rate and the capacity floor, at its lowest rate per replica)", num(left), num(keep)))
 		} else {
 			why = fmt.Sprintf("hold: capacity %s/s covers %s/s and no replica can go without falling below %s/s", num(capacity), num(need), num(keep))
+			if at := keepCapacity(p.Variants, counts); at < capacity-tolerance {
+				why += fmt.Sprintf(" at the stabilisation period's lowest rate per replica (%s/s)", num(at))
+			}
 		}
 	}
 	res := Result{Counts: counts, Reason: why}
@@ -161,14 +161,20 @@ func cheapestCover(vs []Variant, counts []int, need float64) ([]int, float64) {
 	return add, math.Max(0, left)
 }
 
+// keepCapacity is the sustainable rate of counts with each replica at its keep rate.
+func keepCapacity(vs []Variant, counts []int) float64 {
+	c := 0.0
+	for i, v := range vs {
+		c += float64(counts[i]) * v.keepRate()
+	}
+	return c
+}
+
 // removeSpare removes replicas, most expensive per request first (variants that cannot
 // meet the targets first of all), while the remaining capacity covers keep and no
 // variant goes below its floor; it changes counts and returns what it removed.
 func removeSpare(vs []Variant, counts []int, keep float64) []int {
-	capacity := 0.0
-	for i, v := range vs {
-		capacity += float64(counts[i]) * v.keepRate()
-	}
+	capacity := keepCapacity(vs, counts)
 	order := make([]int, len(vs))
 	for i := range order {
 		order[i] = i

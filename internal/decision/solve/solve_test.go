@@ -34,7 +34,7 @@ func TestSolve(t *testing.T) {
 		{"cannot cover: everything with room, and says so", Problem{Variants: []Variant{func() Variant { v := a100(0); v.Max = 1; return v }(), func() Variant { v := h100(1); v.Max = 2; return v }()}, Demand: 100}, []int{1, 2}, true, "still short"},
 		{"a variant that cannot meet the targets is never added", Problem{Variants: []Variant{{Name: "l4", Cost: 0.5, Max: -1}, h100(0)}, Demand: 15}, []int{0, 2}, false, "add 2 h100"},
 		{"a variant that cannot meet the targets goes first", Problem{Variants: []Variant{{Name: "l4", Cost: 0.5, Current: 2, Max: -1}, h100(2)}, Demand: 15, Keep: 15}, []int{0, 2}, false, "remove 2 l4"},
-		{"a removal is judged at the keep rate", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(3); v.Rate, v.KeepRate = 7.71, 7.36; return v }()}, Demand: 15.1, Keep: 15.4}, []int{0, 3}, false, "hold"},
+		{"a removal is judged at the keep rate", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(3); v.Rate, v.KeepRate = 7.71, 7.36; return v }()}, Demand: 15.1, Keep: 15.4}, []int{0, 3}, false, "below 15.4/s at the stabilisation period's lowest rate per replica (22.1/s)"},
 		{"at the rate alone it would go", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(3); v.Rate = 7.71; return v }()}, Demand: 15.1, Keep: 15.4}, []int{0, 2}, false, "remove 1 h100"},
 		{"a keep rate above the rate counts as the rate", Problem{Variants: []Variant{a100(0), func() Variant { v := h100(3); v.Rate, v.KeepRate = 7.71, 16; return v }()}, Demand: 15.1, Keep: 15.4}, []int{0, 2}, false, "remove 1 h100"},
 		{"no demand keeps the floors", Problem{Variants: []Variant{a100(3), func() Variant { v := h100(3); v.Floor = 1; return v }()}}, []int{0, 1}, false, "remove"},
