@@ -26,7 +26,7 @@ type Variant struct {
 	// Max is the most replicas allowed; negative means unbounded.
 	Max int
 	// KeepRate, when positive and below Rate, is what one replica counts for when judging
-	// a removal (the lowest rate of the stabilisation period), so that a removal at the
+	// a removal (the lowest recent rate), so that a removal at the
 	// edge of the need does not come back when the rate moves by a few percent.
 	KeepRate float64
 }
@@ -112,11 +112,11 @@ func Solve(p Problem) Result {
 		removed := removeSpare(p.Variants, counts, keep)
 		if total(removed) > 0 {
 			left := keepCapacity(p.Variants, counts)
-			why = describe("remove", p.Variants, removed, fmt.Sprintf("the remaining %s/s still covers %s/s (the stabilisation period's highest planned rate and the capacity floor, at its lowest rate per replica)", num(left), num(keep)))
+			why = describe("remove", p.Variants, removed, fmt.Sprintf("the remaining %s/s still covers %s/s (the stabilisation period's highest planned rate and the capacity floor, at the lowest recent rate per replica)", num(left), num(keep)))
 		} else {
 			why = fmt.Sprintf("hold: capacity %s/s covers %s/s and no replica can go without falling below %s/s", num(capacity), num(need), num(keep))
 			if at := keepCapacity(p.Variants, counts); at < capacity-tolerance {
-				why += fmt.Sprintf(" at the stabilisation period's lowest rate per replica (%s/s)", num(at))
+				why += fmt.Sprintf(" at the lowest recent rate per replica (%s/s)", num(at))
 			}
 		}
 	}
