@@ -119,7 +119,8 @@ const shareMargin = 0.05
 // first, whatever their coverage; then models of the same priority give by coverage,
 // the share of their planned rate and backlog their replicas sustain: the one left best
 // covered by its ready replicas gives (readyCoverage), while it stays better covered so
-// after giving than the short model is before, with all it has coming. Only replicas above a variant's floor (its minimum and the capacity answer) go
+// after giving than the short model is before, with all it has coming. Only replicas
+// above a variant's floor (its minimum and the capacity answer) go
 // (or, once a cycle, one in place of the replica v1's scale-down took: swapGiver),
 // none the giver was granted this cycle, none that frees no tracked GPU, and none while
 // its scale-down waits (mayGiveBack). GPUs left free in the pool, and those giveBack
@@ -309,8 +310,8 @@ func (p *plan) satDownVariant(capacity []int) int {
 // A100s one a cycle). Not under v2, which judges by tokens, so that a replica of another
 // variant does not stand for the one it removed. The giver must qualify as in bestGiver
 // and, at the same priority, stay better covered by its ready replicas after the swap
-// than n is before (by shareMargin); it never goes below its minimum on acc, and gives this way once a cycle
-// (one replica is all saturation gave).
+// than n is before (by shareMargin); it never goes below its minimum on acc, and gives
+// this way once a cycle (one replica is all saturation gave).
 func swapGiver(plans []*plan, n *plan, acc string, before float64) (*plan, int, float64) {
 	var best pick
 	for _, g := range plans {

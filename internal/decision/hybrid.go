@@ -402,15 +402,14 @@ func (h *hybrid) stabilise(planned float64, fo forecast.Forecast, rates []float6
 }
 
 // keepRates is, per plan variant, the lowest rate one replica was counted to sustain over
-// the last stabilisation period (the configured one, also over an idle spell, where
-// stabilise stretches the period of planned rates), but no more than keepRateSpread
-// below its rate now: a removal must leave enough capacity for the period's highest
-// planned rate at the lowest recent rate per replica. Over the stretched period of an
-// idle spell, the busy minutes' rates cost 1.1% more on the code assistant (seeds 1-24)
-// for 0.03 points of attainment. Judged at this cycle's
-// rate alone, a removal at the edge of the need came back a cycle later when the rate
-// estimate moved by a few percent: on the code assistant's bursts the fleet went 3, 2,
-// 3, 2, 3 H100s in five minutes of steady load.
+// the last stabilisation period, but no more than keepRateSpread below its rate now: a
+// removal must leave enough capacity for the period's highest planned rate at the lowest
+// recent rate per replica. Judged at this cycle's rate alone, a removal at the edge of
+// the need came back a cycle later when the rate estimate moved by a few percent: on the
+// code assistant's bursts the fleet went 3, 2, 3, 2, 3 H100s in five minutes of steady
+// load. The period is the configured one also over an idle spell, where stabilise
+// stretches the period of planned rates: over the stretched period the busy minutes'
+// rates cost 1.1% more on the code assistant (seeds 1-24) for 0.03 points of attainment.
 func (h *hybrid) keepRates(rates []float64) []float64 {
 	out := slices.Clone(rates)
 	from := h.s.Now.Add(-h.settings.Stabilisation)

@@ -146,6 +146,9 @@ func TestHybridRemovalAtTheLowestRateOfThePeriod(t *testing.T) {
 		want int
 	}{
 		{"a lower rate within the period: kept", 2 * time.Minute, 10.5, 22, 3},
+		// Older than the period: stabilise prunes it before keepRates reads the history
+		// (keepRates' own cut-off, for the stretched history of an idle spell, is
+		// TestHybridIdleSpellKeepsOnlyThePeriodsRates).
 		{"a lower rate before the period: removed", 4 * time.Minute, 10.5, 22, 2},
 		{"a rate half this cycle's counts 10% below it: removed", 2 * time.Minute, 5, 20, 2},
 	} {

@@ -26,8 +26,8 @@ type Variant struct {
 	// Max is the most replicas allowed; negative means unbounded.
 	Max int
 	// KeepRate, when positive and below Rate, is what one replica counts for when judging
-	// a removal (the lowest recent rate), so that a removal at the
-	// edge of the need does not come back when the rate moves by a few percent.
+	// a removal (the lowest recent rate), so that a removal at the edge of the need does
+	// not come back when the rate moves by a few percent.
 	KeepRate float64
 }
 
