@@ -27,6 +27,69 @@ func (s *sim) measureBehind(sc *Scenario, res *PolicyResult) error {
 	return nil
 }
 
+// measureNeeds fills, for each load step, when the arrivals outgrew the capacity
+// serving at the step (Reaction.Need), within the step's reaction horizon.
+func (s *sim) measureNeeds(sc *Scenario, rs []Reaction) error {
+	caps, err := sc.Capacities()
+	if err != nil {
+		return fmt.Errorf("the load's need: %w", err)
+	}
+	load := sc.LoadSeries()
+	bin := s.cfg.Resolution.D()
+	k := 0
+	for mi, steps := range s.wl.Steps {
+		changes := s.servingChanges(mi)
+		for si, at := range steps {
+			until := s.stepHorizon(mi, si)
+			c0 := capacityAt(changes, at, caps[mi])
+			if need, ok := needTime(load[mi].Rate, bin, s.wl.End, at, until, c0); ok {
+				rs[k].Need = ptr((need - at).Seconds())
+			}
+			k++
+		}
+	}
+	return nil
+}
+
+// capacityAt is the sustainable rate of the replicas serving at t (changes sorted by
+// time; a replica that starts serving at t counts).
+func capacityAt(changes []servingChange, t time.Duration, perReplica []float64) float64 {
+	serving := make([]int, len(perReplica))
+	for _, c := range changes {
+		if c.at > t {
+			break
+		}
+		serving[c.variant] += c.delta
+	}
+	c := 0.0
+	for v, n := range serving {
+		c += float64(n) * perReplica[v]
+	}
+	return c
+}
+
+// needTime is when, within [from, until), the arrivals first exceeded capacity c by more
+// than behindNoise standard deviations of a Poisson count over a bin (the test of
+// behindTime): the start of that bin, or from when it is the bin holding from. ok is
+// false when they never did. rate holds the arrival rate of consecutive bins of width
+// bin, the last ending at end.
+func needTime(rate []float64, bin, end, from, until time.Duration, c float64) (time.Duration, bool) {
+	for b := int(from / bin); b < len(rate); b++ {
+		t := time.Duration(b) * bin
+		if t >= until {
+			break
+		}
+		length := min(t+bin, end) - t
+		if length <= 0 {
+			break
+		}
+		if rate[b] > c+behindNoise*math.Sqrt(c/length.Seconds()) {
+			return max(t, from), true
+		}
+	}
+	return 0, false
+}
+
 // servingChange is a replica of a variant starting (+1) or ceasing (-1) to serve.
 type servingChange struct {
 	at      time.Duration

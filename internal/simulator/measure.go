@@ -20,6 +20,9 @@ func (s *sim) measure(sc *Scenario) (PolicyResult, error) {
 	if err := s.measureBehind(sc, &res); err != nil {
 		return PolicyResult{}, err
 	}
+	if err := s.measureNeeds(sc, res.Reactions); err != nil {
+		return PolicyResult{}, err
+	}
 	res.Series = s.seriesResult()
 	s.measureModels(&res)
 	if p, ok := s.policy.(Plotter); ok {
@@ -190,10 +193,7 @@ func (s *sim) reactions() []Reaction {
 	out := []Reaction{}
 	for mi, steps := range s.wl.Steps {
 		for si, at := range steps {
-			until := min(at+s.cfg.Steps.Horizon.D(), s.wl.End)
-			if si+1 < len(steps) {
-				until = min(until, steps[si+1])
-			}
+			until := s.stepHorizon(mi, si)
 			r := Reaction{Model: s.models[mi].cfg.Name, StepSeconds: at.Seconds()}
 			if dec, ok := s.firstScaleUp(mi, at, until); ok {
 				r.FirstScaleUp = ptr((dec - at).Seconds())
@@ -205,6 +205,17 @@ func (s *sim) reactions() []Reaction {
 		}
 	}
 	return out
+}
+
+// stepHorizon is when the answer to model mi's step si stops being looked for: the
+// detection horizon after it, the next step, or the end of the period, whichever is first.
+func (s *sim) stepHorizon(mi, si int) time.Duration {
+	steps := s.wl.Steps[mi]
+	until := min(steps[si]+s.cfg.Steps.Horizon.D(), s.wl.End)
+	if si+1 < len(steps) {
+		until = min(until, steps[si+1])
+	}
+	return until
 }
 
 // firstScaleUp is the first decision in [from, until] that raised a variant of model mi.

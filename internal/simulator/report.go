@@ -28,7 +28,7 @@ func (r *Result) WriteHTML(w io.Writer) error {
 	r.htmlScenario(&b)
 	b.WriteString(`<h2 id="comparison">Comparison</h2>`)
 	r.htmlTable(&b)
-	b.WriteString(`<p class="note">SLO attainment: share of all requests whose time to first token and mean inter-token latency are both within target (failed requests count as missed). Cost: replica-hours × variant cost over the period; × oracle: relative to the oracle lower bound (future load known, instant start). Reaction: mean seconds from a load step to the first scale-up decision / to the first new replica serving. Behind load: minutes during which a resolution bucket's arrivals exceeded what the serving replicas × their variant's calibrated sustainable rate bring in by more than two Poisson standard deviations, summed over the models.</p>`)
+	b.WriteString(`<p class="note">SLO attainment: share of all requests whose time to first token and mean inter-token latency are both within target (failed requests count as missed). Cost: replica-hours × variant cost over the period; × oracle: relative to the oracle lower bound (future load known, instant start). Reaction: mean seconds from a load step to the first scale-up decision / to the first new replica serving. Lead: over the steps after which the load outgrew the capacity serving at the step, the mean seconds by which the first scale-up decision / its first replica serving came before that moment (negative: after it). Behind load: minutes during which a resolution bucket's arrivals exceeded what the serving replicas × their variant's calibrated sustainable rate bring in by more than two Poisson standard deviations, summed over the models.</p>`)
 	b.WriteString(`<h2 id="load">Load</h2>`)
 	b.WriteString(r.loadChart().Render())
 	b.WriteString(`<h2 id="replicas">Replicas per variant</h2><p class="note">Solid: replicas in the target's spec (billed once scheduled); dashed: ready replicas. Same scale for every policy.</p><div class="grid">`)
@@ -105,7 +105,7 @@ func (r *Result) htmlReactions(b *strings.Builder) {
 	if len(r.Policies) == 0 || len(r.Policies[0].Reactions) == 0 {
 		return
 	}
-	b.WriteString(`<h2 id="reactions">Reaction to load steps</h2><p class="note">Seconds from each load step to the first scale-up decision / to the first replica of such a scale-up serving; – when none within the horizon.</p><table><tr><th>policy</th>`)
+	b.WriteString(`<h2 id="reactions">Reaction to load steps</h2><p class="note">Seconds from each load step to the first scale-up decision / to the first replica of such a scale-up serving / to the moment the load outgrew the capacity serving at the step (the need); – when none within the horizon.</p><table><tr><th>policy</th>`)
 	for _, st := range r.Policies[0].Reactions {
 		fmt.Fprintf(b, `<th>%s step at %.1f min</th>`, html.EscapeString(st.Model), st.StepSeconds/60)
 	}
@@ -113,7 +113,7 @@ func (r *Result) htmlReactions(b *strings.Builder) {
 	for _, p := range r.Policies {
 		fmt.Fprintf(b, `<tr><td>%s</td>`, html.EscapeString(p.Name))
 		for _, st := range p.Reactions {
-			fmt.Fprintf(b, `<td>%s / %s</td>`, optSeconds(st.FirstScaleUp), optSeconds(st.ReadyCapacity))
+			fmt.Fprintf(b, `<td>%s / %s / %s</td>`, optSeconds(st.FirstScaleUp), optSeconds(st.ReadyCapacity), optSeconds(st.Need))
 		}
 		b.WriteString(`</tr>`)
 	}

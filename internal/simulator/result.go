@@ -167,14 +167,21 @@ type VariantHours struct {
 }
 
 // Reaction measures how a policy answered one load step: seconds from the step to its
-// first scale-up decision and to the first replica of that scale-up serving. Null when
-// it did not happen within the horizon.
+// first scale-up decision and to the first replica of that scale-up serving, and to the
+// moment the load outgrew the capacity serving at the step. Null when it did not happen
+// within the horizon. Measured from the step, a policy already holding headroom reacts
+// later than one without; measured from the need, it is the one ahead (see LeadSummary).
 type Reaction struct {
 	// Model is the model whose load stepped at StepSeconds after the start.
 	Model         string   `json:"model"`
 	StepSeconds   float64  `json:"stepSeconds"`
 	FirstScaleUp  *float64 `json:"firstScaleUpSeconds"`
 	ReadyCapacity *float64 `json:"readyCapacitySeconds"`
+	// Need is when the arrivals first exceeded what the replicas serving at the step
+	// sustain at their calibrated rates, by more than chance explains (the test of
+	// BehindLoad, with that capacity held fixed): the start of the first such resolution
+	// bucket, or the step itself when it is the step's own bucket.
+	Need *float64 `json:"needSeconds"`
 }
 
 // BehindLoad is how long, within the period, one model's arriving load exceeded the

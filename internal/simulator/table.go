@@ -54,7 +54,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 // tableHeader names the table's columns.
 func tableHeader() []string {
 	return []string{"policy", "SLO attainment", "TTFT p50/p95 s", "ITL p95 ms", "cost", "× oracle",
-		"replica-h by variant", "actions (up/down)", "reversals", "reaction s (decide/ready)", "behind load min", "waited no replica", "failed"}
+		"replica-h by variant", "actions (up/down)", "reversals", "reaction s (decide/ready)", "lead s (decide/ready)", "behind load min", "waited no replica", "failed"}
 }
 
 // tableRow formats one policy's figures.
@@ -78,6 +78,7 @@ func tableRow(p *PolicyResult) []string {
 		fmt.Sprintf("%d (%d/%d)", p.ScaleActions, p.ScaleUps, p.ScaleDowns),
 		fmt.Sprintf("%d", p.Reversals),
 		ReactionSummary(p.Reactions),
+		LeadSummary(p.Reactions),
 		BehindSummary(p),
 		fmt.Sprintf("%d", p.WaitedNoReplica),
 		fmt.Sprintf("%d", p.Failed),
@@ -113,6 +114,53 @@ func ReactionSummary(rs []Reaction) string {
 	}
 	if miss := len(rs) - nd; miss > 0 {
 		s += fmt.Sprintf(" (%d of %d steps unanswered)", miss, len(rs))
+	}
+	return s
+}
+
+// LeadSummary is, over the load steps after which the load outgrew the capacity serving
+// at the step (Reaction.Need), the mean seconds by which the first scale-up decision and
+// its first replica serving came before that moment (negative: after it), with the steps
+// it never outgrew and those left unanswered. A policy that holds headroom reacts later
+// after a step than one without, and yet ahead of the need: this says which is ahead.
+func LeadSummary(rs []Reaction) string {
+	if len(rs) == 0 {
+		return "no steps"
+	}
+	var dec, ready float64
+	var needed, nd, nr int
+	for _, r := range rs {
+		if r.Need == nil {
+			continue
+		}
+		needed++
+		if r.FirstScaleUp != nil {
+			dec += *r.Need - *r.FirstScaleUp
+			nd++
+		}
+		if r.ReadyCapacity != nil {
+			ready += *r.Need - *r.ReadyCapacity
+			nr++
+		}
+	}
+	s := "- / -"
+	if nd > 0 {
+		s = fmt.Sprintf("%+.0f / ", dec/float64(nd))
+		if nr > 0 {
+			s += fmt.Sprintf("%+.0f", ready/float64(nr))
+		} else {
+			s += "-"
+		}
+	}
+	var notes []string
+	if miss := needed - nd; miss > 0 {
+		notes = append(notes, fmt.Sprintf("%d of %d unanswered", miss, needed))
+	}
+	if never := len(rs) - needed; never > 0 {
+		notes = append(notes, fmt.Sprintf("%d of %d steps never outgrew it", never, len(rs)))
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return s
 }

@@ -10,7 +10,7 @@ import (
 
 // tableHeader names the suite table's columns.
 func tableHeader() []string {
-	return []string{"scenario", "policy", "setting", "SLO attainment", "meets", "cost", "× oracle", "actions", "reversals", "reaction s (decide/ready)", "behind load min"}
+	return []string{"scenario", "policy", "setting", "SLO attainment", "meets", "cost", "× oracle", "actions", "reversals", "reaction s (decide/ready)", "lead s (decide/ready)", "behind load min"}
 }
 
 // tableRows are the suite table's rows: per scenario, every policy's rows.
@@ -49,7 +49,7 @@ func rowCells(scenario string, row *Row) []string {
 		meets = "yes"
 	}
 	return []string{scenario, row.Label, setting, fmt.Sprintf("%.2f%%", 100*p.Attainment), meets, fmt.Sprintf("%.2f", p.Cost), ratio,
-		fmt.Sprintf("%d", p.ScaleActions), fmt.Sprintf("%d", p.Reversals), simulator.ReactionSummary(p.Reactions),
+		fmt.Sprintf("%d", p.ScaleActions), fmt.Sprintf("%d", p.Reversals), simulator.ReactionSummary(p.Reactions), simulator.LeadSummary(p.Reactions),
 		simulator.BehindSummary(p)}
 }
 
