@@ -13,6 +13,10 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/decision/solve"
 )
 
+// The HYBRID cycle: the optimiser's run over a plan (learn, forecast, size, solve) and
+// its arbitration with the capacity answer; learning, holding and explaining are in
+// hybrid_learn.go, hybrid_hold.go and hybrid_explain.go.
+
 // reportQuantile is the percentile of latency reasons and metrics name.
 const reportQuantile = 0.95
 

@@ -11,7 +11,8 @@ import (
 	"github.com/workload-variant-autoscaler/wva/internal/decision/solve"
 )
 
-// What the optimiser's answer is expected to show and how its reason reads.
+// What the optimiser's answer is expected to show and how its reason reads, with the
+// number and duration formatting the package's reasons share (round3, durationOf, ms).
 
 // predictAt fills the p95 latencies each variant is expected to show at the chosen
 // allocation, with the planned rate spread over replicas in proportion to capacity.

@@ -2,20 +2,14 @@ package simulator
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"time"
 )
 
 // measureBehind fills how long each model's arriving load exceeded what its serving
-// replicas sustain at the scenario's calibrated rates (see behindTime).
-func (s *sim) measureBehind(sc *Scenario, res *PolicyResult) error {
-	caps, err := sc.Capacities()
-	if err != nil {
-		return fmt.Errorf("behind the load: %w", err)
-	}
-	load := sc.LoadSeries()
+// replicas sustain at the scenario's calibrated rates caps (see behindTime).
+func (s *sim) measureBehind(caps [][]float64, load []LoadSeries, res *PolicyResult) {
 	bin := s.cfg.Resolution.D()
 	res.BehindLoad = make([]BehindLoad, 0, len(s.models))
 	res.BehindLoadSeconds = 0
@@ -24,31 +18,6 @@ func (s *sim) measureBehind(sc *Scenario, res *PolicyResult) error {
 		res.BehindLoad = append(res.BehindLoad, BehindLoad{Model: m.cfg.Name, Seconds: d.Seconds()})
 		res.BehindLoadSeconds += d.Seconds()
 	}
-	return nil
-}
-
-// measureNeeds fills, for each load step, when the arrivals outgrew the capacity
-// serving at the step (Reaction.Need), within the step's reaction horizon.
-func (s *sim) measureNeeds(sc *Scenario, rs []Reaction) error {
-	caps, err := sc.Capacities()
-	if err != nil {
-		return fmt.Errorf("the load's need: %w", err)
-	}
-	load := sc.LoadSeries()
-	bin := s.cfg.Resolution.D()
-	k := 0
-	for mi, steps := range s.wl.Steps {
-		changes := s.servingChanges(mi)
-		for si, at := range steps {
-			until := s.stepHorizon(mi, si)
-			c0 := capacityAt(changes, at, caps[mi])
-			if need, ok := needTime(load[mi].Rate, bin, s.wl.End, at, until, c0); ok {
-				rs[k].Need = ptr((need - at).Seconds())
-			}
-			k++
-		}
-	}
-	return nil
 }
 
 // capacityAt is the sustainable rate of the replicas serving at t (changes sorted by
@@ -68,11 +37,12 @@ func capacityAt(changes []servingChange, t time.Duration, perReplica []float64) 
 	return c
 }
 
-// needTime is when, within [from, until), the arrivals first exceeded capacity c by more
+// needTime is when, within [from, until], the arrivals first exceeded capacity c by more
 // than behindNoise standard deviations of a Poisson count over a bin (the test of
-// behindTime): the start of that bin, or from when it is the bin holding from. ok is
-// false when they never did. rate holds the arrival rate of consecutive bins of width
-// bin, the last ending at end.
+// behindTime): the start of that bin, or from when it is the bin holding from. Only bins
+// ending by until are tested, so that a next step's rise within the last bin is not
+// taken for this one's need. ok is false when they never did. rate holds the arrival
+// rate of consecutive bins of width bin, the last ending at end.
 func needTime(rate []float64, bin, end, from, until time.Duration, c float64) (time.Duration, bool) {
 	for b := int(from / bin); b < len(rate); b++ {
 		t := time.Duration(b) * bin
@@ -80,7 +50,7 @@ func needTime(rate []float64, bin, end, from, until time.Duration, c float64) (t
 			break
 		}
 		length := min(t+bin, end) - t
-		if length <= 0 {
+		if length <= 0 || t+length > until {
 			break
 		}
 		if rate[b] > c+behindNoise*math.Sqrt(c/length.Seconds()) {

@@ -1,8 +1,8 @@
 package simulator
 
 import (
+	"fmt"
 	"math"
-	"strings"
 	"testing"
 	"time"
 )
@@ -133,25 +133,14 @@ func TestCapacityAt(t *testing.T) {
 	}
 }
 
-// TestLeadOfARun: on a ramp that outgrows one replica about two minutes after it starts,
-// a policy scaling up 30 s into it is ahead of the need and one scaling up four minutes
-// into it behind; a policy holding ten replicas never sees the load outgrow them.
+// TestLeadOfARun: on a ramp that outgrows one replica one or two minutes after it starts
+// (read off the pattern, not the measure), a policy scaling up 30 s into it is ahead of
+// the need and one scaling up four minutes into it behind, in both halves of the lead; a
+// policy holding ten replicas does not see the load outgrow them.
 func TestLeadOfARun(t *testing.T) {
-	probe := scenario(t, testConfig(PatternConfig{Kind: "constant", Rate: 1, Duration: Duration(time.Minute), PromptTokens: 1000, OutputTokens: 300}))
-	caps, err := probe.Capacities()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := caps[0][0]
-	pat := PatternConfig{Kind: "piecewise", Duration: Duration(10 * time.Minute), PromptTokens: 1000, OutputTokens: 300,
-		Points: []RatePoint{{At: 0, Rate: 0.5 * c}, {At: Duration(2 * time.Minute), Rate: 0.5 * c}, {At: Duration(10 * time.Minute), Rate: 3.5 * c}}}
-	sc := scenario(t, testConfig(pat))
-	load := sc.LoadSeries()[0].Rate
+	c := oneReplica(t)
 	step := 2 * time.Minute
-	want, ok := needTime(load, time.Minute, 10*time.Minute, step, 10*time.Minute, c)
-	if !ok || want < step+time.Minute || want > step+3*time.Minute {
-		t.Fatalf("the ramp outgrows one replica (%.2f req/s) at %v; the test needs it one to three minutes after the step", c, want)
-	}
+	sc := scenario(t, testConfig(rampAfter(c, step)))
 	run := func(p Policy) PolicyResult {
 		t.Helper()
 		res, err := sc.Run(p, RunOptions{})
@@ -164,22 +153,120 @@ func TestLeadOfARun(t *testing.T) {
 		return res
 	}
 	for _, tc := range []struct {
-		name string
-		at   time.Duration
-		sign string
-	}{{"ahead", step + 30*time.Second, "+"}, {"behind", step + 4*time.Minute, "-"}} {
-		res := run(&scriptPolicy{initial: 1, at: []time.Duration{tc.at}, counts: []int{5}})
-		r := res.Reactions[0]
-		if r.Need == nil || *r.Need != (want-step).Seconds() {
-			t.Fatalf("%s: need %v, want %.0f s after the step", tc.name, r.Need, (want - step).Seconds())
+		name   string
+		at     time.Duration
+		ahead  bool
+		decide float64
+	}{{"ahead", step + 30*time.Second, true, 30}, {"behind", step + 4*time.Minute, false, 240}} {
+		r := run(&scriptPolicy{initial: 1, at: []time.Duration{tc.at}, counts: []int{5}}).Reactions
+		if r[0].Need == nil || *r[0].Need != 60 && *r[0].Need != 120 {
+			t.Fatalf("%s: need %v s after the step; the ramp outgrows one replica in the bucket 1 or 2 minutes after it", tc.name, r[0].Need)
 		}
-		got := LeadSummary(res.Reactions)
-		if lead := *r.Need - *r.FirstScaleUp; !strings.HasPrefix(got, tc.sign) || math.Abs(lead-(want-tc.at).Seconds()) > 1e-9 {
-			t.Errorf("%s: lead %q (%.0f s), want %s%.0f s", tc.name, got, lead, tc.sign, math.Abs((want - tc.at).Seconds()))
+		if r[0].FirstScaleUp == nil || *r[0].FirstScaleUp != tc.decide || r[0].ReadyCapacity == nil {
+			t.Fatalf("%s: reaction %+v, want a decision %v s after the step and a replica serving", tc.name, r[0], tc.decide)
+		}
+		need, ready := *r[0].Need, *r[0].ReadyCapacity
+		want := fmt.Sprintf("%+.0f / %+.0f", need-tc.decide, need-ready)
+		if got := LeadSummary(r); got != want || (need > tc.decide) != tc.ahead {
+			t.Errorf("%s: lead %q, want %q (decision ahead of the need: %v)", tc.name, got, want, tc.ahead)
 		}
 	}
-	res := run(&scriptPolicy{initial: 10, at: []time.Duration{step + 30*time.Second}, counts: []int{11}})
-	if res.Reactions[0].Need != nil || LeadSummary(res.Reactions) != "- / - (1 of 1 steps never outgrew it)" {
-		t.Errorf("ten replicas: need %v, lead %q; want none", res.Reactions[0].Need, LeadSummary(res.Reactions))
+	r := run(&scriptPolicy{initial: 10, at: []time.Duration{step + 30*time.Second}, counts: []int{11}}).Reactions
+	if r[0].Need != nil || LeadSummary(r) != "- / - (1 of 1 steps not outgrown within the horizon)" {
+		t.Errorf("ten replicas: need %v, lead %q; want none", r[0].Need, LeadSummary(r))
 	}
 }
+
+// TestLeadOfTwoModels: each model's step is measured against its own load and replicas:
+// the ramping model outgrows its replica, the quiet one never does.
+func TestLeadOfTwoModels(t *testing.T) {
+	c := oneReplica(t)
+	cfg := testConfig(rampAfter(c, 2*time.Minute))
+	quiet := cfg.Models[0]
+	quiet.Name = "quiet"
+	q := rampAfter(0.2*c, 3*time.Minute)
+	quiet.Load = &LoadConfig{Pattern: &q}
+	cfg.Models = []ModelConfig{quiet, cfg.Models[0]}
+	sc := scenario(t, cfg)
+	res, err := sc.Run(onePerModel{n: 2}, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Reactions) != 2 {
+		t.Fatalf("reactions %+v, want one per model", res.Reactions)
+	}
+	for _, r := range res.Reactions {
+		switch r.Model {
+		case "quiet":
+			if r.StepSeconds != 180 || r.Need != nil {
+				t.Errorf("quiet model: %+v, want its step at 180 s and no need", r)
+			}
+		default:
+			if r.StepSeconds != 120 || r.Need == nil {
+				t.Errorf("ramping model: %+v, want its step at 120 s and a need", r)
+			}
+		}
+	}
+}
+
+// oneReplica is the sustainable rate of the test variant on rampAfter's token mix.
+func oneReplica(t *testing.T) float64 {
+	t.Helper()
+	caps, err := scenario(t, testConfig(PatternConfig{Kind: "constant", Rate: 1, Duration: Duration(time.Minute), PromptTokens: 1000, OutputTokens: 300})).Capacities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caps[0][0]
+}
+
+// rampAfter is 0.5c until step, then a linear rise of 0.375c a minute for ten minutes:
+// the buckets starting one and two minutes after the step average 1.06c and 1.44c.
+func rampAfter(c float64, step time.Duration) PatternConfig {
+	return PatternConfig{Kind: "piecewise", Duration: Duration(step + 10*time.Minute), PromptTokens: 1000, OutputTokens: 300,
+		Points: []RatePoint{{At: 0, Rate: 0.5 * c}, {At: Duration(step), Rate: 0.5 * c}, {At: Duration(step + 8*time.Minute), Rate: 3.5 * c}}}
+}
+
+// TestLeadSummary checks the lead's arithmetic and notes over several steps.
+func TestLeadSummary(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	cases := []struct {
+		name string
+		rs   []Reaction
+		want string
+	}{
+		{"no steps", nil, "no steps"},
+		{"means over the outgrown steps", []Reaction{
+			{Need: f(120), FirstScaleUp: f(30), ReadyCapacity: f(150)},
+			{Need: f(60), FirstScaleUp: f(90), ReadyCapacity: f(210)},
+		}, "+30 / -90"},
+		{"a step not outgrown does not count", []Reaction{
+			{Need: f(120), FirstScaleUp: f(30), ReadyCapacity: f(150)},
+			{FirstScaleUp: f(0), ReadyCapacity: f(120)},
+		}, "+90 / -30 (1 of 2 steps not outgrown within the horizon)"},
+		{"an outgrown step without a scale-up is unanswered", []Reaction{
+			{Need: f(120), FirstScaleUp: f(30), ReadyCapacity: f(150)},
+			{Need: f(0)},
+		}, "+90 / -30 (1 of 2 outgrown steps unanswered)"},
+		{"a decision without a replica serving yet", []Reaction{{Need: f(60), FirstScaleUp: f(30)}}, "+30 / -"},
+		{"within half a second of zero is zero", []Reaction{{Need: f(30.2), FirstScaleUp: f(30), ReadyCapacity: f(30.4)}}, "+0 / +0"},
+	}
+	for _, c := range cases {
+		if got := LeadSummary(c.rs); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// onePerModel holds one replica of each of n single-variant models.
+type onePerModel struct{ n int }
+
+func (onePerModel) Name() string   { return "one-per-model" }
+func (onePerModel) Traits() Traits { return Traits{Interval: 30 * time.Second, Type: "script"} }
+func (p onePerModel) Initial() Desired {
+	d := make(Desired, p.n)
+	for i := range d {
+		d[i] = []int{1}
+	}
+	return d
+}
+func (p onePerModel) Decide(*View) (Desired, error) { return p.Initial(), nil }

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/workload-variant-autoscaler/wva/internal/latency"
@@ -16,13 +17,13 @@ func (s *sim) measure(sc *Scenario) (PolicyResult, error) {
 	s.measureCost(&res)
 	s.measureActions(&res)
 	res.Drain = DrainResult{RemovedServing: s.drain.removedServing, InFlightAtRemoval: s.drain.inFlightAtRemoval, Aborted: s.drain.aborted}
-	res.Reactions = s.reactions()
-	if err := s.measureBehind(sc, &res); err != nil {
-		return PolicyResult{}, err
+	caps, err := sc.Capacities()
+	if err != nil {
+		return PolicyResult{}, fmt.Errorf("measure %s: %w", s.policy.Name(), err)
 	}
-	if err := s.measureNeeds(sc, res.Reactions); err != nil {
-		return PolicyResult{}, err
-	}
+	load := sc.LoadSeries()
+	res.Reactions = s.reactions(caps, load)
+	s.measureBehind(caps, load, &res)
 	res.Series = s.seriesResult()
 	s.measureModels(&res)
 	if p, ok := s.policy.(Plotter); ok {
@@ -188,13 +189,20 @@ func (s *sim) measureActions(res *PolicyResult) {
 
 // reactions measures, for each load step, the first scale-up decision of the step's
 // model after it and the first replica of such a scale-up to serve, within the horizon
-// (the detection horizon, the next step, or the end of the period, whichever is first).
-func (s *sim) reactions() []Reaction {
+// (the detection horizon, the next step, or the end of the period, whichever is first),
+// and when the load outgrew the capacity serving at the step (see needTime): caps are
+// each model's per-replica rates by variant, load its realised arrival rate per bucket.
+func (s *sim) reactions(caps [][]float64, load []LoadSeries) []Reaction {
 	out := []Reaction{}
+	bin := s.cfg.Resolution.D()
 	for mi, steps := range s.wl.Steps {
+		changes := s.servingChanges(mi)
 		for si, at := range steps {
 			until := s.stepHorizon(mi, si)
 			r := Reaction{Model: s.models[mi].cfg.Name, StepSeconds: at.Seconds()}
+			if need, ok := needTime(load[mi].Rate, bin, s.wl.End, at, until, capacityAt(changes, at, caps[mi])); ok {
+				r.Need = ptr((need - at).Seconds())
+			}
 			if dec, ok := s.firstScaleUp(mi, at, until); ok {
 				r.FirstScaleUp = ptr((dec - at).Seconds())
 				if ready, ok := s.firstReady(mi, dec); ok {

@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 )
@@ -103,15 +104,7 @@ func ReactionSummary(rs []Reaction) string {
 			nr++
 		}
 	}
-	s := "- / -"
-	if nd > 0 {
-		s = fmt.Sprintf("%.0f / ", dec/float64(nd))
-		if nr > 0 {
-			s += fmt.Sprintf("%.0f", ready/float64(nr))
-		} else {
-			s += "-"
-		}
-	}
+	s := meanPair("%.0f", dec, nd, ready, nr)
 	if miss := len(rs) - nd; miss > 0 {
 		s += fmt.Sprintf(" (%d of %d steps unanswered)", miss, len(rs))
 	}
@@ -121,8 +114,10 @@ func ReactionSummary(rs []Reaction) string {
 // LeadSummary is, over the load steps after which the load outgrew the capacity serving
 // at the step (Reaction.Need), the mean seconds by which the first scale-up decision and
 // its first replica serving came before that moment (negative: after it), with the steps
-// it never outgrew and those left unanswered. A policy that holds headroom reacts later
-// after a step than one without, and yet ahead of the need: this says which is ahead.
+// not outgrown within the horizon and those left unanswered. A policy that holds headroom
+// reacts later after a step than one without, and may yet be ahead of its own need. Each
+// policy's need is its own (the capacity it held at the step), so the lead says how far
+// ahead of what it held a policy acted, not which policy's new capacity served first.
 func LeadSummary(rs []Reaction) string {
 	if len(rs) == 0 {
 		return "no steps"
@@ -143,26 +138,40 @@ func LeadSummary(rs []Reaction) string {
 			nr++
 		}
 	}
-	s := "- / -"
-	if nd > 0 {
-		s = fmt.Sprintf("%+.0f / ", dec/float64(nd))
-		if nr > 0 {
-			s += fmt.Sprintf("%+.0f", ready/float64(nr))
-		} else {
-			s += "-"
-		}
-	}
+	s := meanPair("%+.0f", dec, nd, ready, nr)
 	var notes []string
 	if miss := needed - nd; miss > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d unanswered", miss, needed))
+		notes = append(notes, fmt.Sprintf("%d of %d outgrown steps unanswered", miss, needed))
 	}
 	if never := len(rs) - needed; never > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d steps never outgrew it", never, len(rs)))
+		notes = append(notes, fmt.Sprintf("%d of %d steps not outgrown within the horizon", never, len(rs)))
 	}
 	if len(notes) > 0 {
 		s += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return s
+}
+
+// meanPair prints the means of a decision time and a ready time as "a / b", each in
+// format; "-" for a mean over nothing, and both when no decision was made.
+func meanPair(format string, dec float64, nd int, ready float64, nr int) string {
+	if nd == 0 {
+		return "- / -"
+	}
+	s := fmt.Sprintf(format+" / ", noNegativeZero(dec/float64(nd)))
+	if nr == 0 {
+		return s + "-"
+	}
+	return s + fmt.Sprintf(format, noNegativeZero(ready/float64(nr)))
+}
+
+// noNegativeZero is x, or 0 when x is within half a second of zero, so that it prints
+// as 0 rather than -0.
+func noNegativeZero(x float64) float64 {
+	if math.Abs(x) < 0.5 {
+		return 0
+	}
+	return x
 }
 
 // BehindSummary is the minutes the load exceeded the serving capacity, summed over the
