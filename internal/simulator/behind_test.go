@@ -106,6 +106,8 @@ func TestNeedTime(t *testing.T) {
 		{"the step's own bin counts from the step", []float64{5, 30, 30}, 180 * s, 70 * s, 180 * s, 10, 70 * s, true},
 		{"bins before the step do not count", []float64{30, 5, 30}, 180 * s, 60 * s, 180 * s, 10, 120 * s, true},
 		{"not after the horizon", []float64{5, 5, 30}, 180 * s, 0, 120 * s, 10, 0, false},
+		{"a bucket the horizon cuts is not tested (a next step's rise is not this step's need)", []float64{5, 5, 30}, 180 * s, 0, 150 * s, 10, 0, false},
+		{"a bucket ending at the horizon is", []float64{5, 5, 30}, 180 * s, 0, 180 * s, 10, 120 * s, true},
 		{"nothing serving: any arrival", []float64{0, 0.5}, 120 * s, 0, 120 * s, 0, 60 * s, true},
 		{"the last, shorter bin tests at its own length", []float64{5, 10.9}, 90 * s, 0, 90 * s, 10, 0, false},
 	}
